@@ -1,0 +1,12 @@
+//! The zone configuration model and the rules its values follow.
+
+pub mod keywords;
+pub mod model;
+pub mod names;
+pub mod privs;
+pub mod rctl;
+pub mod units;
+pub mod verify;
+
+pub use keywords::{PropName, ResourceType};
+pub use model::*;

@@ -1,0 +1,12 @@
+//! libzone: Solaris zones for Linux. All logic lives here; the binaries parse arguments, call
+//! into this crate, print and map errors to exit codes.
+
+pub mod cgroup;
+pub mod config;
+pub mod pool;
+pub mod state;
+pub mod store;
+pub mod zonecfg;
+
+pub use config::ZoneConfig;
+pub use state::ZoneState;
