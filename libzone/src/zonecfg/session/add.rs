@@ -1,0 +1,219 @@
+//! `add`: at global scope begins a new resource; inside a resource adds to a list property
+//! (`add options ro`, `add value (priv=...,limit=...,action=...)`, `add auths manage`).
+
+use super::scope::{Res, Scope};
+use super::{Session, Ui};
+use crate::config::keywords::{PropName, ResourceType};
+use crate::config::rctl::{self, AliasState};
+use crate::state::ZoneState;
+use crate::zonecfg::command::{CmdKind, Command, ComplexValue, ListItem, PropValue, Target};
+use crate::zonecfg::help;
+
+/// The warning zonecfg prints when rctls of the global zone are changed.
+pub(super) const GLOBAL_RCTL_WARNING: &str = "WARNING: Setting a global zone resource control too low could deny\nservice to even the root user; this could render the system impossible\nto administer.  Please use caution.";
+
+const GLOBAL_MCAP_WARNING: &str = "WARNING: Setting a global zone memory cap too low could deny\nservice to even the root user; this could render the system impossible\nto administer.  Please use caution.";
+
+/// Resources the global zone cannot have (zonecfg's `gz_invalid_resource()`).
+pub(super) fn invalid_for_global_zone(rt: ResourceType) -> bool {
+    matches!(
+        rt,
+        ResourceType::Fs
+            | ResourceType::InheritPkgDir
+            | ResourceType::Net
+            | ResourceType::Device
+            | ResourceType::Attr
+            | ResourceType::Dataset
+    )
+}
+
+impl Session<'_> {
+    pub(super) fn cmd_add(&mut self, cmd: &Command, ui: &mut dyn Ui) {
+        if self.flags(ui, cmd, "", false).is_none() {
+            return;
+        }
+        if self.refuse_read_only(ui, CmdKind::Add) {
+            return;
+        }
+        if !self.initialize(ui, true) {
+            return;
+        }
+        if self.scope.is_none() {
+            match cmd.target {
+                Some(Target::Resource(rt)) => self.add_resource(ui, rt),
+                _ => self.long_usage(ui, CmdKind::Add),
+            }
+        } else {
+            self.add_property(ui, cmd);
+        }
+    }
+
+    /// Begins a new resource of type `rt`, after the checks zonecfg makes at `add`.
+    fn add_resource(&mut self, ui: &mut dyn Ui, rt: ResourceType) {
+        if self.global_zone && invalid_for_global_zone(rt) {
+            self.zerr(
+                ui,
+                &format!("Cannot add a {rt} resource to the global zone."),
+            );
+            return;
+        }
+        let cfg = self.cfg().clone();
+        let refusal = match rt {
+            ResourceType::InheritPkgDir => match self.state_at_least(ui, ZoneState::Installed) {
+                Err(()) => return,
+                Ok(true) => Some(format!(
+                    "Zone {} already installed; add inherit-pkg-dir not allowed.",
+                    self.zone
+                )),
+                Ok(false) => None,
+            },
+            ResourceType::Rctl => {
+                if self.global_zone {
+                    self.message(ui, GLOBAL_RCTL_WARNING);
+                }
+                None
+            }
+            ResourceType::DedicatedCpu => {
+                if cfg.dedicated_cpu.is_some() {
+                    Some("The dedicated-cpu resource already exists.".to_string())
+                } else if rctl::get_alias(&cfg.rctls, rctl::CPU_CAP) != AliasState::Absent {
+                    Some("The capped-cpu resource already exists.".to_string())
+                } else if !cfg.pool.is_empty() {
+                    Some("The pool property is already set.  A persistent pool is incompatible with\nthe dedicated-cpu resource.".to_string())
+                } else {
+                    None
+                }
+            }
+            ResourceType::CappedCpu => {
+                if cfg.dedicated_cpu.is_some() {
+                    Some("The dedicated-cpu resource already exists.".to_string())
+                } else {
+                    match rctl::get_alias(&cfg.rctls, rctl::CPU_CAP) {
+                        AliasState::Incompatible => Some(
+                            "capped-cpu: An incompatible rctl already exists for this property"
+                                .to_string(),
+                        ),
+                        AliasState::Set(_) => {
+                            Some("The capped-cpu resource already exists.".to_string())
+                        }
+                        AliasState::Absent => None,
+                    }
+                }
+            }
+            ResourceType::CappedMemory => {
+                let set = |a| matches!(rctl::get_alias(&cfg.rctls, a), AliasState::Set(_));
+                if cfg.mcap.is_some() || set(rctl::SWAP) || set(rctl::LOCKED) {
+                    Some("The capped-memory resource or a related resource control already exists.".to_string())
+                } else {
+                    if self.global_zone {
+                        self.message(ui, GLOBAL_MCAP_WARNING);
+                    }
+                    None
+                }
+            }
+            ResourceType::SecurityFlags if cfg.security_flags.is_some() => {
+                Some("The security-flags resource already exists.".to_string())
+            }
+            _ => None,
+        };
+        match refusal {
+            Some(msg) => self.zerr(ui, &msg),
+            None => self.scope = Some(Scope::add(rt)),
+        }
+    }
+
+    /// `add <prop> <value>` inside a resource scope.
+    fn add_property(&mut self, ui: &mut dyn Ui, cmd: &Command) {
+        let [(prop, value)] = cmd.props.as_slice() else {
+            self.long_usage(ui, CmdKind::Add);
+            return;
+        };
+        let Some(scope) = self.scope.as_ref() else {
+            return;
+        };
+        match (scope.rt, prop) {
+            (ResourceType::Fs, PropName::Options) => {
+                let options: Vec<String> = match value {
+                    PropValue::Simple(s) => vec![s.clone()],
+                    PropValue::List(items) => items
+                        .iter()
+                        .map_while(|i| match i {
+                            ListItem::Simple(s) => Some(s.clone()),
+                            ListItem::Complex(_) => None,
+                        })
+                        .collect(),
+                    PropValue::Complex(_) => {
+                        self.zerr(ui, "A simple or list value was expected here.");
+                        return;
+                    }
+                };
+                if let Some(Res::Fs(fs)) = self.scope.as_mut().map(|s| &mut s.res) {
+                    fs.options.extend(options);
+                }
+            }
+            (ResourceType::Rctl, PropName::Value) => match value {
+                PropValue::Complex(pieces) => self.add_rctl_value(ui, pieces),
+                PropValue::List(items) => {
+                    for item in items {
+                        match item {
+                            ListItem::Complex(pieces) => self.add_rctl_value(ui, pieces),
+                            ListItem::Simple(_) => self.add_rctl_value(ui, &Vec::new()),
+                        }
+                    }
+                }
+                PropValue::Simple(_) => {
+                    self.zerr(ui, "A complex or list value was expected here.");
+                }
+            },
+            (ResourceType::Admin, PropName::Auths) => {
+                let words: Vec<String> = match value {
+                    PropValue::Simple(s) => vec![s.clone()],
+                    PropValue::List(items) => items
+                        .iter()
+                        .filter_map(|i| match i {
+                            ListItem::Simple(s) => Some(s.clone()),
+                            ListItem::Complex(_) => None,
+                        })
+                        .collect(),
+                    PropValue::Complex(_) => {
+                        self.zerr(ui, "A simple or list value was expected here.");
+                        return;
+                    }
+                };
+                if let Some(Res::Admin(a)) = self.scope.as_mut().map(|s| &mut s.res) {
+                    for w in words {
+                        if !a.auths.is_empty() {
+                            a.auths.push(',');
+                        }
+                        a.auths.push_str(&w);
+                    }
+                }
+            }
+            (ResourceType::Fs | ResourceType::Rctl | ResourceType::Admin, _) => {
+                self.no_such_property(ui, prop.as_str(), CmdKind::Add)
+            }
+            (rt, _) => self.no_such_resource_type(ui, rt.as_str(), CmdKind::Add),
+        }
+    }
+
+    /// zonecfg's `do_complex_rctl_val()`: one `(priv=...,limit=...,action=...)` value.
+    pub(super) fn add_rctl_value(&mut self, ui: &mut dyn Ui, pieces: &ComplexValue) {
+        match rctl::parse_value(pieces) {
+            Ok(v) => {
+                if let Some(Res::Rctl(r)) = self.scope.as_mut().map(|s| &mut s.res) {
+                    r.values.push(v);
+                }
+            }
+            Err(rctl::ValueError::UnknownField(_)) => {
+                self.perror(ui, "value", "No such property type");
+                self.long_usage(ui, CmdKind::Add);
+                self.usage_err(ui, help::flags::PROPS);
+            }
+            Err(e) => {
+                for line in e.lines() {
+                    self.zerr(ui, &line);
+                }
+            }
+        }
+    }
+}
