@@ -573,6 +573,33 @@ mod tests {
         assert_eq!(std::fs::read_to_string(store.index_path()).unwrap(), before);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Any storable entries survive format then parse, whatever their zonepaths hold
+        /// (`:` included), and the text is stable under a second round.
+        #[test]
+        fn prop_index_round_trip(
+            zones in proptest::collection::vec(
+                ("[a-z][a-z0-9_.-]{0,20}", 0usize..3, "[ -!#-~é中]{0,20}", proptest::bool::ANY),
+                0..8,
+            )
+        ) {
+            let mut idx = Index { comments: vec![], entries: vec![IndexEntry::global()] };
+            for (name, st, zonepath, with_uuid) in zones {
+                if idx.get(&name).is_some() || name == GLOBAL_ZONE {
+                    continue;
+                }
+                let state = [ZoneState::Configured, ZoneState::Incomplete, ZoneState::Installed][st];
+                let uuid = if with_uuid { U.to_string() } else { String::new() };
+                idx.entries.push(IndexEntry { name, state, zonepath, uuid });
+            }
+            let text = idx.format().unwrap();
+            let back = Index::parse(&text, p()).unwrap();
+            proptest::prop_assert_eq!(&back.entries, &idx.entries);
+            proptest::prop_assert_eq!(back.format().unwrap(), text);
+        }
+    }
+
     #[test]
     fn invalid_utf8_reports_line() {
         let dir = tempfile::tempdir().unwrap();
