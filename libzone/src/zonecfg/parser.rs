@@ -1123,8 +1123,9 @@ end";
         assert_eq!(quote_value(""), "\"\"");
     }
 
+    /// Speed is measured by `benches/zonecfg_parse.rs`; this only checks a long mixed file.
     #[test]
-    fn ten_thousand_lines_parse_quickly() {
+    fn ten_thousand_lines_parse() {
         let sample = [
             "add fs",
             "set dir=/usr/local",
@@ -1140,7 +1141,6 @@ end";
             "# comment",
         ];
         let lines: Vec<&str> = sample.iter().copied().cycle().take(10_000).collect();
-        let start = std::time::Instant::now();
         let mut commands = 0;
         for (i, line) in lines.iter().enumerate() {
             for r in parse_line(line, i + 1) {
@@ -1148,11 +1148,7 @@ end";
                 commands += 1;
             }
         }
-        let elapsed = start.elapsed();
         assert_eq!(commands, 10_000 - 10_000 / 12);
-        if !cfg!(debug_assertions) {
-            assert!(elapsed.as_millis() < 50, "10,000 lines took {elapsed:?}");
-        }
     }
 
     /// Words, keywords, punctuation and oddities the lexer treats specially.
