@@ -2,6 +2,22 @@
 //! `etc/zones/index`, one `etc/zones/<zone>.xml` per zone, the templates, and the locks that
 //! keep concurrent commands from tearing them.
 
+mod atomic;
+#[cfg(test)]
+mod concurrency_tests;
+mod index;
+mod lock;
+mod paths;
+mod repo;
+mod templates;
+mod xml;
+
+pub use index::{is_uuid, new_uuid, Index, IndexEntry, INDEX_HEADER};
+pub use lock::ZoneLock;
+pub use paths::{storable_name, Store, DETACHED_FILE};
+pub use templates::{builtin, BuiltinTemplate, BUILTIN_TEMPLATES, SYSBLANK, SYSDEFAULT};
+pub use xml::{from_xml, from_xml_bytes, to_xml};
+
 use crate::config::ZoneConfig;
 use crate::state::ZoneState;
 use std::path::PathBuf;
@@ -39,6 +55,20 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// A name that cannot be a zone's file and index key (empty, `/`, `:`, `"`, control
+    /// characters, `.`/`..`), or one the store keeps for itself (`global` for rename/delete,
+    /// the template names for commit/delete).
+    #[error("{zone}: Bogus zone name")]
+    BogusName { zone: String },
+    /// A value the index format cannot hold (a zonepath with `"` or a line break, a bad uuid).
+    #[error("{zone}: Problem updating index file: {msg}")]
+    BadIndexValue { zone: String, msg: String },
+    /// `set_state` with a state that is not kept in the index (ready, running, ...).
+    #[error("{zone}: Zone state is invalid for the requested operation: {state} is not a persistent state")]
+    BadState { zone: String, state: ZoneState },
+    /// `try_lock_zone` found the zone's lock taken by another command.
+    #[error("another zoneadm may have an operation in progress.")]
+    ZoneBusy { zone: String },
 }
 
 /// The zone configuration repository the zonecfg session works against. `store::Store` is
