@@ -10,3 +10,9 @@ pub mod zonecfg;
 
 pub use config::ZoneConfig;
 pub use state::ZoneState;
+pub mod admin;
+pub mod brand;
+pub mod host;
+pub mod install;
+pub mod plan;
+pub mod runtime;

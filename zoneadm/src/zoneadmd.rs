@@ -1,1 +1,82 @@
-fn main() {}
+//! zoneadmd: the supervisor of one zone (see libzone::runtime::supervisor). Started by
+//! zoneadm as `zoneadmd -R <root> -z <zone> ready|boot [args...]`, with the outcome of that
+//! first request reported on file descriptor 3 when it is open.
+
+use libzone::runtime::proto::Request;
+use libzone::runtime::supervisor::{self, SupervisorArgs};
+use libzone::store::Store;
+use std::io::Write;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::path::PathBuf;
+
+const NOTIFY_FD: i32 = 3;
+
+fn usage() -> ! {
+    eprintln!("usage: zoneadmd [-R root] -z zone ready|boot [boot_arguments...]");
+    std::process::exit(2)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mut root = PathBuf::from("/");
+    let mut zone = None;
+    let mut rest = Vec::new();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "-R" => root = args.next().map(PathBuf::from).unwrap_or_else(|| usage()),
+            "-z" => zone = Some(args.next().unwrap_or_else(|| usage())),
+            _ => {
+                rest.push(a);
+                rest.extend(args.by_ref());
+            }
+        }
+    }
+    let zone = zone.unwrap_or_else(|| usage());
+    let first = match rest.first().map(String::as_str) {
+        Some("ready") => Request::Ready,
+        Some("boot") => Request::Boot {
+            args: rest[1..].to_vec(),
+        },
+        _ => usage(),
+    };
+    // SAFETY: fd 3 is ours only if it is open; F_GETFD tells without side effects.
+    let notify = (unsafe { libc::fcntl(NOTIFY_FD, libc::F_GETFD) } >= 0)
+        // SAFETY: zoneadm passed this descriptor to us for this purpose and nothing else owns it.
+        .then(|| unsafe { OwnedFd::from_raw_fd(NOTIFY_FD) });
+    // Nothing we fork (the zone's processes) may keep zoneadm waiting on this pipe.
+    if notify.is_some() {
+        // SAFETY: F_SETFD on a descriptor we own.
+        unsafe { libc::fcntl(NOTIFY_FD, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    // A supervisor outlives the terminal and the zoneadm that started it.
+    let _ = nix::unistd::setsid();
+    // SAFETY: ignoring SIGPIPE and SIGHUP: console clients may vanish mid-write.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+    }
+    let zinit = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("zinit")))
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/zones/zinit"));
+    let store = Store::new(root.clone());
+    let mut log = |msg: &str| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let _ = writeln!(std::io::stderr(), "[{now}] zoneadmd: {msg}");
+    };
+    let code = supervisor::run(
+        SupervisorArgs {
+            altroot: root,
+            zone,
+            zinit,
+            first,
+            notify,
+        },
+        &store,
+        &mut log,
+    );
+    std::process::exit(code);
+}

@@ -95,6 +95,13 @@ pub trait Cgroup: Debug + Send + Sync {
     fn remove(&self) -> Result<()>;
 
     fn exists(&self) -> bool;
+
+    /// Remove this cgroup only if it holds no process and no child cgroup: plain rmdir,
+    /// nothing is killed. How a shared parent (`zones`) goes away after its last zone without
+    /// racing a zone that is being created under it. `Ok(false)` when it is still in use.
+    fn remove_if_empty(&self) -> Result<bool> {
+        teardown::rmdir_if_empty(&self.dirs())
+    }
 }
 
 /// The back end for this host, from `/proc/self/mountinfo`.

@@ -23,7 +23,9 @@ pub const TIB: u64 = 1 << 40;
 /// A memory value that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnitsError {
-    #[error("A non-negative number with a required scale suffix (K, M, G or T) was expected\nhere.")]
+    #[error(
+        "A non-negative number with a required scale suffix (K, M, G or T) was expected\nhere."
+    )]
     NotAMemoryValue,
 }
 
@@ -181,7 +183,15 @@ mod tests {
         assert_eq!(parse_bytes("1.3G"), Ok(1_395_864_371));
         assert_eq!(parse_bytes("0.1"), Ok(0));
         for bad in [
-            "", "K", "-1", "1KB", "1 K", "abc", "1.2.3", "1P", "99999999999999999999T",
+            "",
+            "K",
+            "-1",
+            "1KB",
+            "1 K",
+            "abc",
+            "1.2.3",
+            "1P",
+            "99999999999999999999T",
         ] {
             assert_eq!(parse_bytes(bad), Err(UnitsError::NotAMemoryValue), "{bad}");
         }

@@ -226,7 +226,6 @@ pub(crate) mod tests_support {
             ..Default::default()
         }
     }
-
 }
 
 #[cfg(test)]

@@ -23,9 +23,9 @@ mod scope;
 mod select;
 mod set;
 #[cfg(test)]
-mod testutil;
-#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod testutil;
 
 use crate::config::keywords::ResourceType;
 use crate::config::model::ZoneConfig;
@@ -273,7 +273,12 @@ impl<'r> Session<'r> {
                 } else {
                     ui.err(&format!("syntax error at '{shown}'\n"));
                 }
-                ui.err(&help::usage(&self.opts.program, help::flags::SUBCMDS, false, None));
+                ui.err(&help::usage(
+                    &self.opts.program,
+                    help::flags::SUBCMDS,
+                    false,
+                    None,
+                ));
             }
             ParseError::TokenExpected { .. } => ui.err("syntax error, token expected\n"),
             ParseError::Usage {

@@ -28,7 +28,8 @@ impl MemRepo {
     /// A repository with the two system templates (both empty, like illumos').
     pub fn new() -> MemRepo {
         let mut r = MemRepo::default();
-        r.templates.insert("SYSdefault".into(), ZoneConfig::default());
+        r.templates
+            .insert("SYSdefault".into(), ZoneConfig::default());
         r.templates.insert("SYSblank".into(), ZoneConfig::default());
         r
     }
@@ -56,11 +57,7 @@ impl Repository for MemRepo {
             "SUNWblank" => "SYSblank",
             n => n,
         };
-        Ok(self
-            .templates
-            .get(name)
-            .cloned()
-            .or_else(|| self.get(name)))
+        Ok(self.templates.get(name).cloned().or_else(|| self.get(name)))
     }
 
     fn state(&self, zone: &str) -> Result<Option<ZoneState>, StoreError> {
@@ -366,7 +363,13 @@ pub(crate) struct Run {
 }
 
 /// Runs `input` (lines of commands) against `zone` in `mode`, then ends the input.
-pub(crate) fn run_with(repo: &MemRepo, zone: &str, opts: Options, mut ui: RecUi, input: &str) -> Run {
+pub(crate) fn run_with(
+    repo: &MemRepo,
+    zone: &str,
+    opts: Options,
+    mut ui: RecUi,
+    input: &str,
+) -> Run {
     let mut s = match Session::open(repo, zone, opts, &mut ui) {
         Ok(s) => s,
         Err(e) => {

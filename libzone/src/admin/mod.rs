@@ -1,0 +1,27 @@
+//! What zoneadm does, as library calls: zone status (index plus runtime, checked for
+//! staleness), the lifecycle commands, install and uninstall. The zoneadm binary parses
+//! arguments, calls these and prints.
+
+pub mod lifecycle;
+pub mod list;
+pub mod status;
+
+use crate::store::StoreError;
+
+/// A zoneadm failure. `Zone` errors print as `zoneadm: zone '<zone>': <msg>`.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{msg}")]
+    Zone { zone: String, msg: String },
+}
+
+impl AdminError {
+    pub fn zone(zone: &str, msg: impl Into<String>) -> AdminError {
+        AdminError::Zone {
+            zone: zone.to_string(),
+            msg: msg.into(),
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! A zone's true state: the index for the persistent states, the runtime record for a zone
+//! that exists in the kernel, and liveness checks (pid plus start time) so a stale record is
+//! recognised rather than trusted.
+
+use super::AdminError;
+use crate::runtime::record::{RunDir, ZoneRecord};
+use crate::state::ZoneState;
+use crate::store::{IndexEntry, Store};
+
+/// What zoneadm knows about a zone.
+#[derive(Debug, Clone)]
+pub struct ZoneStatus {
+    pub entry: IndexEntry,
+    pub state: ZoneState,
+    /// Kernel-side zone id while the zone exists (0 for the global zone).
+    pub zoneid: Option<u32>,
+    /// The runtime record, if one exists (possibly stale).
+    pub record: Option<ZoneRecord>,
+    /// Whether a live supervisor holds the zone.
+    pub supervised: bool,
+}
+
+impl ZoneStatus {
+    /// A record whose processes are all gone: the zone is really halted.
+    pub fn is_stale(&self) -> bool {
+        self.record.is_some() && self.zoneid.is_none()
+    }
+}
+
+/// Combine an index entry with the runtime record of the zone.
+pub fn combine(entry: IndexEntry, record: Option<ZoneRecord>) -> ZoneStatus {
+    if entry.name == crate::config::GLOBAL_ZONE {
+        return ZoneStatus {
+            entry,
+            state: ZoneState::Running,
+            zoneid: Some(0),
+            record: None,
+            supervised: true,
+        };
+    }
+    let persistent = entry.state;
+    let Some(rec) = record.filter(|_| persistent == ZoneState::Installed) else {
+        return ZoneStatus {
+            entry,
+            state: persistent,
+            zoneid: None,
+            record: None,
+            supervised: false,
+        };
+    };
+    let supervised = rec.supervisor.alive();
+    let init_alive = rec.init.is_some_and(|i| i.alive());
+    let (state, zoneid) = if supervised {
+        (
+            ZoneState::parse(&rec.state).unwrap_or(ZoneState::Ready),
+            Some(rec.zoneid),
+        )
+    } else if init_alive {
+        // The supervisor died but the zone runs on: report it, zoneadm halt still works.
+        (ZoneState::Running, Some(rec.zoneid))
+    } else {
+        (ZoneState::Installed, None)
+    };
+    ZoneStatus {
+        entry,
+        state,
+        zoneid,
+        record: Some(rec),
+        supervised,
+    }
+}
+
+/// The status of `zone`; `No such zone configured` if the index does not know it.
+pub fn status(store: &Store, zone: &str) -> Result<ZoneStatus, AdminError> {
+    let entry = store
+        .entry(zone)?
+        .ok_or_else(|| crate::store::StoreError::NoSuchZone {
+            zone: zone.to_string(),
+        })?;
+    let record = RunDir::new(store.root()).read(zone);
+    Ok(combine(entry, record))
+}
+
+/// The status of every zone in the index, global first.
+pub fn all(store: &Store) -> Result<Vec<ZoneStatus>, AdminError> {
+    let run = RunDir::new(store.root());
+    Ok(store
+        .index()?
+        .into_iter()
+        .map(|e| {
+            let rec = run.read(&e.name);
+            combine(e, rec)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::record::ProcId;
+
+    fn entry(state: ZoneState) -> IndexEntry {
+        IndexEntry {
+            name: "z".into(),
+            state,
+            zonepath: "/zones/z".into(),
+            uuid: String::new(),
+        }
+    }
+
+    fn rec(sup: ProcId, init: Option<ProcId>) -> ZoneRecord {
+        ZoneRecord {
+            zone: "z".into(),
+            zoneid: 7,
+            state: "running".into(),
+            supervisor: sup,
+            init,
+            cgroups: vec![],
+            capabilities: vec![],
+            no_new_privs: false,
+            brand: "sparse".into(),
+        }
+    }
+
+    #[test]
+    fn liveness_decides() {
+        let me = ProcId::of(std::process::id() as i32).unwrap();
+        let dead = ProcId {
+            pid: me.pid,
+            start_time: me.start_time + 1,
+        };
+        let s = combine(entry(ZoneState::Installed), Some(rec(me, None)));
+        assert_eq!(
+            (s.state, s.zoneid, s.supervised),
+            (ZoneState::Running, Some(7), true)
+        );
+        let s = combine(entry(ZoneState::Installed), Some(rec(dead, Some(me))));
+        assert_eq!(
+            (s.state, s.zoneid, s.supervised),
+            (ZoneState::Running, Some(7), false)
+        );
+        let s = combine(entry(ZoneState::Installed), Some(rec(dead, Some(dead))));
+        assert_eq!((s.state, s.zoneid), (ZoneState::Installed, None));
+        assert!(s.is_stale());
+        let s = combine(entry(ZoneState::Configured), Some(rec(me, None)));
+        assert_eq!(s.state, ZoneState::Configured);
+        let g = combine(IndexEntry::global(), None);
+        assert_eq!((g.state, g.zoneid), (ZoneState::Running, Some(0)));
+    }
+}

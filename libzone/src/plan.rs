@@ -1,0 +1,825 @@
+//! Compile a zone configuration into a plan: an OCI runtime spec (the intermediate form any OCI
+//! runtime can run) plus the zone-only extras (init kind, pool binding, Solaris units). Pure:
+//! everything about the host comes in through `HostFacts`, so plans are unit-tested without
+//! root and printable for diagnosis.
+
+use crate::brand::{self, Brand, InitKind};
+use crate::config::{IpType, Net, ZoneConfig};
+use crate::host::{HostDir, HostFacts};
+use crate::store::Store;
+use oci_spec::runtime::{
+    Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxCpuBuilder, LinuxDeviceBuilder,
+    LinuxDeviceType, LinuxMemoryBuilder, LinuxNamespaceBuilder, LinuxNamespaceType,
+    LinuxPidsBuilder, LinuxResourcesBuilder, Mount, MountBuilder, PosixRlimitBuilder,
+    PosixRlimitType, ProcessBuilder, RootBuilder, Spec, SpecBuilder, UserBuilder,
+};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Why a configuration cannot become a plan.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{zone}: unknown brand '{brand}'")]
+    UnknownBrand { zone: String, brand: String },
+    #[error("{zone}: zonepath not specified")]
+    NoZonepath { zone: String },
+    #[error("{zone}: {msg}")]
+    Privileges { zone: String, msg: String },
+    #[error("{zone}: rctl {rctl}: bad limit '{limit}'")]
+    BadLimit {
+        zone: String,
+        rctl: String,
+        limit: String,
+    },
+    #[error("{zone}: {msg}")]
+    Spec { zone: String, msg: String },
+}
+
+/// How a zone is bound to processor sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolBinding {
+    /// The default pool (no `pool`, no `dedicated-cpu`).
+    Default,
+    /// `set pool=<name>`.
+    Named(String),
+    /// `add dedicated-cpu`: a temporary pool `SUNWtmp_<zone>`.
+    Dedicated {
+        min: u32,
+        max: u32,
+        importance: Option<u32>,
+    },
+}
+
+/// Resource controls in the units the cgroup layer takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ZoneLimits {
+    /// Solaris FSS shares (`zone.cpu-shares`).
+    pub cpu_shares: Option<u64>,
+    /// Percent of one CPU (`zone.cpu-cap`, 100 = one CPU).
+    pub cpu_cap: Option<u64>,
+    pub memory: Option<u64>,
+    pub swap: Option<u64>,
+    pub locked: Option<u64>,
+    /// `zone.max-processes`/`zone.max-lwps`: both are tasks on Linux.
+    pub pids: Option<u64>,
+}
+
+/// The zone-only part of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneExtras {
+    pub name: String,
+    pub zonepath: PathBuf,
+    pub brand: String,
+    pub init: InitKind,
+    pub exclusive_ip: bool,
+    pub nets: Vec<Net>,
+    pub pool: PoolBinding,
+    pub limits: ZoneLimits,
+    /// `CAP_*` names zone processes keep.
+    pub capabilities: Vec<String>,
+    pub no_new_privs: bool,
+}
+
+/// A compiled zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub spec: Spec,
+    pub zone: ZoneExtras,
+}
+
+/// `/proc` and `/sys` paths hidden from zones (the OCI defaults).
+pub const MASKED_PATHS: [&str; 10] = [
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+];
+
+/// `/proc` paths zones see read-only.
+pub const READONLY_PATHS: [&str; 5] = [
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
+
+/// The PATH zone processes start with (Solaris' root PATH plus the Linux system dirs).
+pub const ZONE_PATH: &str = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+fn mount(dest: &str, typ: &str, source: &str, options: &[&str]) -> Result<Mount, String> {
+    MountBuilder::default()
+        .destination(dest)
+        .typ(typ)
+        .source(source)
+        .options(s(options))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The file systems every zone gets, after its inherited directories.
+fn standard_mounts() -> Result<Vec<Mount>, String> {
+    Ok(vec![
+        mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])?,
+        mount(
+            "/sys",
+            "sysfs",
+            "sysfs",
+            &["nosuid", "noexec", "nodev", "ro"],
+        )?,
+        mount(
+            "/dev",
+            "tmpfs",
+            "tmpfs",
+            &["nosuid", "strictatime", "mode=755", "size=65536k"],
+        )?,
+        mount(
+            "/dev/pts",
+            "devpts",
+            "devpts",
+            &[
+                "nosuid",
+                "noexec",
+                "newinstance",
+                "ptmxmode=0666",
+                "mode=0620",
+                "gid=5",
+            ],
+        )?,
+        mount(
+            "/dev/shm",
+            "tmpfs",
+            "shm",
+            &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+        )?,
+        mount(
+            "/dev/mqueue",
+            "mqueue",
+            "mqueue",
+            &["nosuid", "noexec", "nodev"],
+        )?,
+    ])
+}
+
+/// Read-only binds of the host directories a brand inherits.
+fn inherited_mounts(
+    brand: &Brand,
+    cfg: &ZoneConfig,
+    facts: &HostFacts,
+) -> Result<Vec<Mount>, String> {
+    let mut dirs: Vec<String> = brand.inherit.clone();
+    if brand.inherit_host_system_dirs {
+        for (d, kind) in &facts.system_dirs {
+            // Symlinks into /usr are reproduced in the zone root at install; they need no mount.
+            if *kind == HostDir::Dir {
+                dirs.push(d.clone());
+            }
+        }
+    }
+    dirs.extend(cfg.inherit_pkg_dirs.iter().map(|i| i.dir.clone()));
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for d in dirs {
+        if seen.insert(d.clone()) {
+            out.push(mount(&d, "bind", &d, &["rbind", "rro", "nodev"])?);
+        }
+    }
+    Ok(out)
+}
+
+/// `fs` resources: `lofs` is a bind, other types are mounted from `special`.
+fn fs_mounts(cfg: &ZoneConfig) -> Result<Vec<Mount>, String> {
+    cfg.fs
+        .iter()
+        .map(|fs| {
+            let mut opts: Vec<String> = fs
+                .options
+                .iter()
+                .map(|o| match o.as_str() {
+                    // Solaris spellings of the Linux options.
+                    "nodevices" => "nodev".to_string(),
+                    "nosetuid" => "nosuid".to_string(),
+                    "devices" => "dev".to_string(),
+                    "setuid" => "suid".to_string(),
+                    _ => o.clone(),
+                })
+                .collect();
+            let typ = if fs.fstype == "lofs" {
+                opts.insert(0, "rbind".to_string());
+                "bind"
+            } else {
+                fs.fstype.as_str()
+            };
+            MountBuilder::default()
+                .destination(&fs.dir)
+                .typ(typ)
+                .source(&fs.special)
+                .options(opts)
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// Host device nodes that `device` resources match (shell globs).
+fn devices(
+    cfg: &ZoneConfig,
+    facts: &HostFacts,
+) -> Result<Vec<oci_spec::runtime::LinuxDevice>, String> {
+    let mut out = Vec::new();
+    for d in &facts.devices {
+        if !cfg.devices.iter().any(|r| glob_match(&r.match_, &d.path)) {
+            continue;
+        }
+        out.push(
+            LinuxDeviceBuilder::default()
+                .path(&d.path)
+                .typ(if d.kind == 'b' {
+                    LinuxDeviceType::B
+                } else {
+                    LinuxDeviceType::C
+                })
+                .major(d.major as i64)
+                .minor(d.minor as i64)
+                .file_mode(d.mode)
+                .uid(d.uid)
+                .gid(d.gid)
+                .build()
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    Ok(out)
+}
+
+/// Shell glob matching (`*`, `?`, `[...]` with ranges and `!`), as `device match=` uses.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    glob_at(&p, &t)
+}
+
+fn glob_at(p: &[char], t: &[char]) -> bool {
+    match p.first() {
+        None => t.is_empty(),
+        Some('*') => (0..=t.len()).any(|i| glob_at(&p[1..], &t[i..])),
+        Some('?') => !t.is_empty() && glob_at(&p[1..], &t[1..]),
+        Some('[') => {
+            let Some(close) = p.iter().skip(2).position(|&c| c == ']').map(|i| i + 2) else {
+                return !t.is_empty() && t[0] == '[' && glob_at(&p[1..], &t[1..]);
+            };
+            let Some(&c) = t.first() else {
+                return false;
+            };
+            let mut set = &p[1..close];
+            let negate = matches!(set.first(), Some('!') | Some('^'));
+            if negate {
+                set = &set[1..];
+            }
+            let mut hit = false;
+            let mut i = 0;
+            while i < set.len() {
+                if i + 2 < set.len() && set[i + 1] == '-' {
+                    hit |= set[i] <= c && c <= set[i + 2];
+                    i += 3;
+                } else {
+                    hit |= set[i] == c;
+                    i += 1;
+                }
+            }
+            hit != negate && glob_at(&p[close + 1..], &t[1..])
+        }
+        Some(&c) => t.first() == Some(&c) && glob_at(&p[1..], &t[1..]),
+    }
+}
+
+/// The lowest `deny` limit of an rctl (what the kernel enforces), or the limit of a
+/// `none`-action value for rctls such as `zone.cpu-shares`.
+fn rctl_limit(cfg: &ZoneConfig, name: &str) -> Result<Option<u64>, PlanError> {
+    let Some(r) = cfg.rctl(name) else {
+        return Ok(None);
+    };
+    let mut best: Option<u64> = None;
+    for v in &r.values {
+        let n: u64 = v.limit.parse().map_err(|_| PlanError::BadLimit {
+            zone: cfg.name.clone(),
+            rctl: name.to_string(),
+            limit: v.limit.clone(),
+        })?;
+        best = Some(best.map_or(n, |b| b.min(n)));
+    }
+    Ok(best)
+}
+
+fn limits(cfg: &ZoneConfig) -> Result<ZoneLimits, PlanError> {
+    let lwps = rctl_limit(cfg, "zone.max-lwps")?;
+    let procs = rctl_limit(cfg, "zone.max-processes")?;
+    let memory = match &cfg.mcap {
+        Some(m) if !m.physcap.is_empty() => {
+            Some(m.physcap.parse().map_err(|_| PlanError::BadLimit {
+                zone: cfg.name.clone(),
+                rctl: "capped-memory physical".into(),
+                limit: m.physcap.clone(),
+            })?)
+        }
+        _ => None,
+    };
+    Ok(ZoneLimits {
+        cpu_shares: rctl_limit(cfg, "zone.cpu-shares")?,
+        cpu_cap: rctl_limit(cfg, "zone.cpu-cap")?,
+        memory,
+        swap: rctl_limit(cfg, "zone.max-swap")?,
+        locked: rctl_limit(cfg, "zone.max-locked-memory")?,
+        // Linux counts threads and processes alike against pids.max: the tighter one wins.
+        pids: match (lwps, procs) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+    })
+}
+
+/// IPC namespace sysctls for the `max-shm-*`, `max-sem-ids` and `max-msg-ids` controls.
+fn ipc_sysctls(cfg: &ZoneConfig) -> Result<HashMap<String, String>, PlanError> {
+    let mut out = HashMap::new();
+    if let Some(bytes) = rctl_limit(cfg, "zone.max-shm-memory")? {
+        out.insert("kernel.shmmax".to_string(), bytes.to_string());
+        // shmall counts pages.
+        out.insert(
+            "kernel.shmall".to_string(),
+            bytes.div_ceil(4096).to_string(),
+        );
+    }
+    if let Some(n) = rctl_limit(cfg, "zone.max-shm-ids")? {
+        out.insert("kernel.shmmni".to_string(), n.to_string());
+    }
+    if let Some(n) = rctl_limit(cfg, "zone.max-sem-ids")? {
+        // semmsl semmns semopm semmni: only the number of sets is a Solaris control.
+        out.insert(
+            "kernel.sem".to_string(),
+            format!("32000 1024000000 500 {n}"),
+        );
+    }
+    if let Some(n) = rctl_limit(cfg, "zone.max-msg-ids")? {
+        out.insert("kernel.msgmni".to_string(), n.to_string());
+    }
+    Ok(out)
+}
+
+fn pool_binding(cfg: &ZoneConfig) -> PoolBinding {
+    if let Some(d) = &cfg.dedicated_cpu {
+        let min = d.ncpu_min.parse().unwrap_or(1);
+        let max = d.ncpu_max.parse().unwrap_or(min);
+        return PoolBinding::Dedicated {
+            min,
+            max,
+            importance: d.importance.parse().ok(),
+        };
+    }
+    if cfg.pool.is_empty() {
+        PoolBinding::Default
+    } else {
+        PoolBinding::Named(cfg.pool.clone())
+    }
+}
+
+/// FSS shares to cgroup v1 `cpu.shares` (1 share = the kernel default 1024), for OCI readers.
+pub fn shares_to_v1(shares: u64) -> u64 {
+    shares.saturating_mul(1024).clamp(2, 262_144)
+}
+
+/// Compile `cfg` (configured under the alternate root `altroot`, inside which its zonepath
+/// lies, as on Solaris) for the host described by `facts`.
+pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Plan, PlanError> {
+    let zone = cfg.name.clone();
+    let spec_err = |msg: String| PlanError::Spec {
+        zone: zone.clone(),
+        msg,
+    };
+    let brand = brand::lookup(&cfg.brand).ok_or_else(|| PlanError::UnknownBrand {
+        zone: zone.clone(),
+        brand: cfg.brand.clone(),
+    })?;
+    if cfg.zonepath.is_empty() {
+        return Err(PlanError::NoZonepath { zone });
+    }
+    let capabilities = capabilities(cfg)?;
+    let no_new_privs = !capabilities.iter().any(|c| c == "CAP_SETUID");
+    let limits = limits(cfg)?;
+
+    let mut mounts = inherited_mounts(&brand, cfg, facts).map_err(spec_err)?;
+    mounts.extend(standard_mounts().map_err(spec_err)?);
+    mounts.extend(fs_mounts(cfg).map_err(spec_err)?);
+
+    let caps_set: std::collections::HashSet<Capability> = capabilities
+        .iter()
+        .filter_map(|c| Capability::from_str(c).ok())
+        .collect();
+    let args: Vec<String> = match &brand.init {
+        InitKind::Builtin => vec!["zinit".to_string()],
+        InitKind::Program(p) => vec![p.clone()],
+    }
+    .into_iter()
+    .chain(cfg.bootargs.split_whitespace().map(str::to_string))
+    .collect();
+    let mut rlimits = Vec::new();
+    if let Some(locked) = limits.locked {
+        rlimits.push(
+            PosixRlimitBuilder::default()
+                .typ(PosixRlimitType::RlimitMemlock)
+                .soft(locked)
+                .hard(locked)
+                .build()
+                .map_err(|e| spec_err(e.to_string()))?,
+        );
+    }
+    let process = ProcessBuilder::default()
+        .terminal(false)
+        .user(
+            UserBuilder::default()
+                .uid(0u32)
+                .gid(0u32)
+                .build()
+                .map_err(|e| spec_err(e.to_string()))?,
+        )
+        .args(args)
+        .env(vec![
+            ZONE_PATH.to_string(),
+            "TERM=vt100".to_string(),
+            "container=zone".to_string(),
+        ])
+        .cwd("/")
+        .capabilities(
+            LinuxCapabilitiesBuilder::default()
+                .bounding(caps_set.clone())
+                .effective(caps_set.clone())
+                .permitted(caps_set)
+                .build()
+                .map_err(|e| spec_err(e.to_string()))?,
+        )
+        .rlimits(rlimits)
+        .no_new_privileges(no_new_privs)
+        .build()
+        .map_err(|e| spec_err(e.to_string()))?;
+
+    let mut namespaces = vec![
+        LinuxNamespaceType::Pid,
+        LinuxNamespaceType::Mount,
+        LinuxNamespaceType::Uts,
+        LinuxNamespaceType::Ipc,
+        LinuxNamespaceType::Cgroup,
+    ];
+    if cfg.ip_type == IpType::Exclusive {
+        namespaces.push(LinuxNamespaceType::Network);
+    }
+    let namespaces = namespaces
+        .into_iter()
+        .map(|t| LinuxNamespaceBuilder::default().typ(t).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| spec_err(e.to_string()))?;
+
+    let mut resources = LinuxResourcesBuilder::default();
+    let mut cpu = LinuxCpuBuilder::default();
+    if let Some(sh) = limits.cpu_shares {
+        cpu = cpu.shares(shares_to_v1(sh));
+    }
+    if let Some(cap) = limits.cpu_cap {
+        cpu = cpu.quota((cap * 1000) as i64).period(100_000u64);
+    }
+    resources = resources.cpu(cpu.build().map_err(|e| spec_err(e.to_string()))?);
+    let mut mem = LinuxMemoryBuilder::default();
+    if let Some(m) = limits.memory {
+        mem = mem.limit(m as i64);
+    }
+    if let Some(sw) = limits.swap {
+        mem = mem.swap(sw as i64);
+    }
+    resources = resources.memory(mem.build().map_err(|e| spec_err(e.to_string()))?);
+    if let Some(p) = limits.pids {
+        resources = resources.pids(
+            LinuxPidsBuilder::default()
+                .limit(p as i64)
+                .build()
+                .map_err(|e| spec_err(e.to_string()))?,
+        );
+    }
+
+    let linux = LinuxBuilder::default()
+        .namespaces(namespaces)
+        .resources(resources.build().map_err(|e| spec_err(e.to_string()))?)
+        .devices(devices(cfg, facts).map_err(spec_err)?)
+        .masked_paths(s(&MASKED_PATHS))
+        .readonly_paths(s(&READONLY_PATHS))
+        .sysctl(ipc_sysctls(cfg)?)
+        .cgroups_path(PathBuf::from(format!("/zones/{}", cfg.name)))
+        .build()
+        .map_err(|e| spec_err(e.to_string()))?;
+
+    let spec = SpecBuilder::default()
+        .version("1.0.2")
+        .root(
+            RootBuilder::default()
+                .path(Store::new(altroot).host_path(&cfg.zonepath).join("root"))
+                .readonly(false)
+                .build()
+                .map_err(|e| spec_err(e.to_string()))?,
+        )
+        .hostname(cfg.name.clone())
+        .mounts(mounts)
+        .process(process)
+        .linux(linux)
+        .annotations(HashMap::from([
+            ("org.zones.zonename".to_string(), cfg.name.clone()),
+            ("org.zones.brand".to_string(), brand.name.clone()),
+        ]))
+        .build()
+        .map_err(|e| spec_err(e.to_string()))?;
+
+    Ok(Plan {
+        spec,
+        zone: ZoneExtras {
+            name: cfg.name.clone(),
+            zonepath: Store::new(altroot).host_path(&cfg.zonepath),
+            brand: brand.name.clone(),
+            init: brand.init.clone(),
+            exclusive_ip: cfg.ip_type == IpType::Exclusive,
+            nets: cfg.nets.clone(),
+            pool: pool_binding(cfg),
+            limits,
+            capabilities,
+            no_new_privs,
+        },
+    })
+}
+
+/// The capability set of zone processes: `limitpriv` resolved against the brand's default,
+/// prohibited and required privileges, then mapped to Linux capabilities.
+fn capabilities(cfg: &ZoneConfig) -> Result<Vec<String>, PlanError> {
+    let set = crate::config::privs::zone_privset(&cfg.limitpriv, cfg.ip_type).map_err(|e| {
+        PlanError::Privileges {
+            zone: cfg.name.clone(),
+            msg: e.to_string(),
+        }
+    })?;
+    Ok(crate::config::privs::linux_capabilities(&set)
+        .into_iter()
+        .map(str::to_string)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Device, Fs, Mcap, Rctl, RctlValue};
+
+    fn base() -> ZoneConfig {
+        ZoneConfig {
+            name: "web".into(),
+            zonepath: "/zones/web".into(),
+            brand: "sparse".into(),
+            ..Default::default()
+        }
+    }
+
+    fn facts() -> HostFacts {
+        HostFacts {
+            system_dirs: vec![
+                ("/bin".into(), HostDir::Symlink("usr/bin".into())),
+                ("/lib32".into(), HostDir::Dir),
+            ],
+            online_cpus: vec![0, 1],
+            devices: vec![crate::host::HostDevice {
+                path: "/dev/ttyS1".into(),
+                kind: 'c',
+                major: 4,
+                minor: 65,
+                mode: 0o660,
+                uid: 0,
+                gid: 20,
+            }],
+        }
+    }
+
+    fn rctl(name: &str, limit: &str, action: &str) -> Rctl {
+        Rctl {
+            name: name.into(),
+            values: vec![RctlValue {
+                privilege: "privileged".into(),
+                limit: limit.into(),
+                action: action.into(),
+            }],
+        }
+    }
+
+    fn dests(p: &Plan) -> Vec<String> {
+        p.spec
+            .mounts()
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|m| m.destination().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn sparse_zone_mounts_in_order() {
+        let mut cfg = base();
+        cfg.inherit_pkg_dirs.push(crate::config::InheritPkgDir {
+            dir: "/opt/sfw".into(),
+        });
+        cfg.fs.push(Fs {
+            dir: "/data".into(),
+            special: "/srv/data".into(),
+            fstype: "lofs".into(),
+            options: vec!["ro".into(), "nodevices".into()],
+            ..Default::default()
+        });
+        let p = compile(&cfg, &facts(), Path::new("/alt")).unwrap();
+        assert_eq!(
+            dests(&p),
+            vec![
+                "/usr",
+                "/lib32",
+                "/opt/sfw",
+                "/proc",
+                "/sys",
+                "/dev",
+                "/dev/pts",
+                "/dev/shm",
+                "/dev/mqueue",
+                "/data"
+            ]
+        );
+        let usr = &p.spec.mounts().as_ref().unwrap()[0];
+        assert_eq!(
+            usr.options().as_ref().unwrap(),
+            &vec!["rbind", "rro", "nodev"]
+        );
+        let data = p.spec.mounts().as_ref().unwrap().last().unwrap();
+        assert_eq!(
+            data.options().as_ref().unwrap(),
+            &vec!["rbind", "ro", "nodev"]
+        );
+        assert_eq!(
+            p.spec.root().as_ref().unwrap().path(),
+            Path::new("/alt/zones/web/root")
+        );
+        assert_eq!(p.zone.zonepath, PathBuf::from("/alt/zones/web"));
+        assert_eq!(p.spec.hostname().as_deref(), Some("web"));
+    }
+
+    #[test]
+    fn default_privileges_exclude_dangerous_capabilities() {
+        let p = compile(&base(), &facts(), Path::new("/")).unwrap();
+        for bad in [
+            "CAP_SYS_ADMIN",
+            "CAP_SYS_MODULE",
+            "CAP_SYS_RAWIO",
+            "CAP_SYS_TIME",
+            "CAP_MKNOD",
+            "CAP_NET_ADMIN",
+        ] {
+            assert!(!p.zone.capabilities.iter().any(|c| c == bad), "{bad}");
+        }
+        assert!(p.zone.capabilities.iter().any(|c| c == "CAP_CHOWN"));
+        // Default zones keep setuid, so no_new_privs stays off.
+        assert!(!p.zone.no_new_privs);
+        let mut cfg = base();
+        cfg.limitpriv = "default,sys_time".into();
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        assert!(p.zone.capabilities.iter().any(|c| c == "CAP_SYS_TIME"));
+        cfg.limitpriv = "default,sys_devices".into();
+        assert!(matches!(
+            compile(&cfg, &facts(), Path::new("/")),
+            Err(PlanError::Privileges { .. })
+        ));
+    }
+
+    #[test]
+    fn namespaces_follow_ip_type() {
+        let ns = |p: &Plan| -> Vec<LinuxNamespaceType> {
+            p.spec
+                .linux()
+                .as_ref()
+                .unwrap()
+                .namespaces()
+                .as_ref()
+                .unwrap()
+                .iter()
+                .map(|n| n.typ())
+                .collect()
+        };
+        let p = compile(&base(), &facts(), Path::new("/")).unwrap();
+        assert!(!ns(&p).contains(&LinuxNamespaceType::Network));
+        assert!(!p.zone.exclusive_ip);
+        let mut cfg = base();
+        cfg.ip_type = IpType::Exclusive;
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        assert!(ns(&p).contains(&LinuxNamespaceType::Network));
+    }
+
+    #[test]
+    fn resource_controls_become_limits() {
+        let mut cfg = base();
+        cfg.rctls = vec![
+            rctl("zone.cpu-shares", "20", "none"),
+            rctl("zone.cpu-cap", "50", "deny"),
+            rctl("zone.max-processes", "500", "deny"),
+            rctl("zone.max-lwps", "300", "deny"),
+            rctl("zone.max-swap", "209715200", "deny"),
+            rctl("zone.max-locked-memory", "1048576", "deny"),
+            rctl("zone.max-shm-memory", "8192", "deny"),
+            rctl("zone.max-sem-ids", "64", "deny"),
+        ];
+        cfg.mcap = Some(Mcap {
+            physcap: "67108864".into(),
+        });
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        assert_eq!(
+            p.zone.limits,
+            ZoneLimits {
+                cpu_shares: Some(20),
+                cpu_cap: Some(50),
+                memory: Some(67_108_864),
+                swap: Some(209_715_200),
+                locked: Some(1_048_576),
+                pids: Some(300),
+            }
+        );
+        let linux = p.spec.linux().as_ref().unwrap();
+        let res = linux.resources().as_ref().unwrap();
+        assert_eq!(res.cpu().as_ref().unwrap().quota(), Some(50_000));
+        assert_eq!(res.pids().as_ref().unwrap().limit(), 300);
+        let sysctl = linux.sysctl().as_ref().unwrap();
+        assert_eq!(sysctl["kernel.shmmax"], "8192");
+        assert_eq!(sysctl["kernel.shmall"], "2");
+        assert!(sysctl["kernel.sem"].ends_with(" 64"));
+        cfg.rctls = vec![rctl("zone.cpu-shares", "x", "none")];
+        assert!(matches!(
+            compile(&cfg, &facts(), Path::new("/")),
+            Err(PlanError::BadLimit { .. })
+        ));
+    }
+
+    #[test]
+    fn devices_match_globs() {
+        let mut cfg = base();
+        cfg.devices.push(Device {
+            match_: "/dev/ttyS[0-3]".into(),
+        });
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        let devs = p.spec.linux().as_ref().unwrap().devices().as_ref().unwrap();
+        assert_eq!(devs.len(), 1);
+        assert_eq!(devs[0].major(), 4);
+        cfg.devices[0].match_ = "/dev/tty?2".into();
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        assert!(p
+            .spec
+            .linux()
+            .as_ref()
+            .unwrap()
+            .devices()
+            .as_ref()
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("/dev/cua/a00[2-5]", "/dev/cua/a003"));
+        assert!(!glob_match("/dev/cua/a00[2-5]", "/dev/cua/a006"));
+        assert!(glob_match("/dev/*", "/dev/null"));
+        assert!(glob_match("/dev/[!a]x", "/dev/bx"));
+        assert!(!glob_match("/dev/[!a]x", "/dev/ax"));
+        assert!(glob_match("a?c", "abc"));
+        assert!(!glob_match("a[", "ab"));
+    }
+
+    #[test]
+    fn brands_choose_init() {
+        let p = compile(&base(), &facts(), Path::new("/")).unwrap();
+        assert_eq!(p.zone.init, InitKind::Builtin);
+        let mut cfg = base();
+        cfg.brand = "whole".into();
+        cfg.bootargs = "-s -m verbose".into();
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        assert_eq!(
+            p.spec.process().as_ref().unwrap().args().as_ref().unwrap(),
+            &vec!["/sbin/init", "-s", "-m", "verbose"]
+        );
+        cfg.brand = "nope".into();
+        assert!(matches!(
+            compile(&cfg, &facts(), Path::new("/")),
+            Err(PlanError::UnknownBrand { .. })
+        ));
+    }
+}

@@ -1,0 +1,17 @@
+//! The back end: turn a plan into kernel objects (namespaces, mounts, cgroups, a pty) and run
+//! the zone's processes. The only module with raw system calls.
+
+pub mod account;
+pub mod caps;
+pub mod console;
+pub mod enter;
+pub mod mounts;
+pub mod net;
+pub mod proto;
+pub mod record;
+pub mod rootfs;
+pub mod spawn;
+pub mod supervisor;
+pub mod sys;
+pub mod zinit;
+pub mod zone;

@@ -1,0 +1,299 @@
+//! Create a zone's process: a child in new pid, mount, uts, ipc (and for exclusive-IP, net)
+//! namespaces that joins the zone's cgroups, builds the zone root, takes the console, reports
+//! `Ready`, and on `Boot` drops to the zone's capabilities and executes init (pid 1 of the
+//! zone). Errors in the child come back as data and the child is reaped, so a failed ready
+//! leaves nothing behind.
+
+use super::caps;
+use super::proto::{SetupOrder, SetupReport};
+use super::rootfs::{self, RootSetup};
+use super::sys;
+use crate::brand::InitKind;
+use crate::plan::Plan;
+use nix::sched::CloneFlags;
+use nix::sys::socket::{self, AddressFamily, SockFlag, SockType};
+use nix::sys::wait::waitpid;
+use nix::unistd::Pid;
+use std::ffi::CString;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+/// Failure to create or boot a zone's process: the step and the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    #[error("{step}: {error}")]
+    Step { step: String, error: String },
+    #[error("zone process exited during set-up")]
+    Vanished,
+}
+
+fn sys_step(step: &str) -> impl FnOnce(nix::errno::Errno) -> SpawnError + '_ {
+    move |e| SpawnError::Step {
+        step: step.to_string(),
+        error: e.to_string(),
+    }
+}
+
+/// The supervisor's handle on a zone's process.
+pub struct ZoneProcess {
+    pub pid: Pid,
+    pub pidfd: OwnedFd,
+    channel: OwnedFd,
+}
+
+/// What the child needs besides the plan.
+pub struct SpawnArgs<'a> {
+    pub plan: &'a Plan,
+    /// Host path of the console pty slave.
+    pub console: Option<&'a Path>,
+    /// Our init binary, opened before the fork (used for `InitKind::Builtin`).
+    pub zinit: Option<BorrowedFd<'a>>,
+}
+
+fn packet_send<T: serde::Serialize>(fd: BorrowedFd<'_>, msg: &T) -> Result<(), nix::errno::Errno> {
+    let body = serde_json::to_vec(msg).map_err(|_| nix::errno::Errno::EINVAL)?;
+    socket::send(fd.as_raw_fd(), &body, socket::MsgFlags::empty()).map(|_| ())
+}
+
+/// Receive one packet; `Ok(None)` on EOF (the peer closed or exec'd).
+fn packet_recv<T: for<'de> serde::Deserialize<'de>>(
+    fd: BorrowedFd<'_>,
+) -> Result<Option<T>, nix::errno::Errno> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = loop {
+        match socket::recv(fd.as_raw_fd(), &mut buf, socket::MsgFlags::empty()) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => break other?,
+        }
+    };
+    if n == 0 {
+        return Ok(None);
+    }
+    serde_json::from_slice(&buf[..n])
+        .map(Some)
+        .map_err(|_| nix::errno::Errno::EPROTO)
+}
+
+/// Fork the zone's process and bring it to `Ready`. `join_cgroups` puts the child into the
+/// zone's cgroups before it does anything else (so nothing it starts can escape them).
+pub fn spawn(
+    args: &SpawnArgs<'_>,
+    join_cgroups: &mut dyn FnMut(Pid) -> Result<(), String>,
+) -> Result<ZoneProcess, SpawnError> {
+    let (parent, child) = socket::socketpair(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )
+    .map_err(sys_step("socketpair"))?;
+    let mut flags = CloneFlags::CLONE_NEWPID
+        | CloneFlags::CLONE_NEWNS
+        | CloneFlags::CLONE_NEWUTS
+        | CloneFlags::CLONE_NEWIPC;
+    if args.plan.zone.exclusive_ip {
+        flags |= CloneFlags::CLONE_NEWNET;
+    }
+    let pid = sys::fork_with_flags(flags.bits()).map_err(sys_step("clone"))?;
+    if pid == 0 {
+        drop(parent);
+        child_main(args, child);
+    }
+    drop(child);
+    let pid = Pid::from_raw(pid);
+    let pidfd = match sys::pidfd_open(pid.as_raw()) {
+        Ok(fd) => fd,
+        Err(e) => {
+            kill_and_reap(pid);
+            return Err(sys_step("pidfd_open")(e));
+        }
+    };
+    let zp = ZoneProcess {
+        pid,
+        pidfd,
+        channel: parent,
+    };
+    if let Err(e) = join_cgroups(pid) {
+        zp.kill();
+        return Err(SpawnError::Step {
+            step: "join cgroups".into(),
+            error: e,
+        });
+    }
+    // Go: the child may now leave our cgroups' view and build the zone.
+    if let Err(e) = socket::send(zp.channel.as_raw_fd(), b"go", socket::MsgFlags::empty()) {
+        zp.kill();
+        return Err(sys_step("start set-up")(e));
+    }
+    match packet_recv::<SetupReport>(zp.channel.as_fd()) {
+        Ok(Some(SetupReport::Ready)) => Ok(zp),
+        Ok(Some(SetupReport::Failed { step, error })) => {
+            zp.kill();
+            Err(SpawnError::Step { step, error })
+        }
+        Ok(None) => {
+            zp.kill();
+            Err(SpawnError::Vanished)
+        }
+        Err(e) => {
+            zp.kill();
+            Err(sys_step("read set-up report")(e))
+        }
+    }
+}
+
+fn kill_and_reap(pid: Pid) {
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    let _ = waitpid(pid, None);
+}
+
+impl ZoneProcess {
+    /// Start init. Returns once init is executing (the channel closes on a successful exec).
+    pub fn boot(&self, args: Vec<String>) -> Result<(), SpawnError> {
+        packet_send(self.channel.as_fd(), &SetupOrder::Boot { args })
+            .map_err(sys_step("send boot"))?;
+        match packet_recv::<SetupReport>(self.channel.as_fd()) {
+            Ok(None) => Ok(()),
+            Ok(Some(SetupReport::Failed { step, error })) => {
+                self.kill();
+                Err(SpawnError::Step { step, error })
+            }
+            Ok(Some(SetupReport::Ready)) => Err(SpawnError::Vanished),
+            Err(e) => {
+                self.kill();
+                Err(sys_step("boot")(e))
+            }
+        }
+    }
+
+    /// Kill the zone's pid 1 (the kernel then kills every process of the zone's pid
+    /// namespace) and reap it.
+    pub fn kill(&self) {
+        let _ = sys::pidfd_kill(self.pidfd.as_fd(), libc::SIGKILL);
+        let _ = waitpid(self.pid, None);
+    }
+}
+
+/// The child: never returns.
+fn child_main(args: &SpawnArgs<'_>, chan: OwnedFd) -> ! {
+    let code = match setup(args, chan.as_fd()) {
+        Ok(()) => 0,
+        Err((step, error)) => {
+            let _ = packet_send(chan.as_fd(), &SetupReport::Failed { step, error });
+            1
+        }
+    };
+    // SAFETY: _exit never returns and runs no destructors or atexit handlers that could touch
+    // state shared with the parent.
+    unsafe { libc::_exit(code) }
+}
+
+type StepResult<T> = Result<T, (String, String)>;
+
+fn at<T, E: std::fmt::Display>(step: &str, r: Result<T, E>) -> StepResult<T> {
+    r.map_err(|e| (step.to_string(), e.to_string()))
+}
+
+fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
+    let plan = args.plan;
+    at("set parent-death signal", sys::die_with_parent())?;
+    let mut go = [0u8; 8];
+    let n = at(
+        "wait for cgroups",
+        socket::recv(chan.as_raw_fd(), &mut go, socket::MsgFlags::empty()),
+    )?;
+    if n == 0 {
+        return Err(("wait for cgroups".into(), "supervisor went away".into()));
+    }
+    // Now that we are in the zone's cgroups, they become the root of our cgroup view.
+    at(
+        "cgroup namespace",
+        nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP),
+    )?;
+    if let Some(h) = plan.spec.hostname() {
+        at("set hostname", nix::unistd::sethostname(h))?;
+    }
+    if plan.zone.exclusive_ip {
+        at("bring up loopback", super::net::loopback_up())?;
+    }
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+    let setup = RootSetup {
+        spec: &plan.spec,
+        console: args.console,
+    };
+    at("build zone root", rootfs::enter_root(&setup))?;
+    at("new session", nix::unistd::setsid())?;
+    if args.console.is_some() {
+        take_console().map_err(|e| ("open console".to_string(), e.to_string()))?;
+    }
+    at("report ready", packet_send(chan, &SetupReport::Ready))?;
+    let order: Option<SetupOrder> = at("wait for boot", packet_recv(chan))?;
+    let boot_args = match order {
+        Some(SetupOrder::Boot { args }) => args,
+        Some(SetupOrder::Abort) | None => {
+            // SAFETY: as in child_main.
+            unsafe { libc::_exit(0) }
+        }
+    };
+    let keep = at("capabilities", caps::parse_set(&plan.zone.capabilities))?;
+    at("drop capabilities", caps::limit_to(&keep))?;
+    // The zone must outlive a supervisor that crashes: zoneadm can still halt it.
+    at(
+        "clear parent-death signal",
+        nix::sys::prctl::set_pdeathsig(None::<nix::sys::signal::Signal>),
+    )?;
+    if plan.zone.no_new_privs {
+        at("no_new_privs", nix::sys::prctl::set_no_new_privs())?;
+    }
+    exec_init(args, boot_args)
+}
+
+fn take_console() -> Result<(), nix::errno::Errno> {
+    let fd = nix::fcntl::open(
+        "/dev/console",
+        nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY,
+        nix::sys::stat::Mode::empty(),
+    )?;
+    // SAFETY: TIOCSCTTY on a terminal fd we own; the argument is a plain integer.
+    if unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSCTTY, 0) } < 0 {
+        return Err(nix::errno::Errno::last());
+    }
+    nix::unistd::dup2_stdin(&fd)?;
+    nix::unistd::dup2_stdout(&fd)?;
+    nix::unistd::dup2_stderr(&fd)?;
+    Ok(())
+}
+
+fn cstrings(v: &[String]) -> StepResult<Vec<CString>> {
+    v.iter()
+        .map(|s| {
+            CString::new(s.as_bytes())
+                .map_err(|_| ("exec".to_string(), format!("bad argument {s:?}")))
+        })
+        .collect()
+}
+
+fn exec_init(args: &SpawnArgs<'_>, boot_args: Vec<String>) -> StepResult<()> {
+    let process = args.plan.spec.process().as_ref();
+    let mut argv: Vec<String> = process.and_then(|p| p.args().clone()).unwrap_or_default();
+    if !boot_args.is_empty() {
+        argv.truncate(1);
+        argv.extend(boot_args);
+    }
+    let env: Vec<String> = process.and_then(|p| p.env().clone()).unwrap_or_default();
+    let (argv_c, env_c) = (cstrings(&argv)?, cstrings(&env)?);
+    let errno = match (&args.plan.zone.init, args.zinit) {
+        (InitKind::Builtin, Some(fd)) => sys::execveat_fd(fd, &argv_c, &env_c),
+        (InitKind::Builtin, None) => nix::errno::Errno::ENOENT,
+        (InitKind::Program(path), _) => {
+            let prog =
+                CString::new(path.as_bytes()).map_err(|_| ("exec".to_string(), path.clone()))?;
+            match nix::unistd::execve(&prog, &argv_c, &env_c) {
+                Err(e) => e,
+                Ok(never) => match never {},
+            }
+        }
+    };
+    let what = argv.first().cloned().unwrap_or_default();
+    Err((format!("exec {what}"), errno.to_string()))
+}

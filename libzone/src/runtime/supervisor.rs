@@ -1,0 +1,594 @@
+//! zoneadmd: the per-zone supervisor. It makes the zone (`ready`, `boot`), holds the console,
+//! answers zoneadm's requests on the zone's control socket, reaps the zone's init and takes
+//! the zone down again, removing every process and cgroup, when it halts. One single-threaded
+//! poll loop; every request is served in order.
+
+use super::console;
+use super::proto::{self, ConsoleDecoder, ConsoleFrame, Request, Response};
+use super::record::{self, ProcId, RunDir, ZoneRecord};
+use super::zone::{self, LiveZone, ReadyArgs};
+use crate::brand::InitKind;
+use crate::cgroup::CgroupBackend;
+use crate::host::HostFacts;
+use crate::plan;
+use crate::state::ZoneState;
+use crate::store::Repository;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How long `shutdown` waits for init to stop before halting the zone.
+pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the supervisor is started with.
+pub struct SupervisorArgs {
+    pub altroot: PathBuf,
+    pub zone: String,
+    /// Path of the built-in init binary.
+    pub zinit: PathBuf,
+    /// The request that started it: `Ready` or `Boot`.
+    pub first: Request,
+    /// Where to report the outcome of `first` (one JSON `Response` line), then closed.
+    pub notify: Option<OwnedFd>,
+}
+
+struct ConsoleClient {
+    stream: UnixStream,
+    decoder: ConsoleDecoder,
+    pending: Vec<u8>,
+}
+
+struct Shutdown {
+    deadline: Instant,
+    reboot: bool,
+    args: Vec<String>,
+}
+
+struct Supervisor<'a> {
+    args: SupervisorArgs,
+    run: RunDir,
+    repo: &'a dyn Repository,
+    backend: Box<dyn CgroupBackend>,
+    log: &'a mut dyn FnMut(&str),
+    live: Option<LiveZone>,
+    zoneid: u32,
+    state: ZoneState,
+    control: UnixListener,
+    console_listener: UnixListener,
+    client: Option<ConsoleClient>,
+    waiters: Vec<UnixStream>,
+    shutdown: Option<Shutdown>,
+    done: bool,
+}
+
+fn bind(path: &std::path::Path) -> std::io::Result<UnixListener> {
+    let _ = std::fs::remove_file(path);
+    let l = UnixListener::bind(path)?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    l.set_nonblocking(true)?;
+    Ok(l)
+}
+
+/// Run the supervisor of one zone until the zone is halted. Returns the process exit code.
+pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str)) -> i32 {
+    let run = RunDir::new(&args.altroot);
+    let mut notify = args
+        .notify
+        .as_ref()
+        .and_then(|fd| fd.try_clone().ok())
+        .map(std::fs::File::from);
+    let fail = |notify: &mut Option<std::fs::File>, msg: String| {
+        if let Some(n) = notify.as_mut() {
+            let _ = proto::send(n, &Response::error("installed", msg));
+        }
+        1
+    };
+    if let Err(e) = std::fs::create_dir_all(run.dir()) {
+        return fail(&mut notify, format!("{}: {e}", run.dir().display()));
+    }
+    let backend = match crate::cgroup::probe() {
+        Ok(b) => b,
+        Err(e) => return fail(&mut notify, format!("cgroups: {e}")),
+    };
+    let (control, console_listener) = match (
+        bind(&run.control_socket(&args.zone)),
+        bind(&run.console_socket(&args.zone)),
+    ) {
+        (Ok(c), Ok(l)) => (c, l),
+        (Err(e), _) | (_, Err(e)) => {
+            run.remove(&args.zone);
+            return fail(&mut notify, format!("control sockets: {e}"));
+        }
+    };
+    let mut sup = Supervisor {
+        args,
+        run,
+        repo,
+        backend,
+        log,
+        live: None,
+        zoneid: 0,
+        state: ZoneState::Installed,
+        control,
+        console_listener,
+        client: None,
+        waiters: Vec::new(),
+        shutdown: None,
+        done: false,
+    };
+    let first = sup.args.first.clone();
+    let resp = sup.handle(&first);
+    if let Some(n) = notify.as_mut() {
+        let _ = proto::send(n, &resp);
+    }
+    drop(notify);
+    sup.args.notify = None;
+    if !resp.ok {
+        sup.teardown();
+        return 1;
+    }
+    sup.serve();
+    0
+}
+
+impl Supervisor<'_> {
+    fn logf(&mut self, msg: &str) {
+        (self.log)(&format!("{}: {msg}", self.args.zone));
+    }
+
+    fn record(&self) -> Option<ZoneRecord> {
+        let supervisor = ProcId::of(std::process::id() as i32)?;
+        Some(ZoneRecord {
+            zone: self.args.zone.clone(),
+            zoneid: self.zoneid,
+            state: self.state.as_str().to_string(),
+            supervisor,
+            init: self
+                .live
+                .as_ref()
+                .and_then(|l| ProcId::of(l.process.pid.as_raw())),
+            cgroups: self
+                .live
+                .as_ref()
+                .map(|l| l.cgroup_dirs())
+                .unwrap_or_default(),
+            capabilities: self
+                .live
+                .as_ref()
+                .map(|l| l.plan.zone.capabilities.clone())
+                .unwrap_or_default(),
+            no_new_privs: self.live.as_ref().is_some_and(|l| l.plan.zone.no_new_privs),
+            brand: self
+                .live
+                .as_ref()
+                .map(|l| l.plan.zone.brand.clone())
+                .unwrap_or_default(),
+        })
+    }
+
+    fn save_record(&mut self) {
+        if let Some(rec) = self.record() {
+            if let Err(e) = self.run.write(&rec) {
+                self.logf(&format!("cannot write runtime record: {e}"));
+            }
+        }
+    }
+
+    /// Pick a zone id and claim it with our record, under the id lock.
+    fn claim_zoneid(&mut self) -> Result<(), String> {
+        let lock_path = self.run.zoneid_lock();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| format!("{}: {e}", lock_path.display()))?;
+        let _lock = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+            .map_err(|(_, e)| format!("{}: {e}", lock_path.display()))?;
+        let used: Vec<u32> = self.run.ids_in_use().into_iter().filter(|_| true).collect();
+        self.zoneid = record::free_zoneid(&used).ok_or("no free zone id")?;
+        self.state = ZoneState::Ready;
+        self.save_record();
+        Ok(())
+    }
+
+    fn handle(&mut self, req: &Request) -> Response {
+        let r = match req {
+            Request::Status => Ok(()),
+            Request::Ready => self.do_ready(),
+            Request::Boot { args } => self.do_boot(args.clone()),
+            Request::Halt => {
+                self.teardown();
+                Ok(())
+            }
+            Request::Reboot { args } => self.do_reboot(args.clone()),
+            Request::Shutdown { .. } => Err("shutdown handled asynchronously".to_string()),
+        };
+        match r {
+            Ok(()) => {
+                let mut resp = Response::ok(self.state.as_str());
+                if req == &Request::Status {
+                    resp.message = self.zoneid.to_string();
+                }
+                resp
+            }
+            Err(msg) => Response::error(self.state.as_str(), msg),
+        }
+    }
+
+    fn do_ready(&mut self) -> Result<(), String> {
+        if self.live.is_some() {
+            return Ok(());
+        }
+        let zone = self.args.zone.clone();
+        let cfg = self
+            .repo
+            .load(&zone)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{zone}: No such zone configured"))?;
+        let facts = HostFacts::probe(!cfg.devices.is_empty());
+        let plan = plan::compile(&cfg, &facts, &self.args.altroot).map_err(|e| e.to_string())?;
+        if self.zoneid == 0 {
+            self.claim_zoneid()?;
+        }
+        let live = zone::ready(ReadyArgs {
+            altroot: &self.args.altroot,
+            plan,
+            backend: self.backend.as_ref(),
+            zinit: &self.args.zinit,
+            cpus: None,
+        })
+        .map_err(|e| e.to_string());
+        match live {
+            Ok(l) => {
+                self.live = Some(l);
+                self.state = ZoneState::Ready;
+                self.save_record();
+                self.logf("zone ready");
+                Ok(())
+            }
+            Err(e) => {
+                self.logf(&format!("ready failed: {e}"));
+                Err(e)
+            }
+        }
+    }
+
+    fn do_boot(&mut self, args: Vec<String>) -> Result<(), String> {
+        if self.state == ZoneState::Running {
+            return Err("zone is already booted".to_string());
+        }
+        self.do_ready()?;
+        let Some(live) = self.live.as_ref() else {
+            return Err("zone is not ready".to_string());
+        };
+        if let Err(e) = live.boot(args) {
+            self.logf(&format!("boot failed: {e}"));
+            self.halt_processes();
+            return Err(e.to_string());
+        }
+        self.state = ZoneState::Running;
+        self.save_record();
+        self.console_notice("[NOTICE: Zone booting up]");
+        self.logf("zone booted");
+        Ok(())
+    }
+
+    fn do_reboot(&mut self, args: Vec<String>) -> Result<(), String> {
+        self.console_notice("[NOTICE: Zone rebooting]");
+        self.halt_processes();
+        self.do_boot(args)
+    }
+
+    fn console_notice(&mut self, text: &str) {
+        if let Some(c) = self.client.as_mut() {
+            c.pending
+                .extend_from_slice(format!("\r\n{text}\r\n").as_bytes());
+        }
+    }
+
+    /// Kill the zone's processes and remove its cgroup; the supervisor keeps running.
+    fn halt_processes(&mut self) {
+        if let Some(live) = self.live.take() {
+            if let Err(e) = live.halt() {
+                self.logf(&format!("halt: {e}"));
+            }
+        }
+        self.state = ZoneState::Installed;
+    }
+
+    /// Everything down, runtime files removed; the loop ends.
+    fn teardown(&mut self) {
+        self.console_notice("[NOTICE: Zone halted]");
+        self.flush_client();
+        self.halt_processes();
+        // Anything a crashed earlier supervisor left in our cgroup goes too.
+        let _ = zone::force_halt(
+            &self.args.altroot,
+            &self.args.zone,
+            None,
+            self.backend.as_ref(),
+        );
+        self.run.remove(&self.args.zone);
+        self.done = true;
+        self.logf("zone halted");
+    }
+
+    fn start_shutdown(&mut self, reboot: bool, args: Vec<String>, waiter: UnixStream) {
+        let Some(live) = self.live.as_ref() else {
+            let mut w = waiter;
+            let _ = proto::send(
+                &mut w,
+                &Response::error(self.state.as_str(), "zone is not running"),
+            );
+            return;
+        };
+        // Our init stops on SIGTERM; systemd halts on SIGRTMIN+3.
+        let sig = match live.plan.zone.init {
+            InitKind::Builtin => libc::SIGTERM,
+            InitKind::Program(_) => libc::SIGRTMIN() + 3,
+        };
+        let _ = super::sys::pidfd_kill(live.process.pidfd.as_fd(), sig);
+        self.state = ZoneState::ShuttingDown;
+        self.save_record();
+        self.console_notice("[NOTICE: Zone shutting down]");
+        self.waiters.push(waiter);
+        if self.shutdown.is_none() {
+            self.shutdown = Some(Shutdown {
+                deadline: Instant::now() + SHUTDOWN_TIMEOUT,
+                reboot,
+                args,
+            });
+        }
+    }
+
+    /// The zone's init is gone (it exited, or shutdown timed out and we killed it).
+    fn init_exited(&mut self) {
+        if let Some(live) = self.live.as_ref() {
+            let _ = nix::sys::wait::waitpid(
+                live.process.pid,
+                Some(nix::sys::wait::WaitPidFlag::WNOHANG),
+            );
+        }
+        let shutdown = self.shutdown.take();
+        let resp = match shutdown {
+            Some(Shutdown {
+                reboot: true, args, ..
+            }) => {
+                self.halt_processes();
+                match self.do_boot(args) {
+                    Ok(()) => Response::ok(self.state.as_str()),
+                    Err(e) => {
+                        self.teardown();
+                        Response::error("installed", e)
+                    }
+                }
+            }
+            _ => {
+                self.teardown();
+                Response::ok("installed")
+            }
+        };
+        for mut w in std::mem::take(&mut self.waiters) {
+            let _ = proto::send(&mut w, &resp);
+        }
+    }
+
+    fn serve(&mut self) {
+        let mut buf = vec![0u8; 16 * 1024];
+        while !self.done {
+            let timeout = match &self.shutdown {
+                Some(s) => {
+                    let left = s.deadline.saturating_duration_since(Instant::now());
+                    PollTimeout::try_from(left.as_millis().min(60_000) as i32)
+                        .unwrap_or(PollTimeout::MAX)
+                }
+                None => PollTimeout::NONE,
+            };
+            let (ctl_ev, con_ev, master_ev, client_ev, init_ev) = {
+                let mut fds = vec![
+                    PollFd::new(self.control.as_fd(), PollFlags::POLLIN),
+                    PollFd::new(self.console_listener.as_fd(), PollFlags::POLLIN),
+                ];
+                let master_i = self.live.as_ref().map(|l| {
+                    fds.push(PollFd::new(l.console.master(), PollFlags::POLLIN));
+                    fds.len() - 1
+                });
+                let client_i = self.client.as_ref().map(|c| {
+                    let mut ev = PollFlags::POLLIN;
+                    if !c.pending.is_empty() {
+                        ev |= PollFlags::POLLOUT;
+                    }
+                    fds.push(PollFd::new(c.stream.as_fd(), ev));
+                    fds.len() - 1
+                });
+                let init_i = self
+                    .live
+                    .as_ref()
+                    .filter(|_| self.state >= ZoneState::Running)
+                    .map(|l| {
+                        fds.push(PollFd::new(l.process.pidfd.as_fd(), PollFlags::POLLIN));
+                        fds.len() - 1
+                    });
+                match poll(&mut fds, timeout) {
+                    Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                    Err(e) => {
+                        (self.log)(&format!("poll: {e}"));
+                        std::thread::sleep(Duration::from_millis(100));
+                        continue;
+                    }
+                }
+                let ev = |i: Option<usize>| {
+                    i.and_then(|i| fds[i].revents())
+                        .unwrap_or(PollFlags::empty())
+                };
+                (
+                    ev(Some(0)),
+                    ev(Some(1)),
+                    ev(master_i),
+                    ev(client_i),
+                    ev(init_i),
+                )
+            };
+            if !init_ev.is_empty() {
+                self.init_exited();
+                continue;
+            }
+            if let Some(s) = &self.shutdown {
+                if Instant::now() >= s.deadline {
+                    self.logf("shutdown timed out; halting");
+                    if let Some(l) = self.live.as_ref() {
+                        l.process.kill();
+                    }
+                    self.init_exited();
+                    continue;
+                }
+            }
+            if !master_ev.is_empty() {
+                self.console_output(&mut buf);
+            }
+            if !client_ev.is_empty() {
+                self.client_io(client_ev, &mut buf);
+            }
+            if !con_ev.is_empty() {
+                self.accept_console();
+            }
+            if !ctl_ev.is_empty() {
+                self.accept_control();
+            }
+        }
+        self.flush_client();
+    }
+
+    fn console_output(&mut self, buf: &mut [u8]) {
+        let Some(live) = self.live.as_ref() else {
+            return;
+        };
+        match nix::unistd::read(live.console.master(), buf) {
+            Ok(n) if n > 0 => {
+                if let Some(c) = self.client.as_mut() {
+                    // A client that does not read loses console output beyond 1 MiB
+                    // rather than stalling the zone.
+                    if c.pending.len() < 1 << 20 {
+                        c.pending.extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn client_io(&mut self, ev: PollFlags, buf: &mut [u8]) {
+        let Some(c) = self.client.as_mut() else {
+            return;
+        };
+        if ev.contains(PollFlags::POLLOUT) && !c.pending.is_empty() {
+            match c.stream.write(&c.pending) {
+                Ok(n) => {
+                    c.pending.drain(..n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => {
+                    self.client = None;
+                    return;
+                }
+            }
+        }
+        if ev.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
+            match c.stream.read(buf) {
+                Ok(0) => self.client = None,
+                Ok(n) => match c.decoder.feed(&buf[..n]) {
+                    Ok(frames) => {
+                        let master = self.live.as_ref().map(|l| l.console.master());
+                        for f in frames {
+                            match (f, master) {
+                                (ConsoleFrame::Data(d), Some(m)) => write_all_fd(m, &d),
+                                (ConsoleFrame::Winsize { rows, cols }, Some(m)) => {
+                                    let _ = console::set_winsize(m, rows, cols);
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    Err(()) => self.client = None,
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => self.client = None,
+            }
+        }
+    }
+
+    fn flush_client(&mut self) {
+        if let Some(c) = self.client.as_mut() {
+            let _ = c.stream.set_nonblocking(false);
+            let _ = c.stream.set_write_timeout(Some(Duration::from_millis(500)));
+            let _ = c.stream.write_all(&c.pending);
+            c.pending.clear();
+        }
+    }
+
+    fn accept_console(&mut self) {
+        let Ok((mut stream, _)) = self.console_listener.accept() else {
+            return;
+        };
+        if let Some(c) = self.client.as_ref() {
+            let holder = peer_pid(&c.stream).unwrap_or(0);
+            let _ = writeln!(stream, "{} {holder}", proto::CONSOLE_BUSY);
+            return;
+        }
+        if writeln!(stream, "{}", proto::CONSOLE_OK).is_err()
+            || stream.set_nonblocking(true).is_err()
+        {
+            return;
+        }
+        self.client = Some(ConsoleClient {
+            stream,
+            decoder: ConsoleDecoder::default(),
+            pending: Vec::new(),
+        });
+    }
+
+    fn accept_control(&mut self) {
+        let Ok((mut stream, _)) = self.control.accept() else {
+            return;
+        };
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let Ok(req) = proto::recv::<Request>(&mut stream) else {
+            return;
+        };
+        match req {
+            Request::Shutdown { reboot, args } => {
+                let _ = stream.set_read_timeout(None);
+                self.start_shutdown(reboot, args, stream);
+            }
+            other => {
+                let resp = self.handle(&other);
+                let _ = proto::send(&mut stream, &resp);
+            }
+        }
+    }
+}
+
+fn write_all_fd(fd: std::os::fd::BorrowedFd<'_>, mut data: &[u8]) {
+    while !data.is_empty() {
+        match nix::unistd::write(fd, data) {
+            Ok(n) => data = &data[n..],
+            Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => {
+                std::thread::sleep(Duration::from_millis(1))
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+fn peer_pid(s: &UnixStream) -> Option<i32> {
+    nix::sys::socket::getsockopt(&s.as_fd(), nix::sys::socket::sockopt::PeerCredentials)
+        .ok()
+        .map(|c| c.pid())
+        .filter(|_| s.as_raw_fd() >= 0)
+}

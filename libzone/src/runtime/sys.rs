@@ -1,0 +1,223 @@
+//! The raw system calls nix does not wrap (new mount API, pidfds, clone with namespace flags,
+//! openat2, execveat), each behind a small safe function. The only `unsafe` of the runtime
+//! lives here.
+
+use nix::errno::Errno;
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
+
+// From <linux/mount.h>; libc 0.2 does not carry them for glibc targets.
+pub const MOUNT_ATTR_RDONLY: u64 = 0x0000_0001;
+pub const MOUNT_ATTR_NOSUID: u64 = 0x0000_0002;
+pub const MOUNT_ATTR_NODEV: u64 = 0x0000_0004;
+pub const MOUNT_ATTR_NOEXEC: u64 = 0x0000_0008;
+const OPEN_TREE_CLONE: libc::c_uint = 1;
+const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x0000_0004;
+
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+fn cstr(p: &Path) -> Result<CString, Errno> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(p.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL)
+}
+
+fn owned(ret: libc::c_long) -> Result<OwnedFd, Errno> {
+    if ret < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: the kernel returned a new file descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(ret as RawFd) })
+}
+
+fn check(ret: libc::c_long) -> Result<(), Errno> {
+    if ret < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(())
+    }
+}
+
+/// A detached copy of the mount tree at `path` (`open_tree(OPEN_TREE_CLONE)`), recursive
+/// when `recursive`: a bind mount that is not attached anywhere yet.
+pub fn open_tree_clone(path: &Path, recursive: bool) -> Result<OwnedFd, Errno> {
+    let c = cstr(path)?;
+    let mut flags = OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint;
+    if recursive {
+        flags |= libc::AT_RECURSIVE as libc::c_uint;
+    }
+    // SAFETY: c is a valid NUL-terminated string for the duration of the call.
+    owned(unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, c.as_ptr(), flags) })
+}
+
+/// Like [`open_tree_clone`] for an object already opened (`O_PATH`), e.g. a path resolved
+/// inside a zone root.
+pub fn open_tree_clone_fd(fd: BorrowedFd<'_>, recursive: bool) -> Result<OwnedFd, Errno> {
+    let empty = c"";
+    let mut flags =
+        OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint | libc::AT_EMPTY_PATH as libc::c_uint;
+    if recursive {
+        flags |= libc::AT_RECURSIVE as libc::c_uint;
+    }
+    // SAFETY: fd is valid for the call; empty is a valid C string.
+    owned(unsafe { libc::syscall(libc::SYS_open_tree, fd.as_raw_fd(), empty.as_ptr(), flags) })
+}
+
+/// Set mount attributes on a whole (detached or attached) tree at once: the kernel's way to
+/// make a bind mount read-only *including every submount*.
+pub fn mount_setattr(
+    fd: BorrowedFd<'_>,
+    recursive: bool,
+    set: u64,
+    clear: u64,
+) -> Result<(), Errno> {
+    let attr = MountAttr {
+        attr_set: set,
+        attr_clr: clear,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let mut flags = libc::AT_EMPTY_PATH as libc::c_uint;
+    if recursive {
+        flags |= libc::AT_RECURSIVE as libc::c_uint;
+    }
+    let empty = c"";
+    // SAFETY: attr lives for the call and its size is passed; empty is a valid C string.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            fd.as_raw_fd(),
+            empty.as_ptr(),
+            flags,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    })
+}
+
+/// Attach the detached tree `from` onto the object `to` refers to (an `O_PATH` fd).
+pub fn move_mount_to_fd(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> Result<(), Errno> {
+    let empty = c"";
+    const MOVE_MOUNT_T_EMPTY_PATH: libc::c_uint = 0x0000_0040;
+    // SAFETY: both fds are valid for the call; empty is a valid C string.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            from.as_raw_fd(),
+            empty.as_ptr(),
+            to.as_raw_fd(),
+            empty.as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH,
+        )
+    })
+}
+
+/// `openat2(dirfd, path, O_PATH|O_CLOEXEC [|O_DIRECTORY], RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS)`:
+/// resolve `path` as if `dirfd` were `/`, so symlinks planted in a zone root cannot point a
+/// mount outside it.
+pub fn open_in_root(dirfd: BorrowedFd<'_>, path: &Path, flags: i32) -> Result<OwnedFd, Errno> {
+    const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+    let c = cstr(path)?;
+    // SAFETY: open_how is plain old data; zeroed is valid and the fields are set below.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (flags | libc::O_CLOEXEC) as u64;
+    how.resolve = libc::RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    // SAFETY: how and c live for the call; the struct size is passed.
+    owned(unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dirfd.as_raw_fd(),
+            c.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    })
+}
+
+/// `pivot_root(".", ".")`: the new root and the old one stacked on the same directory.
+pub fn pivot_root_here() -> Result<(), Errno> {
+    let dot = c".";
+    // SAFETY: valid C strings.
+    check(unsafe { libc::syscall(libc::SYS_pivot_root, dot.as_ptr(), dot.as_ptr()) })
+}
+
+/// `pidfd_open(pid)`: a handle on a process that cannot be confused with a later one that
+/// reuses the pid.
+pub fn pidfd_open(pid: i32) -> Result<OwnedFd, Errno> {
+    // SAFETY: plain integer arguments.
+    owned(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })
+}
+
+/// `pidfd_send_signal`.
+pub fn pidfd_kill(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
+    // SAFETY: plain integer arguments and a null siginfo.
+    check(unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            sig,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
+    })
+}
+
+/// Fork with namespace flags: `clone(flags | SIGCHLD)` without a new stack, which behaves like
+/// `fork()` but can create new namespaces for the child (a new pid namespace only applies to
+/// children, so it cannot be `unshare`d by the process itself). Returns 0 in the child.
+///
+/// The caller must be single-threaded (as after any fork, only async-signal-safe work is sound
+/// in the child of a multi-threaded process).
+pub fn fork_with_flags(flags: libc::c_int) -> Result<libc::pid_t, Errno> {
+    // SAFETY: with a null stack the child continues on a copy of the parent's stack, exactly
+    // like fork(); the arguments are plain integers.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (flags | libc::SIGCHLD) as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        )
+    };
+    if ret < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(ret as libc::pid_t)
+    }
+}
+
+/// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: run a program opened before pivot_root, so a
+/// zone can start our init without the binary being visible inside the zone.
+pub fn execveat_fd(fd: BorrowedFd<'_>, argv: &[CString], envp: &[CString]) -> Errno {
+    let mut a: Vec<*const libc::c_char> = argv.iter().map(|s| s.as_ptr()).collect();
+    a.push(std::ptr::null());
+    let mut e: Vec<*const libc::c_char> = envp.iter().map(|s| s.as_ptr()).collect();
+    e.push(std::ptr::null());
+    let empty = c"";
+    // SAFETY: argv/envp are NULL-terminated arrays of valid C strings that outlive the call.
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            fd.as_raw_fd(),
+            empty.as_ptr(),
+            a.as_ptr(),
+            e.as_ptr(),
+            libc::AT_EMPTY_PATH,
+        );
+    }
+    Errno::last()
+}
+
+/// Kill this process when its parent dies (the zone's setup child must not outlive a
+/// supervisor that was killed half-way through a boot).
+pub fn die_with_parent() -> Result<(), Errno> {
+    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+}

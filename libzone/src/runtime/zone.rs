@@ -1,0 +1,192 @@
+//! A zone that exists in the kernel, as its supervisor holds it: the plan it was made from, its
+//! cgroup, its console and its pid 1. `ready` builds it step by step and undoes every step
+//! already done when a later one fails; `halt` takes it all down.
+
+use super::console::ConsolePty;
+use super::spawn::{self, SpawnArgs, ZoneProcess};
+use crate::cgroup::{self, Cgroup, CgroupBackend, Controller, Limits};
+use crate::plan::{Plan, ZoneLimits};
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+/// Which step of making a zone failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ZoneError {
+    #[error("cgroup {path}: {source}")]
+    Cgroup {
+        path: String,
+        #[source]
+        source: cgroup::CgroupError,
+    },
+    #[error("console: {0}")]
+    Console(nix::errno::Errno),
+    #[error("{path}: {source}")]
+    Init {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Spawn(#[from] spawn::SpawnError),
+}
+
+/// The cgroup path of a zone: `<parent>/<zone>` where the parent is per alternate root.
+pub fn cgroup_path(altroot: &Path, zone: &str) -> String {
+    format!("{}/{}", cgroup::parent_name(altroot, "zones"), zone)
+}
+
+/// The cgroup limits of a zone. Zones without `cpu-shares` get Solaris' default of one share,
+/// so every zone competes with its siblings on the same scale.
+pub fn cgroup_limits(l: &ZoneLimits, cpus: Option<String>) -> Limits {
+    Limits {
+        cpu_shares: Some(l.cpu_shares.unwrap_or(1).min(cgroup::MAX_SHARES as u64) as u32),
+        cpu_cap_percent: l.cpu_cap.map(|c| c.min(u32::MAX as u64) as u32),
+        cpus,
+        mems: None,
+        memory_limit: l.memory,
+        memory_swap_limit: l.swap,
+        pids_max: l.pids,
+    }
+}
+
+/// A zone in state ready or running.
+pub struct LiveZone {
+    pub plan: Plan,
+    pub cgroup: Box<dyn Cgroup>,
+    pub console: ConsolePty,
+    pub process: ZoneProcess,
+    zinit: Option<OwnedFd>,
+}
+
+/// Everything `ready` needs from the supervisor.
+pub struct ReadyArgs<'a> {
+    pub altroot: &'a Path,
+    pub plan: Plan,
+    pub backend: &'a dyn CgroupBackend,
+    /// Our built-in init binary (for brands with `InitKind::Builtin`).
+    pub zinit: &'a Path,
+    /// CPUs of the processor set the zone is bound to, if not the default.
+    pub cpus: Option<String>,
+}
+
+/// Bring a zone to `ready`: cgroup, console, namespaces and root, init not yet started.
+pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
+    let name = args.plan.zone.name.clone();
+    let path = cgroup_path(args.altroot, &name);
+    let cgerr = |source| ZoneError::Cgroup {
+        path: path.clone(),
+        source,
+    };
+    let cg = args
+        .backend
+        .create(&path, &Controller::ZONE)
+        .map_err(cgerr)?;
+    // From here on, failure removes the cgroup again.
+    let undo_cgroup = |e: ZoneError, cg: &dyn Cgroup| {
+        let _ = cg.remove();
+        e
+    };
+    if let Err(e) = cg.apply(&cgroup_limits(&args.plan.zone.limits, args.cpus.clone())) {
+        return Err(undo_cgroup(cgerr(e), cg.as_ref()));
+    }
+    let zinit = match args.plan.zone.init {
+        crate::brand::InitKind::Builtin => match std::fs::File::open(args.zinit) {
+            Ok(f) => Some(OwnedFd::from(f)),
+            Err(source) => {
+                return Err(undo_cgroup(
+                    ZoneError::Init {
+                        path: args.zinit.to_path_buf(),
+                        source,
+                    },
+                    cg.as_ref(),
+                ))
+            }
+        },
+        crate::brand::InitKind::Program(_) => None,
+    };
+    let console = match ConsolePty::open() {
+        Ok(c) => c,
+        Err(e) => return Err(undo_cgroup(ZoneError::Console(e), cg.as_ref())),
+    };
+    let spawn_args = SpawnArgs {
+        plan: &args.plan,
+        console: Some(&console.slave_path),
+        zinit: zinit.as_ref().map(|f| f.as_fd()),
+    };
+    let cg_ref = cg.as_ref();
+    let mut join = |pid: nix::unistd::Pid| {
+        cg_ref
+            .add_pid(pid.as_raw() as u32)
+            .map_err(|e| e.to_string())
+    };
+    let process = match spawn::spawn(&spawn_args, &mut join) {
+        Ok(p) => p,
+        Err(e) => return Err(undo_cgroup(e.into(), cg.as_ref())),
+    };
+    Ok(LiveZone {
+        plan: args.plan,
+        cgroup: cg,
+        console,
+        process,
+        zinit,
+    })
+}
+
+impl LiveZone {
+    /// Start init (`ready` → `running`). On failure the zone's processes are gone; the
+    /// caller halts.
+    pub fn boot(&self, args: Vec<String>) -> Result<(), ZoneError> {
+        Ok(self.process.boot(args)?)
+    }
+
+    /// Kill every process of the zone and remove its cgroup.
+    pub fn halt(self) -> Result<(), ZoneError> {
+        self.process.kill();
+        let path = self.cgroup.path().to_string();
+        drop(self.zinit);
+        self.cgroup
+            .remove()
+            .map_err(|source| ZoneError::Cgroup { path, source })
+    }
+
+    /// The zone's cgroup directories (for the runtime record).
+    pub fn cgroup_dirs(&self) -> Vec<PathBuf> {
+        self.cgroup.dirs()
+    }
+}
+
+/// Halt a zone without its supervisor (dead, or killed half-way through a boot): kill its
+/// pid 1 if it still is the recorded process, then everything in its cgroup, and remove the
+/// cgroup. Works from the configuration alone when there is no record.
+pub fn force_halt(
+    altroot: &Path,
+    zone: &str,
+    init: Option<super::record::ProcId>,
+    backend: &dyn CgroupBackend,
+) -> Result<(), ZoneError> {
+    if let Some(init) = init.filter(|i| i.alive()) {
+        if let Ok(fd) = super::sys::pidfd_open(init.pid) {
+            // The pidfd refers to the process we checked, even if it exits and its pid is
+            // reused right now.
+            if init.alive() {
+                let _ = super::sys::pidfd_kill(fd.as_fd(), libc::SIGKILL);
+            }
+        }
+    }
+    let path = cgroup_path(altroot, zone);
+    let cg = backend.open(&path).map_err(|source| ZoneError::Cgroup {
+        path: path.clone(),
+        source,
+    })?;
+    cg.remove().map_err(|source| ZoneError::Cgroup {
+        path: path.clone(),
+        source,
+    })?;
+    // The per-root parent goes with the last zone (rmdir only: a zone being made under it
+    // keeps it).
+    let parent = cgroup::parent_name(altroot, "zones");
+    if let Ok(p) = backend.open(&parent) {
+        let _ = p.remove_if_empty();
+    }
+    Ok(())
+}
