@@ -3,8 +3,8 @@
 //!
 //! 1. every set gets its `pset.min` (the default set at least one CPU), and never fewer than
 //!    its pinned CPUs or the CPUs explicitly transferred to it (up to its `pset.max`);
-//! 2. the remaining CPUs go to the other sets by importance (highest first, equal
-//!    importance shares one CPU at a time), each up to its `pset.max`; with
+//! 2. the remaining CPUs go to the other sets that have pools, by importance (highest first,
+//!    equal importance shares one CPU at a time), each up to its `pset.max`; with
 //!    `system.allocate-method = "surplus to default"` this step is skipped;
 //! 3. the default set takes the rest.
 //!
@@ -22,6 +22,9 @@ pub struct PsetDemand {
     pub max: u64,
     /// The highest `pool.importance` of the pools bound to the set.
     pub importance: i64,
+    /// Some pool is bound to the set. Sets without pools run nothing, so they get their
+    /// minimum but no share of the spare CPUs.
+    pub has_pools: bool,
     pub is_default: bool,
     /// CPUs the set holds now.
     pub current: Vec<u32>,
@@ -143,14 +146,16 @@ pub fn allocate(
     if surplus == Surplus::ByImportance {
         let mut levels: Vec<i64> = psets
             .iter()
-            .filter(|p| !p.is_default)
+            .filter(|p| !p.is_default && p.has_pools)
             .map(|p| p.importance)
             .collect();
         levels.sort_unstable_by(|a, b| b.cmp(a));
         levels.dedup();
         for level in levels {
             let members: Vec<usize> = (0..psets.len())
-                .filter(|&i| !psets[i].is_default && psets[i].importance == level)
+                .filter(|&i| {
+                    !psets[i].is_default && psets[i].has_pools && psets[i].importance == level
+                })
                 .collect();
             while spare > 0 {
                 // Within a level, sets that would otherwise give up CPUs they hold come
@@ -274,6 +279,7 @@ mod tests {
             min,
             max,
             importance,
+            has_pools: true,
             ..Default::default()
         }
     }
@@ -358,6 +364,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sizes(&a), [3, 2, 3]);
+    }
+
+    #[test]
+    fn sets_without_pools_get_only_their_minimum() {
+        let mut idle = set("idle", 1, 8, 10);
+        idle.has_pools = false;
+        let a = allocate(&[default_set(&[]), idle], &cpus(8), Surplus::ByImportance).unwrap();
+        assert_eq!(sizes(&a), [7, 1]);
     }
 
     #[test]

@@ -103,10 +103,7 @@ fn element(cfg: &PoolConfig, elem: ElemRef, deep: bool, w: &mut Writer) {
 
 /// The properties `info` shows, in libpool's order: the managed ones in table order, then
 /// the others as stored; never hidden or private ones, the element's own name or `type`.
-fn displayed<'a>(
-    class: ElemClass,
-    props: &'a Props,
-) -> Vec<(&'a str, &'a super::value::PropValue)> {
+fn displayed(class: ElemClass, props: &Props) -> Vec<(&str, &super::value::PropValue)> {
     let own_name = format!("{}.name", class.as_str());
     let table = props::table(class);
     let mut shown = Vec::new();

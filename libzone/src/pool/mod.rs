@@ -6,14 +6,23 @@
 pub mod alloc;
 pub mod edit;
 pub mod error;
+pub mod facility;
+#[cfg(test)]
+mod fake_kernel;
 pub mod info;
+pub mod kernel;
 pub mod lexer;
 pub mod model;
 pub mod parser;
+pub mod poolcfg;
 pub mod props;
+pub mod stat;
+pub mod state;
 pub mod value;
 pub mod xml;
 
 pub use error::{PoolError, PoolErrorCode};
+pub use facility::Facility;
+pub use kernel::{PoolKernel, StubKernel};
 pub use model::{Cpu, ElemRef, Pool, PoolConfig, Pset};
 pub use value::{PropType, PropValue};

@@ -169,7 +169,7 @@ pub fn format_g(v: f64) -> String {
         Some((m, e)) => (m.to_string(), e.parse::<i32>().unwrap_or(0)),
         None => (sci.clone(), 0),
     };
-    if exp < -4 || exp >= P {
+    if !(-4..P).contains(&exp) {
         let m = strip_fraction_zeros(&mantissa);
         let mut out = m;
         let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
@@ -265,7 +265,7 @@ mod tests {
             (0.00001, "1e-05"),
             (0.000123456789, "0.000123457"),
             (-2.5, "-2.5"),
-            (3.14159265, "3.14159"),
+            (2.71234567, "2.71235"),
             (999999.5, "1e+06"),
             (1e100, "1e+100"),
         ];
