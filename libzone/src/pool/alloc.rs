@@ -558,4 +558,77 @@ mod tests {
         assert_eq!(all, online);
         assert_eq!(sizes(&out), [2, 3, 1]);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn demand() -> impl Strategy<Value = PsetDemand> {
+            (
+                0u64..6,
+                0u64..12,
+                -3i64..4,
+                any::<bool>(),
+                proptest::collection::vec(0u32..24, 0..6),
+                proptest::collection::vec(0u32..24, 0..2),
+                proptest::collection::vec(0u32..24, 0..4),
+            )
+                .prop_map(
+                    |(min, extra, importance, has_pools, current, pinned, requested)| PsetDemand {
+                        name: String::new(),
+                        min,
+                        max: min + extra,
+                        importance,
+                        has_pools,
+                        is_default: false,
+                        current,
+                        pinned,
+                        requested,
+                    },
+                )
+        }
+
+        proptest! {
+            #[test]
+            fn layouts_are_sound(
+                default in demand(),
+                others in proptest::collection::vec(demand(), 0..5),
+                online in proptest::collection::btree_set(0u32..24, 0..24),
+                surplus_to_default in any::<bool>(),
+            ) {
+                let mut psets = vec![PsetDemand { is_default: true, max: 65536, ..default }];
+                psets.extend(others);
+                for (i, p) in psets.iter_mut().enumerate() {
+                    p.name = format!("s{i}");
+                }
+                let online: Vec<u32> = online.into_iter().collect();
+                let surplus = if surplus_to_default { Surplus::ToDefault } else { Surplus::ByImportance };
+                if let Ok(out) = allocate(&psets, &online, surplus) {
+                    let mut all: Vec<u32> = out.iter().flat_map(|(_, c)| c.iter().copied()).collect();
+                    all.sort_unstable();
+                    prop_assert_eq!(&all, &online);
+                    for (p, (_, cpus)) in psets.iter().zip(&out) {
+                        let n = cpus.len() as u64;
+                        prop_assert!(n >= p.min);
+                        prop_assert!(n <= p.max);
+                        if p.is_default {
+                            prop_assert!(n >= 1);
+                        }
+                        for c in &p.pinned {
+                            if online.contains(c) {
+                                prop_assert!(cpus.contains(c));
+                            }
+                        }
+                    }
+                    // allocating again from the result moves nothing
+                    let again: Vec<PsetDemand> = psets
+                        .iter()
+                        .zip(&out)
+                        .map(|(p, (_, c))| PsetDemand { current: c.clone(), requested: c.clone(), ..p.clone() })
+                        .collect();
+                    prop_assert_eq!(allocate(&again, &online, surplus).ok(), Some(out));
+                }
+            }
+        }
+    }
 }

@@ -58,14 +58,26 @@ impl<K: PoolKernel> Facility<K> {
     /// `pooladm -e`: the default pool and processor set, holding every online CPU. Nothing
     /// happens when the facility is already enabled.
     pub fn enable(&mut self) -> Result<(), PoolError> {
+        let dir = self.files.state_path().parent().map(Path::to_path_buf);
+        let fresh = dir.as_ref().is_some_and(|d| !d.exists());
         let lock = self.files.lock(true, true)?;
         if self.files.read(&lock)?.is_some() {
             return Ok(());
         }
-        let cpus = self.kernel.online_cpus()?;
-        let mut cfg = PoolConfig::with_defaults(&self.kernel.nodename()?, &cpus);
-        cfg.dynamic = true;
-        self.install(&lock, &cfg, None)
+        let result = (|| {
+            let cpus = self.kernel.online_cpus()?;
+            let mut cfg = PoolConfig::with_defaults(&self.kernel.nodename()?, &cpus);
+            cfg.dynamic = true;
+            self.install(&lock, &cfg, None)
+        })();
+        if result.is_err() && fresh {
+            // Leave no trace of a failed first enable.
+            let _ = std::fs::remove_file(self.files.lock_path());
+            if let Some(d) = dir {
+                let _ = std::fs::remove_dir(d);
+            }
+        }
+        result
     }
 
     /// `pooladm -d`: every set and pool goes, all processes run on all CPUs again.
@@ -665,10 +677,26 @@ mod tests {
 
     #[test]
     fn enable_fails_cleanly() {
-        let (_d, mut f) = facility(2);
+        let (d, mut f) = facility(2);
         f.kernel_mut().fail_apply = true;
         assert!(matches!(f.enable(), Err(PoolError::System(_))));
         assert!(!f.is_enabled().unwrap());
+        assert!(!d.path().join("var/run/pools").exists());
+    }
+
+    #[test]
+    fn stub_kernel_cannot_enable() {
+        let d = tempfile::tempdir().unwrap();
+        let mut f = Facility::new(d.path(), crate::pool::kernel::StubKernel);
+        assert!(matches!(f.enable(), Err(PoolError::Unsupported)));
+        assert!(!f.is_enabled().unwrap());
+        assert!(!d.path().join("var/run/pools").exists());
+        f.disable().unwrap();
+        assert!(matches!(f.info(), Err(PoolError::NotActive)));
+        // discovery and validation still work
+        let c = f.discover().unwrap();
+        assert_eq!(c.psets.len(), 1);
+        assert!(f.validate_static(&c).is_ok());
     }
 
     #[test]

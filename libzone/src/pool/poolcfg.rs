@@ -106,7 +106,8 @@ impl<K: PoolKernel> ConfigTarget for DynamicTarget<'_, K> {
     }
 
     fn open(&self) -> Opened {
-        match self.facility.load_dynamic() {
+        // The live view: `info` shows the current load of each set.
+        match self.facility.dynamic_config() {
             Ok(cfg) => Opened::ReadWrite(cfg),
             Err(e) => Opened::Failed(e.reason()),
         }

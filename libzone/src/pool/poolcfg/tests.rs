@@ -553,3 +553,56 @@ fn destroy_then_use() {
     env.ok("destroy system t\ncreate system u");
     assert!(env.ok("info").starts_with("\nsystem u\n"));
 }
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// No script, however odd, panics; a failing one changes nothing.
+        #[test]
+        fn scripts_never_panic(script in proptest::collection::vec(
+            prop_oneof![
+                Just("info ".to_string()), Just("create ".to_string()), Just("destroy ".to_string()),
+                Just("modify ".to_string()), Just("associate ".to_string()), Just("transfer ".to_string()),
+                Just("discover ".to_string()), Just("rename ".to_string()), Just("to ".to_string()),
+                Just("from ".to_string()), Just("pool ".to_string()), Just("pset ".to_string()),
+                Just("cpu ".to_string()), Just("system ".to_string()), Just("( ".to_string()),
+                Just(") ".to_string()), Just("; ".to_string()), Just("= ".to_string()), Just("~ ".to_string()),
+                Just("uint pset.min ".to_string()), Just("int ".to_string()), Just("string ".to_string()),
+                Just("boolean ".to_string()), Just("float ".to_string()), Just("\"s\" ".to_string()),
+                Just("true ".to_string()), Just("1 ".to_string()), Just("-2 ".to_string()),
+                Just("1.5 ".to_string()), Just("p ".to_string()), Just("pool_default ".to_string()),
+                Just("pset_default ".to_string()), Just("\n".to_string()), Just("# c\n".to_string()),
+                "[ -~]{0,3}",
+            ],
+            0..24,
+        )) {
+            let env = Env::new(3);
+            env.ok("discover");
+            let before = std::fs::read(env.conf()).unwrap();
+            let (_, errs) = env.run(&script.concat(), true);
+            if !errs.is_empty() {
+                prop_assert_eq!(std::fs::read(env.conf()).unwrap(), before);
+            }
+        }
+
+        #[test]
+        fn xml_never_panics(text in "[<>/=\\\" a-z_\\n0-9&;#]{0,200}") {
+            let _ = crate::pool::xml::parse(&text, Path::new("x"));
+        }
+
+        #[test]
+        fn lexer_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let mut p = crate::pool::parser::Parser::new(&bytes);
+            for _ in 0..64 {
+                match p.next_command() {
+                    Ok(Some(_)) => {}
+                    _ => break,
+                }
+            }
+        }
+    }
+}
