@@ -1,1 +1,177 @@
-fn main() {}
+//! pooladm: enable or disable the pools facility, commit a static configuration, save or
+//! remove the running one, or print it.
+
+#[path = "../common.rs"]
+mod common;
+
+use common::{die, Getopt, Opt, E_SUCCESS, E_USAGE};
+use libzone::pool::facility::{load_static, save_static};
+use libzone::pool::{Facility, PoolError, PoolErrorCode, StubKernel};
+use std::path::PathBuf;
+
+const PROG: &str = "pooladm";
+
+fn usage() -> ! {
+    eprint!(
+        "Usage:\tpooladm [-n] [-s] [-c] [filename]\n\
+         Usage:\tpooladm [-n] -x\n\
+         Usage:\tpooladm -d | -e\n"
+    );
+    std::process::exit(E_USAGE)
+}
+
+/// Failures that mean "this configuration does not fit this machine".
+fn cannot_instantiate(e: &PoolError) -> bool {
+    matches!(
+        e,
+        PoolError::Allocation(_) | PoolError::Code(PoolErrorCode::InvalidConf)
+    )
+}
+
+fn main() {
+    let mut getopt = Getopt::new(common::args(), "cdensxR:");
+    let (mut c, mut d, mut e, mut n, mut s, mut x) = (false, false, false, false, false, false);
+    let mut root = None;
+    for opt in getopt.by_ref() {
+        match opt {
+            Opt::Flag('c', _) => c = true,
+            Opt::Flag('d', _) => d = true,
+            Opt::Flag('e', _) => e = true,
+            Opt::Flag('n', _) => n = true,
+            Opt::Flag('s', _) => s = true,
+            Opt::Flag('x', _) => x = true,
+            Opt::Flag('R', Some(r)) => root = Some(r),
+            other => {
+                common::report_bad_option(PROG, &other);
+                usage()
+            }
+        }
+    }
+    if (c || s || d || e) && x {
+        usage();
+    }
+    if (d || e) && (c || s || x) {
+        usage();
+    }
+    if d && e {
+        usage();
+    }
+    let root = common::root(root);
+    let mut facility = Facility::new(&root, StubKernel);
+    let operands = getopt.operands();
+    let static_location: PathBuf = if !(c || s) {
+        if !operands.is_empty() {
+            usage();
+        }
+        facility.static_conf_path()
+    } else {
+        match operands.as_slice() {
+            [] => facility.static_conf_path(),
+            [f] => f.into(),
+            _ => usage(),
+        }
+    };
+    let loc = static_location.display().to_string();
+
+    if !n && (c || d || e || x) && !common::privileged() {
+        die(PROG, "insufficient privileges");
+    }
+
+    if d {
+        if let Err(err) = facility.disable() {
+            die(PROG, &format!("cannot disable pools: {}", err.reason()));
+        }
+    } else if e {
+        if let Err(err) = facility.enable() {
+            die(PROG, &format!("cannot enable pools: {}", err.reason()));
+        }
+    } else if !(c || s || x) {
+        match facility.info() {
+            Ok(text) => print!("{text}"),
+            Err(err) => die(
+                PROG,
+                &format!("couldn't open pools state file: {}", err.reason()),
+            ),
+        }
+    } else if x {
+        if !n {
+            match facility.remove_dynamic() {
+                Ok(()) => {}
+                Err(err @ PoolError::NotActive) => die(
+                    PROG,
+                    &format!("couldn't open pools state file: {}", err.reason()),
+                ),
+                Err(err) => die(
+                    PROG,
+                    &format!("couldn't remove dynamic configuration: {}", err.reason()),
+                ),
+            }
+        }
+    } else if c {
+        let cfg = match load_static(&static_location) {
+            Ok(cfg) => cfg,
+            Err(err) => die(
+                PROG,
+                &format!("couldn't open configuration at '{loc}': {}", err.reason()),
+            ),
+        };
+        if let Err(err) = facility.validate_static(&cfg) {
+            if cannot_instantiate(&err) {
+                die(
+                    PROG,
+                    &format!("configuration at '{loc}' cannot be instantiated on current system"),
+                );
+            }
+            die(
+                PROG,
+                &format!("couldn't open configuration at '{loc}': {}", err.reason()),
+            );
+        }
+        if !n {
+            if let Err(err) = facility.commit_static(&cfg) {
+                if cannot_instantiate(&err) {
+                    die(
+                        PROG,
+                        &format!(
+                            "configuration at '{loc}' cannot be instantiated on current system"
+                        ),
+                    );
+                }
+                die(
+                    PROG,
+                    &format!(
+                        "couldn't commit configuration changes at '{loc}': {}",
+                        err.reason()
+                    ),
+                );
+            }
+            if s {
+                if let Err(err) = save_static(&static_location, &cfg) {
+                    die(
+                        PROG,
+                        &format!(
+                            "couldn't commit configuration changes at '{loc}': {}",
+                            err.reason()
+                        ),
+                    );
+                }
+            }
+        }
+    } else if s && !n {
+        match facility.save(&static_location) {
+            Ok(()) => {}
+            Err(err @ PoolError::NotActive) => die(
+                PROG,
+                &format!("couldn't open pools state file: {}", err.reason()),
+            ),
+            Err(err) => die(
+                PROG,
+                &format!(
+                    "couldn't export pools state file to '{loc}': {}",
+                    err.reason()
+                ),
+            ),
+        }
+    }
+    std::process::exit(E_SUCCESS)
+}

@@ -1,1 +1,180 @@
-fn main() {}
+//! poolbind: bind processes to a pool, run a command bound to a pool, or show bindings.
+
+#[path = "../common.rs"]
+mod common;
+
+use common::{die, warn, Getopt, Opt, E_ERROR, E_SUCCESS, E_USAGE};
+use libzone::pool::{Facility, PoolKernel, StubKernel};
+use std::os::unix::process::CommandExt;
+
+const PROG: &str = "poolbind";
+
+fn usage() -> ! {
+    eprint!(
+        "Usage:\n\
+         \x20   poolbind -p pool_name -e command [arguments...]\n\
+         \x20   poolbind -p pool_name [-i pid | -i taskid | -i projid | -i zoneid] id ...\n\
+         \x20   poolbind -q pid ...\n\
+         \x20   poolbind -Q pid ... \n"
+    );
+    std::process::exit(E_USAGE)
+}
+
+#[derive(PartialEq, Eq)]
+enum Mode {
+    Bind,
+    Query,
+    QueryResources,
+}
+
+fn main() {
+    let mut getopt = Getopt::new(common::args(), "Qei:p:qR:");
+    let (mut e, mut i, mut p, mut q, mut big_q) = (false, false, false, false, false);
+    let mut idtype = "pid".to_string();
+    let mut pool: Option<String> = None;
+    let mut root = None;
+    for opt in getopt.by_ref() {
+        match opt {
+            Opt::Flag('Q', _) => {
+                if q || i || p {
+                    usage();
+                }
+                big_q = true;
+            }
+            Opt::Flag('e', _) => {
+                if i || q || big_q {
+                    usage();
+                }
+                e = true;
+            }
+            Opt::Flag('i', Some(t)) => {
+                let known = ["pid", "taskid", "projid", "project", "zoneid"].contains(&t.as_str());
+                if i || q || big_q || !known {
+                    usage();
+                }
+                idtype = t;
+                i = true;
+            }
+            Opt::Flag('p', Some(name)) => {
+                if p || q || big_q {
+                    usage();
+                }
+                pool = Some(name);
+                p = true;
+            }
+            Opt::Flag('q', _) => {
+                if p || i || big_q {
+                    usage();
+                }
+                q = true;
+            }
+            Opt::Flag('R', Some(r)) => root = Some(r),
+            other => {
+                common::report_bad_option(PROG, &other);
+                usage()
+            }
+        }
+    }
+    let ids = getopt.operands();
+    if e && pool.is_none() {
+        usage();
+    }
+    if ids.is_empty() || !(p || q || big_q) {
+        usage();
+    }
+
+    let root = common::root(root);
+    let mut facility = Facility::new(&root, StubKernel);
+    match facility.is_enabled() {
+        Ok(true) => {}
+        Ok(false) => die(
+            PROG,
+            "couldn't open pools state file: Facility is not active",
+        ),
+        Err(err) => die(
+            PROG,
+            &format!("couldn't open pools state file: {}", err.reason()),
+        ),
+    }
+
+    if e {
+        let pool = pool.unwrap_or_default();
+        if let Err(err) = facility.bind_pid(std::process::id() as i32, &pool) {
+            warn(PROG, &format!("binding to pool '{pool}': {}", err.reason()));
+            std::process::exit(E_ERROR);
+        }
+        let err = std::process::Command::new(&ids[0]).args(&ids[1..]).exec();
+        die(
+            PROG,
+            &format!(
+                "exec of {} failed: {}",
+                ids[0],
+                libzone::pool::error::io_reason(&err)
+            ),
+        );
+    }
+
+    if idtype != "pid" {
+        die(
+            PROG,
+            &format!("binding by {idtype} is not yet supported; use -i pid"),
+        );
+    }
+    let mode = if p {
+        Mode::Bind
+    } else if q {
+        Mode::Query
+    } else {
+        Mode::QueryResources
+    };
+    let status = process_ids(&mut facility, mode, pool.as_deref().unwrap_or(""), &ids);
+    std::process::exit(status)
+}
+
+fn process_ids<K: PoolKernel>(
+    facility: &mut Facility<K>,
+    mode: Mode,
+    pool: &str,
+    ids: &[String],
+) -> i32 {
+    let mut status = E_SUCCESS;
+    for arg in ids {
+        let Ok(pid) = arg.parse::<i32>() else {
+            warn(PROG, &format!("invalid pid '{arg}'"));
+            status = E_ERROR;
+            continue;
+        };
+        match mode {
+            Mode::Bind => {
+                if let Err(err) = facility.bind_pid(pid, pool) {
+                    warn(
+                        PROG,
+                        &format!("binding pid {pid} to pool '{pool}': {}", err.reason()),
+                    );
+                    status = E_ERROR;
+                }
+            }
+            Mode::Query => match facility.pool_of_pid(pid) {
+                Ok(name) => println!("{pid}\t{name}"),
+                Err(err) => {
+                    warn(
+                        PROG,
+                        &format!("couldn't determine binding for pid {pid}: {}", err.reason()),
+                    );
+                    status = E_ERROR;
+                }
+            },
+            Mode::QueryResources => match facility.pset_of_pid(pid) {
+                Ok(name) => println!("{pid}\tpset\t{name}"),
+                Err(err) => {
+                    warn(
+                        PROG,
+                        &format!("getting 'pset' binding for {pid}: {}", err.reason()),
+                    );
+                    status = E_ERROR;
+                }
+            },
+        }
+    }
+    status
+}

@@ -1,1 +1,169 @@
-fn main() {}
+//! poolcfg: create and modify resource pools configuration files (or, with `-d`, the
+//! running configuration).
+
+#[path = "../common.rs"]
+mod common;
+
+use common::{die, Getopt, Opt, E_ERROR, E_SUCCESS, E_USAGE};
+use libzone::pool::error::io_reason;
+use libzone::pool::poolcfg::{default_static_path, run_script, DynamicTarget, StaticTarget};
+use libzone::pool::{Facility, StubKernel};
+use std::io::{Read, Write};
+
+const PROG: &str = "poolcfg";
+
+const USAGE1: &str = "Usage:\n\
+poolcfg -h\n\
+poolcfg -c command [ -d | [ file ] ]\n\
+poolcfg -f command-file [-d | [ file ] ]\n\n";
+
+const USAGE2: &str = "command:\n\
+\x20 info [entity name]\n\
+\x20        display configuration (or specified portion) in readable form\n\
+\x20 create entity name [property-list]\n\
+\x20        make an entity of the specified type and name\n\
+\x20 destroy entity name\n\
+\x20        remove the specified entity\n\
+\x20 modify entity name [property-list]\n\
+\x20        change the listed properties on the named entity\n\
+\x20 associate pool name [resource-list]\n\
+\x20        connect one or more resources to a pool, or replace one or more\n\
+\x20        existing connections\n\
+\x20 transfer to resource name [component-list]\n\
+\x20        transfer one or more discreet components to a resource\n\
+\x20 transfer [quantity] from resource src to tgt\n\
+\x20        transfer a resource quantity from src to tgt\n\
+\x20 transfer [quantity] to resource tgt from src\n\
+\x20        transfer a resource quantity to tgt from src\n\
+\x20 discover\n\
+\x20        create a system entity, with one pool entity and resources to\n\
+\x20        match current system configuration\n\
+\x20 rename entity old_name to new_name\n\
+\x20        change the name of the entity on the system to its new name\n\n\
+property-list:\n\
+\x20 ( proptype name = value [ ; proptype name = value ]* )\n\
+\x20        where multiple definitions in the sentence for a given\n\
+\x20        proptype, name pair are ignored; the last one provided is used.\n\
+\x20        For property deletion, use \"~ proptype name\"\n\n\
+resource-list:\n\
+\x20 ( resource name [; resource name ] )\n\
+\x20        where multiple uses of a resource are ignored; the last provided\n\
+\x20        is the one used.\n\
+\x20        There is no deletion syntax for resource lists.\n\
+component-list:\n\
+\x20 ( cpu id [; cpu id ] )\n\
+\x20        where multiple uses of the same component cause the last provided\n\
+\x20        to be the one used.\n\
+\x20        There is no deletion syntax for component lists.\n\
+entity:\n\
+\x20 system | pool | pset | cpu\n\
+\x20        where cpu is only valid for transfer, info and modify commands.\n\
+resource:\n\
+\x20 pset\n\n\
+proptype:\n\
+\x20 boolean | int | uint | string | float\n\n";
+
+fn usage(full: bool) -> ! {
+    eprint!("{USAGE1}");
+    if full {
+        eprint!("{USAGE2}");
+    }
+    std::process::exit(E_USAGE)
+}
+
+/// Where the commands come from.
+enum Script {
+    Text(Vec<u8>),
+    Stdin,
+}
+
+fn main() {
+    let mut getopt = Getopt::new(common::args(), "c:df:hR:");
+    let mut script: Option<Script> = None;
+    let mut from_file = false;
+    let mut from_command = false;
+    let mut dynamic = false;
+    let mut root = None;
+    for opt in getopt.by_ref() {
+        match opt {
+            Opt::Flag('c', Some(cmd)) => {
+                if from_file {
+                    usage(false);
+                }
+                script = Some(Script::Text(cmd.into_bytes()));
+                from_command = true;
+            }
+            Opt::Flag('d', _) => dynamic = true,
+            Opt::Flag('f', Some(file)) => {
+                if from_command {
+                    usage(false);
+                }
+                script = Some(if file == "-" {
+                    Script::Stdin
+                } else {
+                    match std::fs::read(&file) {
+                        Ok(bytes) => Script::Text(bytes),
+                        Err(e) => die(
+                            PROG,
+                            &format!("cannot initialise command sequence: {}", io_reason(&e)),
+                        ),
+                    }
+                });
+                from_file = true;
+            }
+            Opt::Flag('h', _) => usage(true),
+            Opt::Flag('R', Some(r)) => root = Some(r),
+            other => {
+                common::report_bad_option(PROG, &other);
+                usage(false)
+            }
+        }
+    }
+    let Some(script) = script else { usage(false) };
+    let root = common::root(root);
+    let operands = getopt.operands();
+    let file = match operands.as_slice() {
+        [] => default_static_path(&root),
+        [f] if !dynamic => f.into(),
+        _ => usage(false),
+    };
+    let script = match script {
+        Script::Text(bytes) => bytes,
+        Script::Stdin => {
+            let mut bytes = Vec::new();
+            if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+                die(
+                    PROG,
+                    &format!("cannot initialise command sequence: {}", io_reason(&e)),
+                );
+            }
+            bytes
+        }
+    };
+
+    let mut facility = Facility::new(&root, StubKernel);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = if dynamic {
+        let mut target = DynamicTarget {
+            facility: &mut facility,
+        };
+        run_script(&script, from_file, &mut target, &mut out)
+    } else {
+        let mut target = StaticTarget {
+            path: file,
+            facility: &facility,
+        };
+        run_script(&script, from_file, &mut target, &mut out)
+    };
+    let _ = out.flush();
+    match result {
+        Ok(()) => std::process::exit(E_SUCCESS),
+        Err(e) => {
+            for line in e.messages() {
+                common::warn(PROG, &line);
+            }
+            std::process::exit(E_ERROR)
+        }
+    }
+}
