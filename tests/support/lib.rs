@@ -1,1 +1,222 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests: the built binaries, a scratch alternate root that
+//! cleans up after itself (halting every zone it holds, even when the test fails), unique
+//! zone names, and a root check.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The directory holding the workspace's binaries (`target/<profile>`), found from the test
+/// executable (`target/<profile>/deps/<test>`).
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let deps = exe.parent().expect("deps dir");
+    deps.parent().expect("profile dir").to_path_buf()
+}
+
+/// Path of one of our binaries; panics with a hint when it was not built.
+pub fn bin(name: &str) -> PathBuf {
+    let p = bin_dir().join(name);
+    assert!(
+        p.exists(),
+        "{} not built: run `cargo build --workspace` before the tests (scripts/test does)",
+        p.display()
+    );
+    p
+}
+
+/// Integration tests create namespaces, mounts and cgroups: they need root.
+pub fn require_root() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "integration tests must run as root (scripts/test)"
+    );
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A zone name no other test (or earlier run) uses: `<prefix><pid>x<n>`.
+pub fn unique_zone(prefix: &str) -> String {
+    format!(
+        "{prefix}{}x{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Text of a finished command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(128),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Panic with the full output unless the command succeeded.
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "command failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Run a binary with arguments (and optional stdin text).
+pub fn run(name: &str, args: &[&str], stdin: Option<&str>) -> Run {
+    let mut cmd = Command::new(bin(name));
+    cmd.args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    if let Some(text) = stdin {
+        use std::io::Write;
+        let mut input = child.stdin.take().expect("stdin");
+        input.write_all(text.as_bytes()).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait").into()
+}
+
+/// A scratch alternate root (`-R`) in a temp dir. On drop it halts every zone of its index
+/// (killing their processes and removing their cgroups) and deletes the tree, so a failing
+/// test leaves nothing behind.
+pub struct Scratch {
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        let dir = tempfile::Builder::new()
+            .prefix("zones-test-")
+            .tempdir()
+            .expect("temp dir");
+        Scratch { dir: Some(dir) }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.as_ref().expect("scratch dir").path()
+    }
+
+    pub fn root_str(&self) -> String {
+        self.root().to_string_lossy().into_owned()
+    }
+
+    /// `zonecfg -R root -z zone <args...>`.
+    pub fn zonecfg(&self, zone: &str, args: &[&str], stdin: Option<&str>) -> Run {
+        let root = self.root_str();
+        let mut a = vec!["-R", root.as_str(), "-z", zone];
+        a.extend_from_slice(args);
+        run("zonecfg", &a, stdin)
+    }
+
+    /// `zoneadm -R root [-z zone] <args...>`.
+    pub fn zoneadm(&self, zone: Option<&str>, args: &[&str]) -> Run {
+        let root = self.root_str();
+        let mut a = vec!["-R", root.as_str()];
+        if let Some(z) = zone {
+            a.extend_from_slice(&["-z", z]);
+        }
+        a.extend_from_slice(args);
+        run("zoneadm", &a, None)
+    }
+
+    /// `zlogin -R root <args...>`.
+    pub fn zlogin(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let root = self.root_str();
+        let mut a = vec!["-R", root.as_str()];
+        a.extend_from_slice(args);
+        run("zlogin", &a, stdin)
+    }
+
+    /// Configure a sparse zone at `/zones/<zone>` (inside the scratch root), with extra
+    /// zonecfg commands, committed.
+    pub fn configure(&self, zone: &str, extra: &[&str]) {
+        let mut script = format!("create\nset zonepath=/zones/{zone}\n");
+        for line in extra {
+            script.push_str(line);
+            script.push('\n');
+        }
+        script.push_str("commit\n");
+        self.zonecfg(zone, &["-f", "-"], Some(&script)).ok();
+    }
+
+    /// Configure, install and boot a zone.
+    pub fn boot(&self, zone: &str, extra: &[&str]) {
+        self.configure(zone, extra);
+        self.zoneadm(Some(zone), &["install"]).ok();
+        self.zoneadm(Some(zone), &["boot"]).ok();
+    }
+
+    /// Zone names in the scratch index (the global zone excluded).
+    pub fn zones(&self) -> Vec<String> {
+        let index = self.root().join("etc/zones/index");
+        std::fs::read_to_string(index)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split(':').next())
+            .filter(|n| !n.is_empty() && *n != "global")
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Halt every zone (ignoring errors): the cleanup of a test that may have failed.
+    pub fn halt_all(&self) {
+        for z in self.zones() {
+            let _ = self.zoneadm(Some(&z), &["halt"]);
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if self.dir.is_some() && bin_dir().join("zoneadm").exists() {
+            self.halt_all();
+        }
+        if let Some(d) = self.dir.take() {
+            // Zone roots are root-owned trees with read-only modes; remove_dir_all copes.
+            let _ = std::fs::remove_dir_all(d.path());
+            let _ = d.close();
+        }
+    }
+}
+
+/// cgroup directories under any hierarchy whose name starts with `prefix` (leak checks).
+pub fn cgroups_named(prefix: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") else {
+        return out;
+    };
+    for h in rd.flatten() {
+        if let Ok(inner) = std::fs::read_dir(h.path()) {
+            for e in inner.flatten() {
+                if e.file_name().to_string_lossy().starts_with(prefix) && e.path().is_dir() {
+                    out.push(e.path());
+                }
+            }
+        }
+    }
+    out
+}

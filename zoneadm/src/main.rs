@@ -126,6 +126,24 @@ fn cmd_list(ctx: &Ctx, args: &[String]) -> i32 {
     EXIT_OK
 }
 
+/// Hidden `plan`: print the zone's compiled plan as an OCI runtime `config.json` (for
+/// diagnosis, and for running a zone's plan under another OCI runtime).
+fn cmd_plan(ctx: &Ctx, zone: &str) -> i32 {
+    match lifecycle::plan(&ctx.store, zone) {
+        Ok(p) => match serde_json::to_string_pretty(&p.spec) {
+            Ok(json) => {
+                println!("{json}");
+                EXIT_OK
+            }
+            Err(e) => {
+                ctx.zerror(&e.to_string());
+                EXIT_ERR
+            }
+        },
+        Err(e) => ctx.fail(e),
+    }
+}
+
 fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
     if ctx.zone.is_none() {
         ctx.zerror("no zone specified");
@@ -198,6 +216,7 @@ fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
             }
             lifecycle::uninstall(&ctx.store, &zone)
         }
+        "plan" => return cmd_plan(ctx, &zone),
         "mark" => match args {
             [s] if s == "incomplete" => lifecycle::mark_incomplete(&ctx.store, &zone),
             _ => sub_usage_exit(sub),

@@ -295,3 +295,11 @@ pub fn mark_incomplete(store: &Store, zone: &str) -> Result<(), AdminError> {
     store.set_state(zone, ZoneState::Incomplete)?;
     Ok(())
 }
+
+/// The compiled plan of a zone as it would boot now.
+pub fn plan(store: &Store, zone: &str) -> Result<crate::plan::Plan, AdminError> {
+    let cfg = load(store, zone)?;
+    let facts = crate::host::HostFacts::probe(!cfg.devices.is_empty());
+    crate::plan::compile(&cfg, &facts, store.root())
+        .map_err(|e| AdminError::zone(zone, e.to_string()))
+}
