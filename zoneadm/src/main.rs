@@ -2,6 +2,7 @@
 //! hand, getopt-style, so usage errors and texts are Solaris' own.
 
 mod usage;
+mod verify;
 
 use libzone::admin::{lifecycle, list, AdminError};
 use libzone::state::ZoneState;
@@ -217,6 +218,7 @@ fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
             lifecycle::uninstall(&ctx.store, &zone)
         }
         "plan" => return cmd_plan(ctx, &zone),
+        "verify" => return verify::cmd_verify(ctx, &zone, args),
         "mark" => match args {
             [s] if s == "incomplete" => lifecycle::mark_incomplete(&ctx.store, &zone),
             _ => sub_usage_exit(sub),

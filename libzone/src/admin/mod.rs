@@ -5,6 +5,7 @@
 pub mod lifecycle;
 pub mod list;
 pub mod status;
+pub mod verify;
 
 use crate::store::StoreError;
 
