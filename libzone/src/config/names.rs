@@ -135,7 +135,17 @@ mod tests {
         for ok in ["a", "web01", "Z", "0zone", "a-b_c.d", &"x".repeat(63)] {
             assert_eq!(validate_zone_name(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "-a", "_a", ".a", "a b", "a/b", "a:b", "global", &"x".repeat(64)] {
+        for bad in [
+            "",
+            "-a",
+            "_a",
+            ".a",
+            "a b",
+            "a/b",
+            "a:b",
+            "global",
+            &"x".repeat(64),
+        ] {
             assert_eq!(
                 validate_zone_name(bad),
                 Err(NameError::Bogus(bad.to_string())),

@@ -580,7 +580,11 @@ mod tests {
             "CAP_MKNOD",
             "CAP_NET_ADMIN",
         ] {
-            assert!(!caps.contains(forbidden), "{forbidden} in {:?}", names(&caps));
+            assert!(
+                !caps.contains(forbidden),
+                "{forbidden} in {:?}",
+                names(&caps)
+            );
         }
         for expected in [
             "CAP_CHOWN",
@@ -604,7 +608,8 @@ mod tests {
         let excl = linux_capabilities(&zone_privset("", IpType::Exclusive).unwrap());
         assert!(excl.contains("CAP_NET_ADMIN"));
         assert!(excl.contains("CAP_NET_RAW"));
-        let with_time = linux_capabilities(&zone_privset("default,sys_time", IpType::Shared).unwrap());
+        let with_time =
+            linux_capabilities(&zone_privset("default,sys_time", IpType::Shared).unwrap());
         assert!(with_time.contains("CAP_SYS_TIME"));
         // The Linux extension: capabilities by name, any case, negatable.
         let direct = zone_privset("default,cap_sys_admin,CAP_NET_ADMIN", IpType::Shared).unwrap();

@@ -388,7 +388,9 @@ fn parse_c_uint(s: &str) -> Option<u64> {
     }
     let s = s.strip_prefix('+').unwrap_or(s);
     if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        return u64::from_str_radix(hex, 16).ok().filter(|_| !hex.is_empty());
+        return u64::from_str_radix(hex, 16)
+            .ok()
+            .filter(|_| !hex.is_empty());
     }
     if s.len() > 1 && s.starts_with('0') {
         return u64::from_str_radix(&s[1..], 8).ok();
@@ -547,7 +549,10 @@ mod tests {
         assert!(!is_valid_rctl_name("project.cpu-shares"));
         assert!(!is_valid_rctl_name("zone.max_lwps"));
         assert!(!is_valid_rctl_name("zone.x1"));
-        assert_eq!(lookup("zone.max-swap").map(|r| r.unit), Some(RctlUnit::Bytes));
+        assert_eq!(
+            lookup("zone.max-swap").map(|r| r.unit),
+            Some(RctlUnit::Bytes)
+        );
         assert!(lookup("zone.foo").is_none());
         assert_eq!(alias_for_prop(PropName::CpuShares), Some(CPU_SHARES));
         assert_eq!(alias_named("swap").map(|a| a.rctl), Some("zone.max-swap"));
@@ -596,10 +601,7 @@ mod tests {
             p(&[(Priv, "privileged"), (Limit, "0x10"), (Action, "deny")]),
             Ok(val("privileged", "0x10", "deny"))
         );
-        assert_eq!(
-            p(&[(Name, "x")]),
-            Err(ValueError::UnknownField(Name))
-        );
+        assert_eq!(p(&[(Name, "x")]), Err(ValueError::UnknownField(Name)));
         assert_eq!(
             ValueError::Invalid.lines(),
             vec!["Invalid rctl value specification"]
@@ -632,7 +634,13 @@ mod tests {
         let mut rctls = Vec::new();
         assert_eq!(get_alias(&rctls, CPU_SHARES), AliasState::Absent);
         set_alias(&mut rctls, CPU_SHARES, 5).unwrap();
-        assert_eq!(rctls, vec![rctl("zone.cpu-shares", vec![val("privileged", "5", "none")])]);
+        assert_eq!(
+            rctls,
+            vec![rctl(
+                "zone.cpu-shares",
+                vec![val("privileged", "5", "none")]
+            )]
+        );
         assert_eq!(get_alias(&rctls, CPU_SHARES), AliasState::Set(5));
         set_alias(&mut rctls, MAX_LWPS, 300).unwrap();
         set_alias(&mut rctls, CPU_SHARES, 7).unwrap();
@@ -644,14 +652,23 @@ mod tests {
 
         let mut two = vec![rctl(
             "zone.cpu-shares",
-            vec![val("privileged", "5", "none"), val("privileged", "9", "none")],
+            vec![
+                val("privileged", "5", "none"),
+                val("privileged", "9", "none"),
+            ],
         )];
         assert_eq!(get_alias(&two, CPU_SHARES), AliasState::Incompatible);
         assert_eq!(set_alias(&mut two, CPU_SHARES, 1), Err(IncompatibleRctl));
         remove_alias(&mut two, CPU_SHARES);
         assert_eq!(two.len(), 1);
-        let other_action = vec![rctl("zone.cpu-shares", vec![val("privileged", "5", "deny")])];
-        assert_eq!(get_alias(&other_action, CPU_SHARES), AliasState::Incompatible);
+        let other_action = vec![rctl(
+            "zone.cpu-shares",
+            vec![val("privileged", "5", "deny")],
+        )];
+        assert_eq!(
+            get_alias(&other_action, CPU_SHARES),
+            AliasState::Incompatible
+        );
 
         assert_eq!(valid_alias_limit(MAX_LWPS, "99"), None);
         assert_eq!(valid_alias_limit(MAX_LWPS, "100"), Some(100));
@@ -662,7 +679,10 @@ mod tests {
 
     #[test]
     fn task_coupling() {
-        let lwps = vec![rctl("zone.max-lwps", vec![val("privileged", "500", "deny")])];
+        let lwps = vec![rctl(
+            "zone.max-lwps",
+            vec![val("privileged", "500", "deny")],
+        )];
         assert_eq!(
             task_limits(&lwps),
             TaskLimits {
@@ -670,7 +690,10 @@ mod tests {
                 max_processes: Some(500)
             }
         );
-        let procs = vec![rctl("zone.max-processes", vec![val("privileged", "200", "deny")])];
+        let procs = vec![rctl(
+            "zone.max-processes",
+            vec![val("privileged", "200", "deny")],
+        )];
         assert_eq!(
             task_limits(&procs),
             TaskLimits {
@@ -683,7 +706,10 @@ mod tests {
         both.extend(procs);
         assert_eq!(effective_pids_limit(&both), Some(500));
         assert_eq!(effective_pids_limit(&[]), None);
-        let none_action = vec![rctl("zone.max-lwps", vec![val("privileged", "500", "none")])];
+        let none_action = vec![rctl(
+            "zone.max-lwps",
+            vec![val("privileged", "500", "none")],
+        )];
         assert_eq!(effective_pids_limit(&none_action), None);
     }
 }

@@ -23,7 +23,9 @@ pub const TIB: u64 = 1 << 40;
 /// A memory value that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnitsError {
-    #[error("A non-negative number with a required scale suffix (K, M, G or T) was expected\nhere.")]
+    #[error(
+        "A non-negative number with a required scale suffix (K, M, G or T) was expected\nhere."
+    )]
     NotAMemoryValue,
 }
 
@@ -148,7 +150,7 @@ pub fn bytes_to_units(bytes: u64) -> String {
         save = num;
         num = (num + 512) >> 10;
     }
-    if save % 1024 != 0 && (save >> 10) < 10 {
+    if save & 1023 != 0 && (save >> 10) < 10 {
         // zonecfg divides in single precision and lets printf round to one decimal.
         let value = (save as f32) / 1024.0f32;
         format!("{:.1}{}", f64::from(value), UNITS[unit])
@@ -181,7 +183,15 @@ mod tests {
         assert_eq!(parse_bytes("1.3G"), Ok(1_395_864_371));
         assert_eq!(parse_bytes("0.1"), Ok(0));
         for bad in [
-            "", "K", "-1", "1KB", "1 K", "abc", "1.2.3", "1P", "99999999999999999999T",
+            "",
+            "K",
+            "-1",
+            "1KB",
+            "1 K",
+            "abc",
+            "1.2.3",
+            "1P",
+            "99999999999999999999T",
         ] {
             assert_eq!(parse_bytes(bad), Err(UnitsError::NotAMemoryValue), "{bad}");
         }

@@ -175,8 +175,7 @@ pub fn verify(cfg: &ZoneConfig, opts: &VerifyOptions) -> VerifyReport {
                 c.required(&net.address, "net", "address");
                 if !net.allowed_address.is_empty() {
                     c.fail(
-                        "net: allowed-address cannot be specified for a shared IP type"
-                            .to_string(),
+                        "net: allowed-address cannot be specified for a shared IP type".to_string(),
                         Failure::InvalidArgument,
                     );
                 }
@@ -504,8 +503,7 @@ pub fn check_fs_allowed(s: &str) -> Result<(), FsAllowedError> {
     if s.len() > 1024 {
         return Err(FsAllowedError::TooLong);
     }
-    if s
-        .split(',')
+    if s.split(',')
         .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
     {
         Ok(())
@@ -556,8 +554,11 @@ pub fn check_attr(name: &str, attr_type: &str, value: &str) -> Vec<String> {
     }
     let ok = match attr_type {
         "boolean" => value == "true" || value == "false",
-        "int" => c_integer(value).is_some_and(|(neg, mag)| mag <= i64::MAX as u128 + u128::from(neg)),
-        "uint" => c_integer(value).is_some_and(|(neg, mag)| mag <= u128::from(u64::MAX) && (!neg || mag == 0)),
+        "int" => {
+            c_integer(value).is_some_and(|(neg, mag)| mag <= i64::MAX as u128 + u128::from(neg))
+        }
+        "uint" => c_integer(value)
+            .is_some_and(|(neg, mag)| mag <= u128::from(u64::MAX) && (!neg || mag == 0)),
         "string" => value.len() < 256,
         other => {
             lines.push(format!("invalid attr type '{other}'"));
@@ -842,11 +843,15 @@ mod tests {
             "fe80::1: IPv6 addresses require /prefix-length suffix."
         );
         assert_eq!(
-            check_net_address("fe80::1/129", false).unwrap_err().to_string(),
+            check_net_address("fe80::1/129", false)
+                .unwrap_err()
+                .to_string(),
             "fe80::1/129: IPv6 address prefix lengths must be 0 - 128."
         );
         assert_eq!(
-            check_net_address("10.0.0.1/33", false).unwrap_err().to_string(),
+            check_net_address("10.0.0.1/33", false)
+                .unwrap_err()
+                .to_string(),
             "10.0.0.1/33: IPv4 address prefix lengths must be 0 - 32."
         );
         assert_eq!(
@@ -869,15 +874,21 @@ mod tests {
         assert!(check_physical("eth0", IpType::Shared).is_ok());
         assert!(check_physical("br-lan", IpType::Exclusive).is_ok());
         assert_eq!(
-            check_physical("eth0:1", IpType::Shared).unwrap_err().to_string(),
+            check_physical("eth0:1", IpType::Shared)
+                .unwrap_err()
+                .to_string(),
             "eth0:1: LUNs not allowed in physical interface names"
         );
         assert_eq!(
-            check_physical("eth0:1", IpType::Exclusive).unwrap_err().to_string(),
+            check_physical("eth0:1", IpType::Exclusive)
+                .unwrap_err()
+                .to_string(),
             "eth0:1: physical interface name required; logical interface name not allowed"
         );
         assert_eq!(
-            check_physical("a/b", IpType::Shared).unwrap_err().to_string(),
+            check_physical("a/b", IpType::Shared)
+                .unwrap_err()
+                .to_string(),
             "a/b: invalid physical interface name"
         );
         assert!(check_physical("0123456789abcdef", IpType::Shared).is_err());
@@ -932,10 +943,16 @@ mod tests {
                 "invalid attr value for type=uint"
             ]
         );
-        assert_eq!(check_attr("a", "float", "1"), vec!["invalid attr type 'float'"]);
+        assert_eq!(
+            check_attr("a", "float", "1"),
+            vec!["invalid attr type 'float'"]
+        );
         assert!(check_attr("a", "boolean", "true").is_empty());
         assert!(!check_attr("a", "boolean", "yes").is_empty());
-        assert_eq!(invalid_auths("login,manage,clonefrom"), Vec::<String>::new());
+        assert_eq!(
+            invalid_auths("login,manage,clonefrom"),
+            Vec::<String>::new()
+        );
         assert_eq!(
             check_security_flags(&SecurityFlags {
                 lower: "aslr".into(),

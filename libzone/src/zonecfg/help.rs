@@ -382,9 +382,15 @@ mod tests {
         );
         let h = help_topic("zonecfg", Some("set"), None);
         assert!(h.stdout.starts_with("usage:\nset <property-name>=<property-value>\n\tSets property values.\n\nFor resource type ... there are property types ...:\n\t(global)\tzonename\n"));
-        assert!(h.stdout.contains("\tfs\t\tdir, special, raw, type, options\n"));
-        assert!(h.stdout.contains("\tcapped-memory\tphysical, swap, locked\n"));
-        assert!(h.stdout.contains("\tnet\t\taddress, allowed-address, physical|defrouter\n"));
+        assert!(h
+            .stdout
+            .contains("\tfs\t\tdir, special, raw, type, options\n"));
+        assert!(h
+            .stdout
+            .contains("\tcapped-memory\tphysical, swap, locked\n"));
+        assert!(h
+            .stdout
+            .contains("\tnet\t\taddress, allowed-address, physical|defrouter\n"));
         let h = help_topic("zonecfg", Some("bogus"), None);
         assert_eq!(h.stdout, "");
         assert_eq!(
@@ -395,7 +401,9 @@ mod tests {
         assert!(h.stdout.starts_with("Commands:\n\nadd <resource-type>\n\t(global scope)\nadd <property-name> <property-value>\n\t(resource scope)\n\tAdd specified resource to configuration.\n\n"));
         let h = help_topic("zonecfg", None, Some(ResourceType::Rctl));
         assert!(h.stdout.starts_with("The 'rctl' resource scope is used to configure a resource control.\nValid commands:\n\tset name=<string>\n"));
-        assert!(h.stdout.ends_with("\texit\t(to exit the zonecfg utility)\n"));
+        assert!(h
+            .stdout
+            .ends_with("\texit\t(to exit the zonecfg utility)\n"));
         assert!(help_topic("zonecfg", Some("syntax"), None)
             .stdout
             .starts_with("<zone> := [A-Za-z0-9][A-Za-z0-9_.-]*\n"));

@@ -155,7 +155,10 @@ pub fn mcap_block(physcap: &str, rctls: &[Rctl]) -> String {
 pub fn has_mcap(cfg: &ZoneConfig) -> bool {
     cfg.mcap.is_some()
         || matches!(rctl::get_alias(&cfg.rctls, rctl::SWAP), AliasState::Set(_))
-        || matches!(rctl::get_alias(&cfg.rctls, rctl::LOCKED), AliasState::Set(_))
+        || matches!(
+            rctl::get_alias(&cfg.rctls, rctl::LOCKED),
+            AliasState::Set(_)
+        )
 }
 
 /// An `admin` resource.
@@ -600,14 +603,22 @@ rctl:
         );
         assert_eq!(global_property(&c, PropName::MaxLwps).unwrap(), "");
         assert_eq!(global_property(&c, PropName::Dir), None);
-        let f = filtered(&c, ResourceType::Fs, &[(PropName::Dir, "/usr/local".into())]);
+        let f = filtered(
+            &c,
+            ResourceType::Fs,
+            &[(PropName::Dir, "/usr/local".into())],
+        );
         assert!(f.text.starts_with("fs:\n\tdir: /usr/local\n"));
         assert!(!f.no_match);
         let f = filtered(&c, ResourceType::Fs, &[(PropName::Dir, "/nope".into())]);
         assert!(f.no_match);
         let f = filtered(&c, ResourceType::Fs, &[(PropName::Name, "x".into())]);
         assert_eq!(f.bad_property, Some(PropName::Name));
-        let f = filtered(&c, ResourceType::Net, &[(PropName::Address, "192.168.0.1".into())]);
+        let f = filtered(
+            &c,
+            ResourceType::Net,
+            &[(PropName::Address, "192.168.0.1".into())],
+        );
         assert!(f.text.starts_with("net:\n"));
         assert_eq!(
             filtered(&c, ResourceType::CappedCpu, &[]).text,

@@ -19,13 +19,15 @@ mod end;
 mod getopt;
 mod lifecycle;
 mod output;
+#[cfg(test)]
+mod roundtrip_tests;
 mod scope;
 mod select;
 mod set;
 #[cfg(test)]
-mod testutil;
-#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod testutil;
 
 use crate::config::keywords::ResourceType;
 use crate::config::model::ZoneConfig;
@@ -273,7 +275,12 @@ impl<'r> Session<'r> {
                 } else {
                     ui.err(&format!("syntax error at '{shown}'\n"));
                 }
-                ui.err(&help::usage(&self.opts.program, help::flags::SUBCMDS, false, None));
+                ui.err(&help::usage(
+                    &self.opts.program,
+                    help::flags::SUBCMDS,
+                    false,
+                    None,
+                ));
             }
             ParseError::TokenExpected { .. } => ui.err("syntax error, token expected\n"),
             ParseError::Usage {
@@ -282,12 +289,14 @@ impl<'r> Session<'r> {
                 ..
             } => {
                 self.short_usage(ui, *kind);
-                if *with_res_props {
-                    let f = if matches!(kind, CmdKind::Set | CmdKind::Clear) {
-                        help::flags::PROPS
-                    } else {
-                        help::flags::RES_PROPS
-                    };
+                // Bare `set` and `clear` are followed by the property list, the usage errors
+                // of add, info, remove and select (when flagged) by resources and properties.
+                let f = match kind {
+                    CmdKind::Set | CmdKind::Clear => Some(help::flags::PROPS),
+                    _ if *with_res_props => Some(help::flags::RES_PROPS),
+                    _ => None,
+                };
+                if let Some(f) = f {
                     ui.err("\n");
                     ui.err(&help::usage(&self.opts.program, f, false, None));
                 }

@@ -103,7 +103,10 @@ impl Session<'_> {
             ResourceType::CappedMemory => {
                 let set = |a| matches!(rctl::get_alias(&cfg.rctls, a), AliasState::Set(_));
                 if cfg.mcap.is_some() || set(rctl::SWAP) || set(rctl::LOCKED) {
-                    Some("The capped-memory resource or a related resource control already exists.".to_string())
+                    Some(
+                        "The capped-memory resource or a related resource control already exists."
+                            .to_string(),
+                    )
                 } else {
                     if self.global_zone {
                         self.message(ui, GLOBAL_MCAP_WARNING);

@@ -68,8 +68,10 @@ impl Session<'_> {
                     fail!("type not specified".into());
                 }
                 if !failed && adding && cfg.fs.iter().any(|x| x.dir == f.dir) {
-                    fail!(format!("A fs resource with the dir '{}' already exists.", f.dir),
-                    );
+                    fail!(format!(
+                        "A fs resource with the dir '{}' already exists.",
+                        f.dir
+                    ),);
                 }
             }
             Res::Ipd(d) => {
@@ -79,10 +81,9 @@ impl Session<'_> {
                     fail!(format!("dir {} is not an absolute path.", d.dir));
                 } else if adding && cfg.inherit_pkg_dirs.iter().any(|x| x.dir == d.dir) {
                     fail!(format!(
-                            "An inherit-pkg-dir resource with the dir '{}' already exists.",
-                            d.dir
-                        ),
-                    );
+                        "An inherit-pkg-dir resource with the dir '{}' already exists.",
+                        d.dir
+                    ),);
                 }
             }
             Res::Net(n) => {
@@ -90,7 +91,8 @@ impl Session<'_> {
                     fail!("physical not specified".into());
                 } else if adding {
                     let both = !n.address.is_empty() && !n.allowed_address.is_empty();
-                    let same = |want: &str, have: &str| want.is_empty() || same_net_address(want, have);
+                    let same =
+                        |want: &str, have: &str| want.is_empty() || same_net_address(want, have);
                     let dup = !both
                         && cfg.nets.iter().any(|x| {
                             x.physical == n.physical
@@ -120,10 +122,9 @@ impl Session<'_> {
                     fail!("match not specified".into());
                 } else if adding && cfg.devices.iter().any(|x| x.match_ == d.match_) {
                     fail!(format!(
-                            "A device resource with the match '{}' already exists.",
-                            d.match_
-                        ),
-                    );
+                        "A device resource with the match '{}' already exists.",
+                        d.match_
+                    ),);
                 }
             }
             Res::Rctl(r) => {
@@ -134,12 +135,18 @@ impl Session<'_> {
                     fail!("no value specified".into());
                 }
                 if !failed && adding && cfg.rctls.iter().any(|x| x.name == r.name) {
-                    fail!(format!("A rctl resource with the name '{}' already exists.", r.name),
-                    );
+                    fail!(format!(
+                        "A rctl resource with the name '{}' already exists.",
+                        r.name
+                    ),);
                 }
             }
             Res::Attr(a) => {
-                for (v, p) in [(&a.name, "name"), (&a.attr_type, "type"), (&a.value, "value")] {
+                for (v, p) in [
+                    (&a.name, "name"),
+                    (&a.attr_type, "type"),
+                    (&a.value, "value"),
+                ] {
                     if v.is_empty() {
                         fail!(format!("{p} not specified"));
                     }
@@ -148,8 +155,10 @@ impl Session<'_> {
                     fail!(line);
                 }
                 if !failed && adding && cfg.attrs.iter().any(|x| x.name == a.name) {
-                    fail!(format!("An attr resource with the name '{}' already exists.", a.name),
-                    );
+                    fail!(format!(
+                        "An attr resource with the name '{}' already exists.",
+                        a.name
+                    ),);
                 }
             }
             Res::Dataset(d) => {
@@ -157,10 +166,9 @@ impl Session<'_> {
                     fail!("name not specified".into());
                 } else if adding && cfg.datasets.iter().any(|x| x.name == d.name) {
                     fail!(format!(
-                            "A dataset resource with the name '{}' already exists.",
-                            d.name
-                        ),
-                    );
+                        "A dataset resource with the name '{}' already exists.",
+                        d.name
+                    ),);
                 }
             }
             Res::Pset(p) => {
@@ -169,7 +177,10 @@ impl Session<'_> {
                 }
             }
             Res::Pcap => {
-                if !matches!(rctl::get_alias(&cfg.rctls, rctl::CPU_CAP), AliasState::Set(_)) {
+                if !matches!(
+                    rctl::get_alias(&cfg.rctls, rctl::CPU_CAP),
+                    AliasState::Set(_)
+                ) {
                     fail!("ncpus not specified".into());
                 }
             }
@@ -178,13 +189,14 @@ impl Session<'_> {
                 let locked = rctl::get_alias(&cfg.rctls, rctl::LOCKED);
                 let set = |a: AliasState| matches!(a, AliasState::Set(_));
                 if m.physcap.is_empty() && !set(swap) && !set(locked) {
-                    fail!("No property was specified.  One of physical, swap or locked is required."
+                    fail!(
+                        "No property was specified.  One of physical, swap or locked is required."
                             .into(),
                     );
                 } else if let (false, AliasState::Set(l)) = (m.physcap.is_empty(), locked) {
                     if units::leading_number(&m.physcap) < l {
-                        fail!("The locked cap must be less than or equal to the physical cap."
-                                .into(),
+                        fail!(
+                            "The locked cap must be less than or equal to the physical cap.".into(),
                         );
                     }
                 }
@@ -206,8 +218,10 @@ impl Session<'_> {
                     }
                 }
                 if !failed && adding && cfg.admins.iter().any(|x| x.user == a.user) {
-                    fail!(format!("A admin resource with the user '{}' already exists.", a.user),
-                    );
+                    fail!(format!(
+                        "A admin resource with the user '{}' already exists.",
+                        a.user
+                    ),);
                 }
             }
             Res::SecFlags(f) => {

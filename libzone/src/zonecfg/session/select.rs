@@ -77,9 +77,14 @@ fn lookup(
     let eq = |p: PropName, have: &str| want(p).is_none_or(|w| w == have);
     let matches: Vec<usize> = match rt {
         ResourceType::Fs => {
-            if [PropName::Dir, PropName::Special, PropName::Raw, PropName::Type]
-                .iter()
-                .all(|p| want(*p).is_none())
+            if [
+                PropName::Dir,
+                PropName::Special,
+                PropName::Raw,
+                PropName::Type,
+            ]
+            .iter()
+            .all(|p| want(*p).is_none())
             {
                 return Err(LookupError::NoSuchId);
             }
@@ -106,7 +111,11 @@ fn lookup(
             if addr.is_some() && allowed.is_some() {
                 return Err(LookupError::Invalid);
             }
-            if addr.is_none() && allowed.is_none() && router.is_none() && want(PropName::Physical).is_none() {
+            if addr.is_none()
+                && allowed.is_none()
+                && router.is_none()
+                && want(PropName::Physical).is_none()
+            {
                 return Err(LookupError::Insufficient);
             }
             let same = |w: Option<&str>, have: &str| w.is_none_or(|w| same_net_address(w, have));
@@ -129,7 +138,12 @@ fn lookup(
         ResourceType::Rctl => match want(PropName::Name) {
             None => return Err(LookupError::Invalid),
             // libzonecfg takes the first rctl of that name.
-            Some(n) => cfg.rctls.iter().position(|r| r.name == n).into_iter().collect(),
+            Some(n) => cfg
+                .rctls
+                .iter()
+                .position(|r| r.name == n)
+                .into_iter()
+                .collect(),
         },
         ResourceType::Attr => {
             if [PropName::Name, PropName::Type, PropName::Value]
@@ -195,7 +209,13 @@ impl Session<'_> {
 
     /// Finds the resource a qualified `select`/`remove` names, printing
     /// `<cmd> <rt>: <why>` when there is not exactly one.
-    fn find(&mut self, ui: &mut dyn Ui, kind: CmdKind, rt: ResourceType, cmd: &Command) -> Option<usize> {
+    fn find(
+        &mut self,
+        ui: &mut dyn Ui,
+        kind: CmdKind,
+        rt: ResourceType,
+        cmd: &Command,
+    ) -> Option<usize> {
         let result = match self.filters(ui, rt, cmd) {
             None => Err(LookupError::Insufficient),
             Some(f) => lookup(self.cfg(), rt, &f),
@@ -273,7 +293,9 @@ impl Session<'_> {
                 None => Err(missing("No such entry")),
             },
             _ => match self.find(ui, CmdKind::Select, rt, cmd) {
-                Some(i) => resource_at(&cfg, rt, i).ok_or_else(|| missing("No such resource with that id")),
+                Some(i) => {
+                    resource_at(&cfg, rt, i).ok_or_else(|| missing("No such resource with that id"))
+                }
                 None => return,
             },
         };
@@ -322,7 +344,10 @@ impl Session<'_> {
                 }
             }
             ResourceType::CappedCpu => {
-                if !matches!(rctl::get_alias(&cfg.rctls, rctl::CPU_CAP), AliasState::Set(_)) {
+                if !matches!(
+                    rctl::get_alias(&cfg.rctls, rctl::CPU_CAP),
+                    AliasState::Set(_)
+                ) {
                     self.perror(ui, &prefix, "No such resource type");
                     return;
                 }
@@ -489,9 +514,10 @@ impl Session<'_> {
                     self.perror(ui, "auths", "No such property with that id");
                 }
             }
-            (ResourceType::Fs | ResourceType::Rctl | ResourceType::Net | ResourceType::Admin, _) => {
-                self.no_such_property(ui, prop.as_str(), CmdKind::Remove)
-            }
+            (
+                ResourceType::Fs | ResourceType::Rctl | ResourceType::Net | ResourceType::Admin,
+                _,
+            ) => self.no_such_property(ui, prop.as_str(), CmdKind::Remove),
             (rt, _) => self.no_such_resource_type(ui, rt.as_str(), CmdKind::Remove),
         }
     }

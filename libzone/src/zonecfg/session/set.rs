@@ -83,7 +83,8 @@ impl Session<'_> {
         }
         let list_ok = matches!(
             (rt, prop),
-            (Some(ResourceType::Fs), PropName::Options) | (Some(ResourceType::Rctl), PropName::Value)
+            (Some(ResourceType::Fs), PropName::Options)
+                | (Some(ResourceType::Rctl), PropName::Value)
         );
         let simple = match value {
             PropValue::Simple(s) => s.clone(),
@@ -148,7 +149,9 @@ impl Session<'_> {
                         Ok(true) => {
                             self.zerr(
                                 ui,
-                                &format!("Zone {zone} already installed; set zonepath not allowed."),
+                                &format!(
+                                    "Zone {zone} already installed; set zonepath not allowed."
+                                ),
                             );
                             return;
                         }

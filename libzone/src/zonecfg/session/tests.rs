@@ -150,9 +150,9 @@ fn read_only_zones() {
 fn create_variants() {
     let mut repo = MemRepo::new();
     repo.templates.insert(
-        "SYSdefault".into(),
+        "SYSblank".into(),
         ZoneConfig {
-            brand: "sparse".into(),
+            brand: "whole".into(),
             ..Default::default()
         },
     );
@@ -175,15 +175,18 @@ fn create_variants() {
     );
 
     let r = args(&repo, "a", "create");
-    assert_eq!(r.ui.out, "create: Using system default template 'SYSdefault'\n");
+    assert_eq!(
+        r.ui.out,
+        "create: Using system default template 'SYSdefault'\n"
+    );
     // (The runs below commit nothing: without a zonepath their configurations do not
     // verify, except where a template provides one.)
     let d = r.draft.unwrap();
     assert_eq!((d.name.as_str(), d.brand.as_str()), ("a", "sparse"));
 
     let r = args(&repo, "a", "create -b; info brand");
-    assert_eq!(r.ui.out, "brand: sparse\n");
-    assert_eq!(r.draft.unwrap().brand, "");
+    assert_eq!(r.ui.out, "brand: whole\n");
+    assert_eq!(r.draft.unwrap().brand, "whole");
 
     let r = args(&repo, "a2", "create -t tmpl");
     let d = r.draft.unwrap();
@@ -203,11 +206,15 @@ fn create_variants() {
     assert_eq!(r.ui.err, "invalid path to detached zone\n");
     assert_eq!(r.code, 1);
 
-    for bad in ["create -b -t tmpl", "create -x", "create bogus", "create -t"] {
+    for bad in [
+        "create -b -t tmpl",
+        "create -x",
+        "create bogus",
+        "create -t",
+    ] {
         let r = args(&repo, "a", bad);
         assert_eq!(
-            r.ui.err,
-            "usage:\ncreate [-F] [ -a <path> | -b | -t <template> ]\n",
+            r.ui.err, "usage:\ncreate [-F] [ -a <path> | -b | -t <template> ]\n",
             "{bad}"
         );
         assert_eq!(r.code, 1);
@@ -223,7 +230,10 @@ fn create_variants() {
 fn create_over_an_existing_zone() {
     let repo = repo_with("z", ZoneState::Configured);
     let r = args(&repo, "z", "create -F");
-    assert_eq!(r.ui.out, "Zone z already exists; overwriting.\ncreate: Using system default template 'SYSdefault'\n");
+    assert_eq!(
+        r.ui.out,
+        "Zone z already exists; overwriting.\ncreate: Using system default template 'SYSdefault'\n"
+    );
     assert_eq!(r.draft.unwrap().zonepath, "");
     // Without -F and without a terminal zonecfg gives up.
     let r = args(&repo, "z", "create; set autoboot=true");
@@ -235,7 +245,10 @@ fn create_over_an_existing_zone() {
     assert!(!repo.get("z").unwrap().autoboot);
     // Interactively it asks.
     let r = tty(&repo, "z", "create\nexit -F\n", &[false]);
-    assert_eq!(r.ui.prompts, vec!["Zone z already exists; create anyway (y/[n])? "]);
+    assert_eq!(
+        r.ui.prompts,
+        vec!["Zone z already exists; create anyway (y/[n])? "]
+    );
     assert_eq!(r.draft.unwrap().zonepath, "/zones/z");
     let r = tty(&repo, "z", "create\nexit -F\n", &[true]);
     assert_eq!(r.draft.unwrap().zonepath, "");
@@ -260,15 +273,24 @@ fn zonepath() {
     assert_eq!(r.ui.err, "/ is not allowed as a zonepath.\n");
     assert_eq!(r.code, 1);
     let r = args(&repo, "z", "clear zonepath");
-    assert_eq!(r.ui.err, "zonepath: Clearing this property is not allowed\n");
+    assert_eq!(
+        r.ui.err,
+        "zonepath: Clearing this property is not allowed\n"
+    );
     let r = args(&repo, "z", "set -F zonepath=/x");
-    assert_eq!(r.ui.err, "Zonepath is changeable only in an alternate root.\n");
-    let r = args(&repo, "z", "set -F autoboot=true");
+    assert_eq!(
+        r.ui.err,
+        "Zonepath is changeable only in an alternate root.\n"
+    );
+    let r = args(&repo, "z", "add fs; set -F zonepath=/x; cancel");
     assert_eq!(r.ui.err, "Only zonepath setting can be forced.\n");
 
     let repo = repo_with("z", ZoneState::Installed);
     let r = args(&repo, "z", "set zonepath=/x");
-    assert_eq!(r.ui.err, "Zone z already installed; set zonepath not allowed.\n");
+    assert_eq!(
+        r.ui.err,
+        "Zone z already installed; set zonepath not allowed.\n"
+    );
     let mut o = Options::new(Mode::Args);
     o.alt_root = true;
     let r = run_with(&repo, "z", o, RecUi::default(), "set -F zonepath=/moved");
@@ -318,7 +340,10 @@ fn global_property_checks() {
     );
     let repo = repo_with("z", ZoneState::Installed);
     let r = args(&repo, "z", "set brand=whole");
-    assert_eq!(r.ui.err, "Zone z already installed; set brand not allowed.\n");
+    assert_eq!(
+        r.ui.err,
+        "Zone z already installed; set brand not allowed.\n"
+    );
 }
 
 #[test]
@@ -341,8 +366,12 @@ fn aliases() {
         vec![rv("privileged", "1073741824", "deny")]
     );
     let r = args(&repo, "z", "info");
-    assert!(r.ui.out.contains("[max-lwps: 1000]\n[max-processes: 200]\n[max-shm-memory: 1G]\n[cpu-shares: 5]\n"));
-    assert!(r.ui.out.contains("rctl:\n\tname: zone.cpu-shares\n\tvalue: (priv=privileged,limit=5,action=none)\n"));
+    assert!(r.ui.out.contains(
+        "[max-lwps: 1000]\n[max-processes: 200]\n[max-shm-memory: 1G]\n[cpu-shares: 5]\n"
+    ));
+    assert!(r.ui.out.contains(
+        "rctl:\n\tname: zone.cpu-shares\n\tvalue: (priv=privileged,limit=5,action=none)\n"
+    ));
 
     let cases = [
         ("set max-lwps=99", "max-lwps property is out of range.\n"),
@@ -368,9 +397,15 @@ fn aliases() {
     );
     assert_eq!(r.ui.err, "");
     let r = args(&repo, "z", "set cpu-shares=7");
-    assert_eq!(r.ui.err, "cpu-shares: An incompatible rctl already exists for this property\n");
+    assert_eq!(
+        r.ui.err,
+        "cpu-shares: An incompatible rctl already exists for this property\n"
+    );
     let r = args(&repo, "z", "clear cpu-shares");
-    assert_eq!(r.ui.err, "clear cpu-shares: An incompatible rctl already exists for this property\n");
+    assert_eq!(
+        r.ui.err,
+        "clear cpu-shares: An incompatible rctl already exists for this property\n"
+    );
     let r = args(&repo, "z", "info cpu-shares");
     assert_eq!((r.code, r.ui.out.as_str()), (0, ""));
 }
@@ -397,20 +432,23 @@ fn fs_resources() {
     );
     assert_eq!(r.code, 1);
     let r = args(&repo, "z", "add fs; end");
-    assert_eq!(r.ui.err, "dir not specified\nspecial not specified\ntype not specified\nResource incomplete.\n");
+    assert_eq!(
+        r.ui.err,
+        "dir not specified\nspecial not specified\ntype not specified\nResource incomplete.\n"
+    );
     let r = args(
         &repo,
         "z",
         "add fs; set dir=/usr/local; set special=/x; set type=lofs; end",
     );
-    assert_eq!(r.ui.err, "A fs resource with the dir '/usr/local' already exists.\nResource incomplete.\n");
+    assert_eq!(
+        r.ui.err,
+        "A fs resource with the dir '/usr/local' already exists.\nResource incomplete.\n"
+    );
     let r = args(&repo, "z", "add fs; set type=a/b");
     assert!(r.ui.err.starts_with("\"a/b\" is not a valid type.\n"));
     let r = args(&repo, "z", "add fs; set name=x");
-    assert_eq!(
-        r.ui.err.lines().next(),
-        Some("name: No such property type")
-    );
+    assert_eq!(r.ui.err.lines().next(), Some("name: No such property type"));
     // Options inside a selected resource.
     let r = args(
         &repo,
@@ -418,10 +456,17 @@ fn fs_resources() {
         "select fs dir=/usr/local; remove options ro; remove options bogus; end",
     );
     assert_eq!(r.ui.err, "options: No such property with that id\n");
-    let r = args(&repo, "z", "select fs dir=/usr/local; set options=[]; clear raw; end; info fs dir=/usr/local");
+    let r = args(
+        &repo,
+        "z",
+        "select fs dir=/usr/local; set options=[]; clear raw; end; info fs dir=/usr/local",
+    );
     assert!(r.ui.out.contains("\toptions: []\n"), "{}", r.ui.out);
     let r = args(&repo, "z", "select fs dir=/usr/local; clear dir");
-    assert!(r.ui.err.starts_with("dir: Clearing this property is not allowed\n"));
+    assert!(r
+        .ui
+        .err
+        .starts_with("dir: Clearing this property is not allowed\n"));
 }
 
 #[test]
@@ -461,13 +506,25 @@ fn net_resources() {
     let r = args(&repo, "z", "add net; set defrouter=10.0.0.1/24; cancel");
     assert_eq!(r.ui.err, "Warning: prefix length in 10.0.0.1/24 is not required and will be ignored. The default host-prefix length will be used\n");
     assert_eq!(r.code, 0);
-    let r = args(&repo, "z", "select net physical=eth0; remove defrouter x; end; info net");
+    let r = args(
+        &repo,
+        "z",
+        "select net physical=eth0; remove defrouter x; end; info net",
+    );
     assert!(r.ui.out.contains("\tdefrouter not specified\n"));
-    let r = args(&repo, "z", "select net address=10.0.0.1 allowed-address=1.2.3.4");
+    let r = args(
+        &repo,
+        "z",
+        "select net address=10.0.0.1 allowed-address=1.2.3.4",
+    );
     assert_eq!(r.ui.err, "select net: Invalid argument\n");
 
     let repo = repo_with("x", ZoneState::Configured);
-    let r = args(&repo, "x", "set ip-type=exclusive; add net; set physical=eth0:1");
+    let r = args(
+        &repo,
+        "x",
+        "set ip-type=exclusive; add net; set physical=eth0:1",
+    );
     assert!(r.ui.err.starts_with(
         "eth0:1: physical interface name required; logical interface name not allowed\n"
     ));
@@ -505,14 +562,35 @@ fn other_resources() {
 fn rctl_resources() {
     let repo = repo_with("z", ZoneState::Configured);
     let cases = [
-        ("add rctl; set name=bogus", "'bogus' is not a valid zone rctl name.\n"),
-        ("add rctl; add value (limit=5)", "priv not specified\naction not specified\n"),
-        ("add rctl; add value (priv=privileged,priv=basic,limit=1,action=none)", "priv already specified\n"),
-        ("add rctl; add value (priv=basic,limit=1,action=none)", "Invalid rctl value specification\n"),
-        ("add rctl; add value (priv=privileged,limit=1,action=signal)", "Invalid rctl value specification\n"),
-        ("add rctl; add value x", "A complex or list value was expected here.\n"),
+        (
+            "add rctl; set name=bogus",
+            "'bogus' is not a valid zone rctl name.\n",
+        ),
+        (
+            "add rctl; add value (limit=5)",
+            "priv not specified\naction not specified\n",
+        ),
+        (
+            "add rctl; add value (priv=privileged,priv=basic,limit=1,action=none)",
+            "priv already specified\n",
+        ),
+        (
+            "add rctl; add value (priv=basic,limit=1,action=none)",
+            "Invalid rctl value specification\n",
+        ),
+        (
+            "add rctl; add value (priv=privileged,limit=1,action=signal)",
+            "Invalid rctl value specification\n",
+        ),
+        (
+            "add rctl; add value x",
+            "A complex or list value was expected here.\n",
+        ),
         ("add rctl; end", "name not specified\nno value specified\n"),
-        ("add rctl; add value (priv=privileged,name=x,action=none)", "value: No such property type\nusage:\nadd <resource-type>"),
+        (
+            "add rctl; add value (priv=privileged,name=x,action=none)",
+            "value: No such property type\nusage:\nadd <resource-type>",
+        ),
     ];
     for (input, expected) in cases {
         let r = args(&repo, "z", input);
@@ -529,8 +607,15 @@ fn rctl_resources() {
         r.ui.out,
         "rctl:\n\tname: zone.max-lwps\n\tvalue: (priv=privileged,limit=500,action=deny)\n\tvalue: (priv=privileged,limit=600,action=none)\n"
     );
-    let r = args(&repo, "z", "add rctl; set name=zone.max-lwps; add value (priv=privileged,limit=1,action=deny); end");
-    assert_eq!(r.ui.err, "A rctl resource with the name 'zone.max-lwps' already exists.\nResource incomplete.\n");
+    let r = args(
+        &repo,
+        "z",
+        "add rctl; set name=zone.max-lwps; add value (priv=privileged,limit=1,action=deny); end",
+    );
+    assert_eq!(
+        r.ui.err,
+        "A rctl resource with the name 'zone.max-lwps' already exists.\nResource incomplete.\n"
+    );
     let r = args(
         &repo,
         "z",
@@ -538,11 +623,21 @@ fn rctl_resources() {
     );
     assert_eq!(r.ui.err, "value: No such property with that id\n");
     assert_eq!(repo.get("z").unwrap().rctls[0].values.len(), 1);
-    let r = args(&repo, "z", "select rctl name=zone.max-lwps; set value=(priv=privileged,limit=99,action=deny); end");
+    let r = args(
+        &repo,
+        "z",
+        "select rctl name=zone.max-lwps; set value=(priv=privileged,limit=99,action=deny); end",
+    );
     assert_eq!(r.ui.err, "");
-    assert_eq!(repo.get("z").unwrap().rctls[0].values, vec![rv("privileged", "99", "deny")]);
+    assert_eq!(
+        repo.get("z").unwrap().rctls[0].values,
+        vec![rv("privileged", "99", "deny")]
+    );
     let r = args(&repo, "z", "select rctl");
-    assert!(r.ui.err.starts_with("usage:\nselect <resource-type> { <property-name>=<property-value> }\n"));
+    assert!(r
+        .ui
+        .err
+        .starts_with("usage:\nselect <resource-type> { <property-name>=<property-value> }\n"));
     let r = args(&repo, "z", "remove rctl name=zone.nope");
     assert_eq!(r.ui.err, "remove rctl: No such resource with that id\n");
     let r = args(&repo, "z", "remove rctl name=zone.max-lwps");
@@ -553,7 +648,11 @@ fn rctl_resources() {
 #[test]
 fn capped_cpu() {
     let repo = repo_with("z", ZoneState::Configured);
-    let r = args(&repo, "z", "add capped-cpu; set ncpus=1.5; end; info capped-cpu");
+    let r = args(
+        &repo,
+        "z",
+        "add capped-cpu; set ncpus=1.5; end; info capped-cpu",
+    );
     assert_eq!(r.ui.err, "");
     assert_eq!(r.ui.out, "capped-cpu:\n\t[ncpus: 1.50]\n");
     assert_eq!(
@@ -561,18 +660,35 @@ fn capped_cpu() {
         vec![rv("privileged", "150", "deny")]
     );
     let cases = [
-        ("add capped-cpu", "The capped-cpu resource already exists.\n"),
-        ("add dedicated-cpu", "The capped-cpu resource already exists.\n"),
-        ("select capped-cpu; set ncpus=0", "ncpus property is out of range.\n"),
-        ("select capped-cpu; set ncpus=abc", "ncpus property is out of range.\n"),
-        ("select capped-cpu; set importance=1", "importance: No such property type\n"),
+        (
+            "add capped-cpu",
+            "The capped-cpu resource already exists.\n",
+        ),
+        (
+            "add dedicated-cpu",
+            "The capped-cpu resource already exists.\n",
+        ),
+        (
+            "select capped-cpu; set ncpus=0",
+            "ncpus property is out of range.\n",
+        ),
+        (
+            "select capped-cpu; set ncpus=abc",
+            "ncpus property is out of range.\n",
+        ),
+        (
+            "select capped-cpu; set importance=1",
+            "importance: No such property type\n",
+        ),
     ];
     for (input, expected) in cases {
         let r = args(&repo, "z", input);
         assert!(r.ui.err.starts_with(expected), "{input}: {:?}", r.ui.err);
     }
     let r = args(&repo, "z", "select capped-cpu; set ncpus=3; end; export");
-    assert!(r.ui.out.contains("add rctl\nset name=zone.cpu-cap\nadd value (priv=privileged,limit=300,action=deny)\nend\n"));
+    assert!(r.ui.out.contains(
+        "add rctl\nset name=zone.cpu-cap\nadd value (priv=privileged,limit=300,action=deny)\nend\n"
+    ));
     assert!(!r.ui.out.contains("capped-cpu"));
     let r = args(&repo, "z", "remove capped-cpu; remove capped-cpu");
     assert_eq!(r.ui.err, "remove capped-cpu: No such resource type\n");
@@ -615,9 +731,20 @@ fn capped_memory() {
         assert!(r.ui.err.starts_with(expected), "{input}: {:?}", r.ui.err);
     }
     // swap and locked are written at once, physical only at end.
-    let r = args(&repo, "z", "select capped-memory; set physical=2G; set swap=1G; cancel; info capped-memory");
-    assert_eq!(r.ui.out, "capped-memory:\n\tphysical: 50M\n\t[swap: 1G]\n\t[locked: 20M]\n");
-    let r = args(&repo, "z", "select capped-memory; clear physical; clear locked; end; info capped-memory");
+    let r = args(
+        &repo,
+        "z",
+        "select capped-memory; set physical=2G; set swap=1G; cancel; info capped-memory",
+    );
+    assert_eq!(
+        r.ui.out,
+        "capped-memory:\n\tphysical: 50M\n\t[swap: 1G]\n\t[locked: 20M]\n"
+    );
+    let r = args(
+        &repo,
+        "z",
+        "select capped-memory; clear physical; clear locked; end; info capped-memory",
+    );
     assert_eq!(r.ui.err, "");
     assert_eq!(r.ui.out, "capped-memory:\n\t[swap: 1G]\n");
     assert!(repo.get("z").unwrap().mcap.is_none());
@@ -657,7 +784,11 @@ fn dedicated_cpu_and_pool() {
         let r = args(&repo, "z", input);
         assert!(r.ui.err.starts_with(expected), "{input}: {:?}", r.ui.err);
     }
-    let r = args(&repo, "z", "select dedicated-cpu; set ncpus=2; clear importance; end; info dedicated-cpu");
+    let r = args(
+        &repo,
+        "z",
+        "select dedicated-cpu; set ncpus=2; clear importance; end; info dedicated-cpu",
+    );
     assert_eq!(r.ui.out, "dedicated-cpu:\n\tncpus: 2\n");
     let r = args(&repo, "z", "set cpu-shares=5; verify");
     assert_eq!(
@@ -680,12 +811,29 @@ fn admin_and_security_flags() {
     );
     assert_eq!(r.ui.err, "");
     assert_eq!(r.ui.out, "admin:\n\tuser: zadmin\n\tauths: login,manage\n");
-    let r = args(&repo, "z", "add admin; set user=other; set auths=login,bogus; end");
-    assert_eq!(r.ui.err, "'bogus' is not a valid authorization\nResource incomplete.\n");
-    let r = args(&repo, "z", "add admin; set user=zadmin; set auths=login; end");
-    assert_eq!(r.ui.err, "A admin resource with the user 'zadmin' already exists.\nResource incomplete.\n");
+    let r = args(
+        &repo,
+        "z",
+        "add admin; set user=other; set auths=login,bogus; end",
+    );
+    assert_eq!(
+        r.ui.err,
+        "'bogus' is not a valid authorization\nResource incomplete.\n"
+    );
+    let r = args(
+        &repo,
+        "z",
+        "add admin; set user=zadmin; set auths=login; end",
+    );
+    assert_eq!(
+        r.ui.err,
+        "A admin resource with the user 'zadmin' already exists.\nResource incomplete.\n"
+    );
     let r = args(&repo, "z", "add admin; end");
-    assert_eq!(r.ui.err, "user not specified\nauths not specified\nResource incomplete.\n");
+    assert_eq!(
+        r.ui.err,
+        "user not specified\nauths not specified\nResource incomplete.\n"
+    );
 
     let r = args(
         &repo,
@@ -700,7 +848,10 @@ fn admin_and_security_flags() {
     let r = args(&repo, "z", "add security-flags");
     assert_eq!(r.ui.err, "The security-flags resource already exists.\n");
     let r = args(&repo, "z", "select security-flags; set default=bogus; end");
-    assert_eq!(r.ui.err, "default security flags 'bogus' are invalid\nResource incomplete.\n");
+    assert_eq!(
+        r.ui.err,
+        "default security flags 'bogus' are invalid\nResource incomplete.\n"
+    );
 }
 
 #[test]
@@ -709,12 +860,24 @@ fn inherit_pkg_dir() {
     let r = args(&repo, "z", "add inherit-pkg-dir; set dir=/usr; end");
     assert_eq!((r.code, r.ui.err.as_str()), (0, ""));
     let r = args(&repo, "z", "add inherit-pkg-dir; set dir=/usr; end");
-    assert_eq!(r.ui.err, "An inherit-pkg-dir resource with the dir '/usr' already exists.\nResource incomplete.\n");
+    assert_eq!(
+        r.ui.err,
+        "An inherit-pkg-dir resource with the dir '/usr' already exists.\nResource incomplete.\n"
+    );
     let r = args(&repo, "z", "add inherit-pkg-dir; set dir=lib; end");
-    assert_eq!(r.ui.err, "dir lib is not an absolute path.\nResource incomplete.\n");
+    assert_eq!(
+        r.ui.err,
+        "dir lib is not an absolute path.\nResource incomplete.\n"
+    );
     let r = args(&repo, "z", "info inherit-pkg-dir; export");
-    assert!(r.ui.out.starts_with("inherit-pkg-dir:\n\tdir: /usr\ncreate -b\n"));
-    assert!(r.ui.out.contains("set ip-type=shared\nadd inherit-pkg-dir\nset dir=/usr\nend\n"));
+    assert!(r
+        .ui
+        .out
+        .starts_with("inherit-pkg-dir:\n\tdir: /usr\ncreate -b\n"));
+    assert!(r
+        .ui
+        .out
+        .contains("set ip-type=shared\nadd inherit-pkg-dir\nset dir=/usr\nend\n"));
     let repo = MemRepo::new().with_zone(
         ZoneConfig {
             inherit_pkg_dirs: vec![InheritPkgDir { dir: "/usr".into() }],
@@ -723,9 +886,18 @@ fn inherit_pkg_dir() {
         ZoneState::Installed,
     );
     for (input, expected) in [
-        ("add inherit-pkg-dir", "Zone z already installed; add inherit-pkg-dir not allowed.\n"),
-        ("remove inherit-pkg-dir dir=/usr", "Zone z already installed; remove inherit-pkg-dir not allowed.\n"),
-        ("select inherit-pkg-dir dir=/usr", "Zone z already installed; select inherit-pkg-dir not allowed.\n"),
+        (
+            "add inherit-pkg-dir",
+            "Zone z already installed; add inherit-pkg-dir not allowed.\n",
+        ),
+        (
+            "remove inherit-pkg-dir dir=/usr",
+            "Zone z already installed; remove inherit-pkg-dir not allowed.\n",
+        ),
+        (
+            "select inherit-pkg-dir dir=/usr",
+            "Zone z already installed; select inherit-pkg-dir not allowed.\n",
+        ),
     ] {
         assert_eq!(args(&repo, "z", input).ui.err, expected);
     }
@@ -760,9 +932,19 @@ fn select_and_remove() {
         "A simple value was expected here.\nselect fs: Insufficient specification\n"
     );
     // A modified resource moves to the end, as in libzonecfg.
-    let r = args(&repo, "z", "select fs dir=/a type=lofs; set special=/new; end");
+    let r = args(
+        &repo,
+        "z",
+        "select fs dir=/a type=lofs; set special=/new; end",
+    );
     assert_eq!(r.ui.err, "");
-    let dirs: Vec<String> = repo.get("z").unwrap().fs.iter().map(|f| f.dir.clone()).collect();
+    let dirs: Vec<String> = repo
+        .get("z")
+        .unwrap()
+        .fs
+        .iter()
+        .map(|f| f.dir.clone())
+        .collect();
     assert_eq!(dirs, vec!["/b", "/c", "/a"]);
     let r = args(&repo, "z", "add fs; select fs dir=/a");
     assert_eq!(
@@ -772,7 +954,10 @@ fn select_and_remove() {
     let r = args(&repo, "z", "remove fs");
     assert_eq!(r.ui.err, "There are multiple instances of this resource.  Either qualify the resource to\nremove a single instance or use the -F option to remove all instances.\n");
     let r = tty(&repo, "z", "remove fs\nexit\n", &[false]);
-    assert_eq!(r.ui.prompts, vec!["Are you sure you want to remove ALL 'fs' resources (y/[n])? "]);
+    assert_eq!(
+        r.ui.prompts,
+        vec!["Are you sure you want to remove ALL 'fs' resources (y/[n])? "]
+    );
     assert_eq!(repo.get("z").unwrap().fs.len(), 3);
     let r = args(&repo, "z", "remove fs dir=/c");
     assert_eq!((r.code, r.ui.err.as_str()), (0, ""));
@@ -795,15 +980,32 @@ fn select_and_remove() {
 fn usage_of_malformed_commands() {
     let repo = repo_with("z", ZoneState::Configured);
     let r = args(&repo, "z", "add");
+    assert!(r.ui.err.starts_with("usage:\nadd <resource-type>\n\t(global scope)\nadd <property-name> <property-value>\n\t(resource scope)\n\n<resource type> := fs | "));
+    // A property where a resource type belongs.
+    let r = args(&repo, "z", "add dir /x");
     assert_eq!(r.ui.err, "usage:\nadd <resource-type>\n\t(global scope)\nadd <property-name> <property-value>\n\t(resource scope)\n\tAdd specified resource to configuration.\n");
+    let r = args(&repo, "z", "set");
+    assert!(r.ui.err.starts_with("usage:\nset <property-name>=<property-value>\n\nFor resource type ... there are property types ...:\n"));
     let r = args(&repo, "z", "commit bogus; verify -x; end x");
     assert_eq!(r.ui.err, "usage:\ncommit\nusage:\nverify\nusage:\nend\n");
-    let r = args(&repo, "z", "add fs; add options");
-    assert!(r.ui.err.starts_with("usage:\nadd <resource-type>"));
+    let r = args(&repo, "z", "add fs; add options; cancel");
+    assert!(
+        r.ui.err.starts_with("syntax error at ';'\nCommands:\n"),
+        "{}",
+        r.ui.err
+    );
+    let r = args(&repo, "z", "add fs; add dir /x; cancel");
+    assert!(r
+        .ui
+        .err
+        .starts_with("dir: No such property type\nusage:\nadd <resource-type>"));
     let r = args(&repo, "z", "remove -x fs");
     assert!(r.ui.err.starts_with("usage:\nremove [-F] <resource-type>"));
     let r = args(&repo, "z", "exit -?");
-    assert_eq!(r.ui.out, "usage:\nexit [-F]\n\tExits the program.  The -F flag can be used to force the action.\n");
+    assert_eq!(
+        r.ui.out,
+        "usage:\nexit [-F]\n\tExits the program.  The -F flag can be used to force the action.\n"
+    );
     assert_eq!(r.code, 0);
 }
 
@@ -819,7 +1021,11 @@ fn verify_and_commit() {
     );
     assert_eq!(r.code, 1);
     assert!(repo.get("z").is_none());
-    let r = args(&repo, "z", "create -b; set zonepath=/zones/z; commit; verify");
+    let r = args(
+        &repo,
+        "z",
+        "create -b; set zonepath=/zones/z; commit; verify",
+    );
     assert_eq!((r.code, r.ui.err.as_str(), r.ui.out.as_str()), (0, "", ""));
     assert!(repo.get("z").is_some());
     let r = args(&repo, "z", "add fs; set dir=/a; set special=/b; set type=lofs; end; set limitpriv=default,sys_config; commit");
@@ -865,7 +1071,12 @@ fn exit_and_eof() {
     assert_eq!(r.code, 0);
     assert!(!repo.get("z").unwrap().autoboot);
     // Unsaved changes that do not verify.
-    let r = tty(&repo, "z", "set zonepath=/a\nadd fs\nset dir=/x\nexit\n", &[true, true]);
+    let r = tty(
+        &repo,
+        "z",
+        "set zonepath=/a\nadd fs\nset dir=/x\nexit\n",
+        &[true, true],
+    );
     assert_eq!(
         r.ui.prompts,
         vec![
@@ -896,7 +1107,12 @@ fn exit_and_eof() {
         "On line 2 of cmds:\nResource incomplete, input not from terminal and -F not specified:\nexit command ignored, but exiting anyway.\n"
     );
     assert_eq!(r.code, 1);
-    let r = file(&repo, "z", "cmds", "set bootargs=-s\nexit\nset autoboot=true\n");
+    let r = file(
+        &repo,
+        "z",
+        "cmds",
+        "set bootargs=-s\nexit\nset autoboot=true\n",
+    );
     assert_eq!(r.code, 0);
     let c = repo.get("z").unwrap();
     assert_eq!((c.bootargs.as_str(), c.autoboot), ("-s", false));
@@ -913,7 +1129,10 @@ fn command_file_errors() {
         "web.cfg",
         "create -b\nset zonepath=zones/web\nset autoboot=true\n",
     );
-    assert_eq!(r.ui.err, "On line 2 of web.cfg:\nzones/web is not an absolute path.\n");
+    assert_eq!(
+        r.ui.err,
+        "On line 2 of web.cfg:\nzones/web is not an absolute path.\n"
+    );
     assert_eq!(r.code, 1);
     assert!(repo.get("web").is_none());
     assert!(!r.draft.unwrap().autoboot);
@@ -923,7 +1142,10 @@ fn command_file_errors() {
         "On line 3:\ndir not specified\nspecial not specified\ntype not specified\n"
     );
     let r = file(&repo, "web", "f", "create -b\nexport bogus\n");
-    assert_eq!(r.ui.err, "syntax error on line 2 of f\nusage:\nexport [-f output-file]\n");
+    assert_eq!(
+        r.ui.err,
+        "syntax error on line 2 of f\nusage:\nexport [-f output-file]\n"
+    );
     // Auto-commit at the end of a file, and its messages.
     let r = file(&repo, "web", "f", "create -b\nset autoboot=true\n");
     assert_eq!(
@@ -947,7 +1169,9 @@ fn parse_errors() {
         },
         &mut ui,
     );
-    assert!(ui.err.starts_with("syntax error at '\\n'\nCommands:\n\nadd <resource-type>\n"));
+    assert!(ui
+        .err
+        .starts_with("syntax error at '\\n'\nCommands:\n\nadd <resource-type>\n"));
     assert!(ui.err.ends_with("verify\n"));
     assert!(!ui.err.contains("\tAdd specified"));
     assert_eq!(s.exit_code(), 1);
@@ -1003,9 +1227,17 @@ fn delete() {
     assert_eq!(r.code, 1);
     assert!(repo.get("z").is_some());
     let r = tty(&repo, "z", "delete\nexit\n", &[false]);
-    assert_eq!(r.ui.prompts, vec!["Are you sure you want to delete zone z (y/[n])? "]);
+    assert_eq!(
+        r.ui.prompts,
+        vec!["Are you sure you want to delete zone z (y/[n])? "]
+    );
     assert!(repo.get("z").is_some());
-    let r = tty(&repo, "z", "set autoboot=true\ndelete\ninfo\nexit\n", &[true]);
+    let r = tty(
+        &repo,
+        "z",
+        "set autoboot=true\ndelete\ninfo\nexit\n",
+        &[true],
+    );
     assert_eq!(r.code, 1);
     assert_eq!(r.ui.err, "z: No such zone configured\n");
     assert!(repo.get("z").is_none());
@@ -1037,8 +1269,16 @@ fn delete() {
 #[test]
 fn revert() {
     let repo = repo_with("z", ZoneState::Configured);
-    let r = tty(&repo, "z", "set autoboot=true\nrevert\ninfo autoboot\nexit\n", &[true]);
-    assert_eq!(r.ui.prompts, vec!["Are you sure you want to revert (y/[n])? "]);
+    let r = tty(
+        &repo,
+        "z",
+        "set autoboot=true\nrevert\ninfo autoboot\nexit\n",
+        &[true],
+    );
+    assert_eq!(
+        r.ui.prompts,
+        vec!["Are you sure you want to revert (y/[n])? "]
+    );
     assert!(r.ui.out.ends_with("autoboot: false\n"));
     assert_eq!(r.code, 0);
     let r = args(&repo, "z", "set autoboot=true; revert");
@@ -1062,7 +1302,8 @@ fn revert() {
 
 #[test]
 fn rename() {
-    let repo = repo_with("old", ZoneState::Installed).with_zone(zone("taken"), ZoneState::Configured);
+    let repo =
+        repo_with("old", ZoneState::Installed).with_zone(zone("taken"), ZoneState::Configured);
     let r = args(&repo, "old", "set zonename=new; commit");
     assert_eq!((r.code, r.ui.err.as_str()), (0, ""));
     assert!(repo.get("old").is_none());
@@ -1089,7 +1330,10 @@ fn rename() {
     );
     let repo = repo_with("run", ZoneState::Running);
     let r = args(&repo, "run", "set zonename=other");
-    assert!(r.ui.err.starts_with("other: Zone state is invalid for the requested operation\n"));
+    assert!(r
+        .ui
+        .err
+        .starts_with("other: Zone state is invalid for the requested operation\n"));
     // Before create, the name of the zone to create can change.
     let repo = MemRepo::new();
     let r = args(&repo, "a", "set zonename=b; create -b; set zonepath=/z");
@@ -1111,13 +1355,28 @@ fn global_zone() {
     );
     assert!(repo.get("global").is_some());
     let cases = [
-        ("set zonepath=/x", "zonepath is not a valid property for the global zone.\n"),
-        ("clear autoboot", "autoboot is not a valid property for the global zone.\n"),
+        (
+            "set zonepath=/x",
+            "zonepath is not a valid property for the global zone.\n",
+        ),
+        (
+            "clear autoboot",
+            "autoboot is not a valid property for the global zone.\n",
+        ),
         ("add fs", "Cannot add a fs resource to the global zone.\n"),
         ("add net", "Cannot add a net resource to the global zone.\n"),
-        ("remove dataset", "dataset is not a valid resource for the global zone.\n"),
-        ("info device", "device is not a valid resource for the global zone.\n"),
-        ("info brand", "brand is not a valid property for the global zone.\n"),
+        (
+            "remove dataset",
+            "dataset is not a valid resource for the global zone.\n",
+        ),
+        (
+            "info device",
+            "device is not a valid resource for the global zone.\n",
+        ),
+        (
+            "info brand",
+            "brand is not a valid property for the global zone.\n",
+        ),
     ];
     for (input, expected) in cases {
         let r = args(&repo, "global", input);
@@ -1129,9 +1388,19 @@ fn global_zone() {
     let r = args(&repo, "global", "add rctl; cancel");
     assert_eq!(r.ui.err, warning);
     let r = args(&repo, "global", "add capped-memory; set swap=60M");
-    assert!(r.ui.err.contains("swap value is too small.  It must be at least 100M.\n"));
-    let r = args(&repo, "global", "clear cpu-shares; add dedicated-cpu; set ncpus=2; end; set pool=p");
-    assert!(r.ui.err.starts_with("The dedicated-cpu resource already exists."));
+    assert!(r
+        .ui
+        .err
+        .contains("swap value is too small.  It must be at least 100M.\n"));
+    let r = args(
+        &repo,
+        "global",
+        "clear cpu-shares; add dedicated-cpu; set ncpus=2; end; set pool=p",
+    );
+    assert!(r
+        .ui
+        .err
+        .starts_with("The dedicated-cpu resource already exists."));
     let r = args(&repo, "global", "export");
     assert_eq!(
         r.ui.out,
@@ -1180,15 +1449,27 @@ fn export_forms() {
     );
     let r = args(&repo, "my-zone3", "export");
     assert_eq!(r.ui.out, export(&repo.get("my-zone3").unwrap()));
-    assert!(r.ui.out.starts_with("create -b\nset zonepath=/export/home/my-zone3\n"));
+    assert!(r
+        .ui
+        .out
+        .starts_with("create -b\nset zonepath=/export/home/my-zone3\n"));
     let r = args(&repo, "my-zone3", "export -f /tmp/out");
     assert_eq!(r.ui.out, "");
-    assert_eq!(r.ui.files["/tmp/out"], export(&repo.get("my-zone3").unwrap()));
+    assert_eq!(
+        r.ui.files["/tmp/out"],
+        export(&repo.get("my-zone3").unwrap())
+    );
     let ui = RecUi {
         unwritable: true,
         ..Default::default()
     };
-    let r = run_with(&repo, "my-zone3", Options::new(Mode::Args), ui, "export -f /x");
+    let r = run_with(
+        &repo,
+        "my-zone3",
+        Options::new(Mode::Args),
+        ui,
+        "export -f /x",
+    );
     assert_eq!(r.ui.err, "opening file /x: Permission denied\n");
     let r = args(&MemRepo::new(), "n", "export");
     assert_eq!(r.ui.err, "n: No such zone configured\n");
@@ -1205,14 +1486,22 @@ fn help_forms() {
     let r = args(&repo, "z", "help usage");
     assert_eq!(r.ui.out, "usage:\tzonecfg help\n\tzonecfg -z <zone>\t\t\t(interactive)\n\tzonecfg -z <zone> <command>\n\tzonecfg -z <zone> -f <command-file>\n");
     let r = args(&repo, "z", "help bogus");
-    assert!(r.ui.err.starts_with("Unknown help subject bogus.  More help is available for the following:\n"));
+    assert!(r
+        .ui
+        .err
+        .starts_with("Unknown help subject bogus.  More help is available for the following:\n"));
     assert_eq!(r.code, 0);
     let r = args(&repo, "z", "add net; help; cancel");
-    assert!(r.ui.out.starts_with("The 'net' resource scope is used to configure a network interface.\n"));
+    assert!(r
+        .ui
+        .out
+        .starts_with("The 'net' resource scope is used to configure a network interface.\n"));
     let mut c = cmd("help");
     c.target = Some(Target::Resource(ResourceType::Fs));
     let mut ui = RecUi::default();
     let mut s = Session::open(&repo, "z", Options::new(Mode::Args), &mut ui).unwrap();
     s.execute(&c, &mut ui);
-    assert!(ui.out.starts_with("The 'fs' resource scope is used to configure a file-system.\n"));
+    assert!(ui
+        .out
+        .starts_with("The 'fs' resource scope is used to configure a file-system.\n"));
 }
