@@ -321,3 +321,31 @@ fn a_reimported_configuration_commits() {
     assert_eq!(ui.err, "");
     assert_eq!(again.as_ref(), Some(&saved));
 }
+
+fn fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        word("add|cancel|clear|commit|create|delete|end|exit|export|help|info|remove|revert|select|set|verify"),
+        word("fs|net|device|rctl|attr|dataset|dedicated-cpu|capped-cpu|capped-memory|admin|security-flags|inherit-pkg-dir"),
+        word("zonename|zonepath|brand|autoboot|pool|limitpriv|ip-type|hostid|cpu-shares|max-lwps|dir|special|type|options|address|physical|match|name|value|ncpus|physical|swap|locked|user|auths|lower"),
+        word("-F|-b|-t|-a|-f|-\\?|=|;|\\[|\\]|\\(|\\)|,|\"|/zones/[a-z]|[0-9]{1,3}[KMG]?|x"),
+        word("\\(priv=privileged,limit=[0-9],action=(none|deny)\\)"),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Whatever is typed, the session answers with messages, never a panic, and the exit
+    /// status is 0 or 1.
+    #[test]
+    fn random_input_never_panics(lines in vec(vec(fragment(), 0..8), 1..8), file_mode in any::<bool>()) {
+        let repo = MemRepo::new().with_zone(
+            ZoneConfig { name: "z".into(), zonepath: "/zones/z".into(), ..Default::default() },
+            crate::state::ZoneState::Configured,
+        );
+        let input: String = lines.iter().map(|l| l.join(" ") + "\n").collect();
+        let mode = if file_mode { Mode::File("f".into()) } else { Mode::Args };
+        let r = run(&repo, "z", mode, &input);
+        prop_assert!(r.code == 0 || r.code == 1);
+    }
+}

@@ -1505,3 +1505,68 @@ fn help_forms() {
         .out
         .starts_with("The 'fs' resource scope is used to configure a file-system.\n"));
 }
+
+/// The zonecfg(8) example session, as a command file.
+#[test]
+fn man_page_example() {
+    let repo = MemRepo::new();
+    let script = r#"create
+set zonepath=/export/home/my-zone3
+set autoboot=true
+add fs
+set dir=/usr/local
+set special=/opt/local
+set type=lofs
+add options [ro,nodevices]
+end
+add fs
+set dir=/mnt
+set special=/dev/dsk/c0t0d0s7
+set raw=/dev/rdsk/c0t0d0s7
+set type=ufs
+end
+add net
+set address=192.168.0.1/24
+set physical=eri0
+end
+add device
+set match="/dev/cua/a00[2-5]"
+end
+add attr
+set name=comment
+set type=string
+set value="hello, world.  neat, huh?"
+end
+add rctl
+set name=zone.cpu-shares
+add value (priv=privileged,limit=5,action=none)
+end
+verify
+commit
+exit
+"#;
+    let r = file(&repo, "my-zone3", "script", script);
+    assert_eq!((r.code, r.ui.err.as_str()), (0, ""));
+    assert_eq!(
+        r.ui.out,
+        "create: Using system default template 'SYSdefault'\n"
+    );
+    let r = args(
+        &repo,
+        "my-zone3",
+        "info fs dir=/mnt; info attr; info cpu-shares",
+    );
+    assert_eq!(
+        r.ui.out,
+        "fs:\n\tdir: /mnt\n\tspecial: /dev/dsk/c0t0d0s7\n\traw: /dev/rdsk/c0t0d0s7\n\ttype: ufs\n\toptions: []\nattr:\n\tname: comment\n\ttype: string\n\tvalue: \"hello, world.  neat, huh?\"\n[cpu-shares: 5]\n"
+    );
+    let r = args(&repo, "my-zone3", "export");
+    assert!(r
+        .ui
+        .out
+        .contains("add device\nset match=\"/dev/cua/a00[2-5]\"\nend\n"));
+    assert!(r
+        .ui
+        .out
+        .contains("set value=\"hello, world.  neat, huh?\"\n"));
+}
