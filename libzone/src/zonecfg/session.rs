@@ -185,7 +185,7 @@ impl<'r> Session<'r> {
         if s.opts.read_only && s.opts.mode != Mode::Args {
             ui.err("WARNING: you do not have write access to this zone's configuration file;\ngoing into read-only mode.\n");
         }
-        if s.interactive && !s.opts.read_only {
+        if s.opts.mode == Mode::Interactive && !s.opts.read_only {
             s.initialize(ui, false);
         }
         Ok(s)
