@@ -14,7 +14,11 @@ fn cgroup_dir(s: &Scratch, zone: &str, hierarchy: &str) -> PathBuf {
     let v: serde_json_lite::Value = serde_json_lite::parse(&rec);
     v.cgroups()
         .into_iter()
-        .find(|d| d.contains(&format!("/{hierarchy}/")) || d.contains(&format!("/{hierarchy},")) || d.contains(&format!(",{hierarchy}/")))
+        .find(|d| {
+            d.contains(&format!("/{hierarchy}/"))
+                || d.contains(&format!("/{hierarchy},"))
+                || d.contains(&format!(",{hierarchy}/"))
+        })
         .map(PathBuf::from)
         .unwrap_or_else(|| panic!("no {hierarchy} cgroup in {rec}"))
 }
@@ -69,14 +73,23 @@ fn read_u64(p: PathBuf) -> u64 {
 }
 
 fn cpus_allowed(s: &Scratch, zone: &str) -> String {
-    let out = s.zlogin(&[zone, "grep Cpus_allowed_list /proc/self/status"], None).ok();
-    out.stdout.split_whitespace().last().unwrap_or_default().to_string()
+    let out = s
+        .zlogin(&[zone, "grep Cpus_allowed_list /proc/self/status"], None)
+        .ok();
+    out.stdout
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// CPU time the zone used over `secs` of wall time, as a fraction of one CPU.
 fn cpu_share_over(s: &Scratch, zones: &[&str], secs: f64) -> Vec<f64> {
     let dirs: Vec<PathBuf> = zones.iter().map(|z| cgroup_dir(s, z, "cpuacct")).collect();
-    let before: Vec<u64> = dirs.iter().map(|d| read_u64(d.join("cpuacct.usage"))).collect();
+    let before: Vec<u64> = dirs
+        .iter()
+        .map(|d| read_u64(d.join("cpuacct.usage")))
+        .collect();
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_secs_f64(secs));
     let wall = t0.elapsed().as_nanos() as f64;
@@ -88,7 +101,11 @@ fn cpu_share_over(s: &Scratch, zones: &[&str], secs: f64) -> Vec<f64> {
 
 fn busy_loop(s: &Scratch, zone: &str) {
     // Runs until the zone halts; zlogin returns at once (the loop is in the background).
-    s.zlogin(&[zone, "nohup sh -c 'while :; do :; done' >/dev/null 2>&1 &"], None).ok();
+    s.zlogin(
+        &[zone, "nohup sh -c 'while :; do :; done' >/dev/null 2>&1 &"],
+        None,
+    )
+    .ok();
 }
 
 #[test]
@@ -97,9 +114,23 @@ fn capped_memory_kills_the_allocation_not_the_zone() {
     let s = Scratch::new();
     let z = unique_zone("mem");
     s.boot(&z, &["add capped-memory", "set physical=64M", "end"]);
-    assert_eq!(read_u64(cgroup_dir(&s, &z, "memory").join("memory.limit_in_bytes")), 64 << 20);
-    let r = s.zlogin(&[&z, "dd if=/dev/zero of=/dev/null bs=200M count=1; echo status=$?"], None);
-    assert!(r.stdout.contains("status=137"), "allocation not killed: {} {}", r.stdout, r.stderr);
+    assert_eq!(
+        read_u64(cgroup_dir(&s, &z, "memory").join("memory.limit_in_bytes")),
+        64 << 20
+    );
+    let r = s.zlogin(
+        &[
+            &z,
+            "dd if=/dev/zero of=/dev/null bs=200M count=1; echo status=$?",
+        ],
+        None,
+    );
+    assert!(
+        r.stdout.contains("status=137"),
+        "allocation not killed: {} {}",
+        r.stdout,
+        r.stderr
+    );
     let r = s.zoneadm(None, &["list", "-p"]).ok();
     assert!(r.stdout.contains(&format!(":{z}:running:")), "{}", r.stdout);
     s.zlogin(&[&z, "true"], None).ok();
@@ -120,11 +151,17 @@ fn dedicated_cpu_is_the_zones_alone() {
     let before = cpus_allowed(&s, &other);
     s.boot(&ded, &["add dedicated-cpu", "set ncpus=1", "end"]);
     let mine = cpus_allowed(&s, &ded);
-    assert!(!mine.contains(',') && !mine.contains('-'), "one CPU expected, got {mine}");
+    assert!(
+        !mine.contains(',') && !mine.contains('-'),
+        "one CPU expected, got {mine}"
+    );
     let nproc = s.zlogin(&[&ded, "nproc"], None).ok().stdout;
     assert_eq!(nproc.trim(), "1");
     let theirs = cpus_allowed(&s, &other);
-    assert!(!theirs.split(',').any(|c| c == mine), "{other} still gets CPU {mine}: {theirs}");
+    assert!(
+        !theirs.split(',').any(|c| c == mine),
+        "{other} still gets CPU {mine}: {theirs}"
+    );
     // The CPU comes back when the zone halts.
     s.zoneadm(Some(&ded), &["halt"]).ok();
     assert_eq!(cpus_allowed(&s, &other), before);
@@ -145,7 +182,10 @@ fn capped_cpu_half_a_cpu() {
     busy_loop(&s, &z);
     busy_loop(&s, &z);
     let used = cpu_share_over(&s, &[&z], 3.0)[0];
-    assert!((0.40..=0.60).contains(&used), "capped at 0.5 CPU, used {used:.3}");
+    assert!(
+        (0.40..=0.60).contains(&used),
+        "capped at 0.5 CPU, used {used:.3}"
+    );
 }
 
 /// Two zones on one processor set of one CPU, cpu-shares 2:1, both busy.
@@ -190,14 +230,25 @@ fn max_processes_stops_a_fork_bomb_and_the_zone_survives() {
     let z = unique_zone("bomb");
     s.boot(&z, &["set max-processes=100"]);
     let pids = cgroup_dir(&s, &z, "pids");
-    assert_eq!(std::fs::read_to_string(pids.join("pids.max")).unwrap().trim(), "100");
+    assert_eq!(
+        std::fs::read_to_string(pids.join("pids.max"))
+            .unwrap()
+            .trim(),
+        "100"
+    );
     // Start the bomb in the background: zlogin returns, the bomb fills the zone.
-    let _ = s.zlogin(&[&z, "nohup bash -c 'b(){ b|b& }; b' >/dev/null 2>&1 &"], None);
+    let _ = s.zlogin(
+        &[&z, "nohup bash -c 'b(){ b|b& }; b' >/dev/null 2>&1 &"],
+        None,
+    );
     std::thread::sleep(Duration::from_secs(2));
     let peak = read_u64(pids.join("pids.current"));
     assert!(peak <= 100, "pids.current {peak} over the limit");
     let events = std::fs::read_to_string(pids.join("pids.events")).unwrap_or_default();
-    assert!(!events.contains("max 0"), "the limit was never hit: {events}");
+    assert!(
+        !events.contains("max 0"),
+        "the limit was never hit: {events}"
+    );
     // Stop the bomb from the host, sparing the zone's init, then the zone works again.
     let rec = std::fs::read_to_string(s.root().join(format!("var/run/zones/{z}.state"))).unwrap();
     let init = serde_json_lite::parse(&rec).init_pid().expect("init pid");
@@ -205,7 +256,11 @@ fn max_processes_stops_a_fork_bomb_and_the_zone_survives() {
     for _ in 0..50 {
         std::fs::write(freezer.join("freezer.state"), "FROZEN").unwrap();
         let procs = std::fs::read_to_string(pids.join("cgroup.procs")).unwrap();
-        let victims: Vec<i32> = procs.lines().filter_map(|l| l.parse().ok()).filter(|&p| p != init).collect();
+        let victims: Vec<i32> = procs
+            .lines()
+            .filter_map(|l| l.parse().ok())
+            .filter(|&p| p != init)
+            .collect();
         for p in &victims {
             kill9(*p);
         }
@@ -221,7 +276,10 @@ fn max_processes_stops_a_fork_bomb_and_the_zone_survives() {
 }
 
 fn kill9(pid: i32) {
-    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
 }
 
 #[test]
@@ -233,8 +291,13 @@ fn pooladm_commit_moves_a_running_zone() {
     }
     let s = Scratch::new();
     let root = s.root_str();
-    let conf = s.root().join("etc/pooladm.conf").to_string_lossy().into_owned();
-    let poolcfg = |cmd: &str| zones_tests::run("poolcfg", &["-R", &root, "-c", cmd, &conf], None).ok();
+    let conf = s
+        .root()
+        .join("etc/pooladm.conf")
+        .to_string_lossy()
+        .into_owned();
+    let poolcfg =
+        |cmd: &str| zones_tests::run("poolcfg", &["-R", &root, "-c", cmd, &conf], None).ok();
     zones_tests::run("pooladm", &["-R", &root, "-e"], None).ok();
     // Configuration 1: pool web on its own one-CPU set.
     poolcfg("discover");
@@ -245,8 +308,12 @@ fn pooladm_commit_moves_a_running_zone() {
     let z = unique_zone("mv");
     s.boot(&z, &["set pool=web"]);
     let first = cpus_allowed(&s, &z);
-    assert!(first == "0" || first == "1", "one CPU expected, got {first}");
-    s.zlogin(&[&z, "nohup sleep 60 >/dev/null 2>&1 &"], None).ok();
+    assert!(
+        first == "0" || first == "1",
+        "one CPU expected, got {first}"
+    );
+    s.zlogin(&[&z, "nohup sleep 60 >/dev/null 2>&1 &"], None)
+        .ok();
     // Configuration 2: web shares the default set (all CPUs); committing it moves the
     // zone's running processes there.
     poolcfg("associate pool web (pset pset_default)");
@@ -254,7 +321,10 @@ fn pooladm_commit_moves_a_running_zone() {
     zones_tests::run("pooladm", &["-R", &root, "-c"], None).ok();
     assert_eq!(cpus_allowed(&s, &z), "0-1");
     let sleeper = s
-        .zlogin(&[&z, "grep Cpus_allowed_list /proc/$(pgrep -o sleep)/status"], None)
+        .zlogin(
+            &[&z, "grep Cpus_allowed_list /proc/$(pgrep -o sleep)/status"],
+            None,
+        )
         .ok();
     assert!(sleeper.stdout.trim().ends_with("0-1"), "{}", sleeper.stdout);
 }

@@ -315,7 +315,10 @@ pub fn apply(store: &Store, zone: &str) -> Result<Option<String>, AdminError> {
     let st = status::status(store, zone)?;
     refuse(zone, Op::Apply, &st, false)?;
     if !st.supervised {
-        return Err(AdminError::zone(zone, "zoneadmd is not running; halt and boot the zone"));
+        return Err(AdminError::zone(
+            zone,
+            "zoneadmd is not running; halt and boot the zone",
+        ));
     }
     answer_note(zone, call(store, zone, &Request::Apply)?)
 }

@@ -79,16 +79,18 @@ impl CpusetKernel {
     /// The zone (of this root) whose cgroup holds `pid`, from `/proc/<pid>/cgroup`.
     fn zone_of_pid(&self, pid: i32) -> Result<Option<String>, PoolError> {
         let prefix = format!("/{}/", self.zones_parent());
-        Ok(cgroup_lines(pid)?
-            .iter()
-            .find_map(|path| path.strip_prefix(&prefix).map(|z| z.split('/').next().unwrap_or(z).to_string())))
+        Ok(cgroup_lines(pid)?.iter().find_map(|path| {
+            path.strip_prefix(&prefix)
+                .map(|z| z.split('/').next().unwrap_or(z).to_string())
+        }))
     }
 }
 
 /// The cgroup paths of a process, one per hierarchy.
 fn cgroup_lines(pid: i32) -> Result<Vec<String>, PoolError> {
     let path = PathBuf::from(format!("/proc/{pid}/cgroup"));
-    let text = std::fs::read_to_string(&path).map_err(|_| PoolError::System("No such process".into()))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|_| PoolError::System("No such process".into()))?;
     Ok(text
         .lines()
         .filter_map(|l| l.splitn(3, ':').nth(2).map(str::to_string))
@@ -125,7 +127,8 @@ impl PoolKernel for CpusetKernel {
                 .backend
                 .create(&self.pool_path(&pool.name), &POOL_CONTROLLERS)
                 .map_err(sys)?;
-            cg.apply(&limits(&pool_cpus(layout, Some(&pool.name)))).map_err(sys)?;
+            cg.apply(&limits(&pool_cpus(layout, Some(&pool.name))))
+                .map_err(sys)?;
         }
         for (zone, pool) in self.zones() {
             let cg = self
@@ -133,11 +136,16 @@ impl PoolKernel for CpusetKernel {
                 .open(&format!("{}/{zone}", self.zones_parent()))
                 .map_err(sys)?;
             if cg.exists() {
-                cg.apply(&limits(&pool_cpus(layout, pool.as_deref()))).map_err(sys)?;
+                cg.apply(&limits(&pool_cpus(layout, pool.as_deref())))
+                    .map_err(sys)?;
             }
         }
         // Pools that are gone: their processes go to the default pool first.
-        let default = layout.pools.iter().find(|p| p.is_default).map(|p| p.name.clone());
+        let default = layout
+            .pools
+            .iter()
+            .find(|p| p.is_default)
+            .map(|p| p.name.clone());
         for name in self.backend.list(&self.parent()).unwrap_or_default() {
             if layout.pools.iter().any(|p| p.name == name) {
                 continue;
@@ -162,7 +170,10 @@ impl PoolKernel for CpusetKernel {
             ..Default::default()
         };
         for (zone, _) in self.zones() {
-            if let Ok(cg) = self.backend.open(&format!("{}/{zone}", self.zones_parent())) {
+            if let Ok(cg) = self
+                .backend
+                .open(&format!("{}/{zone}", self.zones_parent()))
+            {
                 if cg.exists() {
                     cg.apply(&everything).map_err(sys)?;
                 }
@@ -217,7 +228,11 @@ impl PoolKernel for CpusetKernel {
         let Some(layout) = self.current_layout() else {
             return Ok(PsetUsage::default());
         };
-        let default_pool = layout.pools.iter().find(|p| p.is_default).map(|p| p.name.clone());
+        let default_pool = layout
+            .pools
+            .iter()
+            .find(|p| p.is_default)
+            .map(|p| p.name.clone());
         let pools: Vec<&str> = layout
             .pools
             .iter()
@@ -248,7 +263,11 @@ impl PoolKernel for CpusetKernel {
         }
         for (zone, pool) in self.zones() {
             let in_set = match pool.as_deref().or(default_pool.as_deref()) {
-                Some(p) => pools.contains(&p) || (!layout.pools.iter().any(|k| k.name == p) && pools.contains(&default_pool.as_deref().unwrap_or(""))),
+                Some(p) => {
+                    pools.contains(&p)
+                        || (!layout.pools.iter().any(|k| k.name == p)
+                            && pools.contains(&default_pool.as_deref().unwrap_or("")))
+                }
                 None => false,
             };
             if in_set {
@@ -268,13 +287,19 @@ impl PoolKernel for CpusetKernel {
 fn monotonic_ns() -> u64 {
     static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
     // Anchored at the first sample of this process; poolstat only ever takes differences.
-    START.get_or_init(std::time::Instant::now).elapsed().as_nanos() as u64
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_nanos() as u64
 }
 
 fn proc_running(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s.rfind(')').and_then(|i| s[i + 1..].split_whitespace().next().map(|st| st == "R")))
+        .and_then(|s| {
+            s.rfind(')')
+                .and_then(|i| s[i + 1..].split_whitespace().next().map(|st| st == "R"))
+        })
         .unwrap_or(false)
 }
 
@@ -287,12 +312,28 @@ mod tests {
     fn zones_follow_their_pool_or_the_default() {
         let layout = KernelLayout {
             psets: vec![
-                KernelPset { name: "pset_default".into(), cpus: vec![0], is_default: true },
-                KernelPset { name: "big".into(), cpus: vec![1, 2], is_default: false },
+                KernelPset {
+                    name: "pset_default".into(),
+                    cpus: vec![0],
+                    is_default: true,
+                },
+                KernelPset {
+                    name: "big".into(),
+                    cpus: vec![1, 2],
+                    is_default: false,
+                },
             ],
             pools: vec![
-                KernelPool { name: "pool_default".into(), pset: "pset_default".into(), is_default: true },
-                KernelPool { name: "web".into(), pset: "big".into(), is_default: false },
+                KernelPool {
+                    name: "pool_default".into(),
+                    pset: "pset_default".into(),
+                    is_default: true,
+                },
+                KernelPool {
+                    name: "web".into(),
+                    pset: "big".into(),
+                    is_default: false,
+                },
             ],
         };
         assert_eq!(pool_cpus(&layout, Some("web")), vec![1, 2]);

@@ -3,8 +3,8 @@
 //! default pool; at halt a temporary pool goes away and its CPUs return to the default set.
 
 use super::cpuset_kernel::{pool_cpus, CpusetKernel};
-use super::facility::{layout, Facility};
 use super::error::PoolError;
+use super::facility::{layout, Facility};
 use super::model::TEMPORARY_PREFIX;
 use crate::plan::PoolBinding;
 use std::path::Path;
@@ -37,7 +37,11 @@ pub fn bind_zone(altroot: &Path, zone: &str, want: &PoolBinding) -> Result<ZoneB
     let mut facility = Facility::new(altroot, kernel);
     let enabled = facility.is_enabled().map_err(BindError::Bind)?;
     match want {
-        PoolBinding::Dedicated { min, max, importance } => {
+        PoolBinding::Dedicated {
+            min,
+            max,
+            importance,
+        } => {
             if !enabled {
                 facility.enable().map_err(BindError::Enable)?;
             }
@@ -51,8 +55,9 @@ pub fn bind_zone(altroot: &Path, zone: &str, want: &PoolBinding) -> Result<ZoneB
             })
         }
         _ if !enabled => Ok(ZoneBinding {
-            warning: matches!(want, PoolBinding::Named(_))
-                .then(|| "WARNING: Pools facility not active; zone will not be bound to pool".to_string()),
+            warning: matches!(want, PoolBinding::Named(_)).then(|| {
+                "WARNING: Pools facility not active; zone will not be bound to pool".to_string()
+            }),
             ..Default::default()
         }),
         PoolBinding::Named(name) => {

@@ -246,10 +246,11 @@ impl Supervisor<'_> {
             self.claim_zoneid()?;
         }
         let want = plan.zone.pool.clone();
-        let binding = crate::pool::zones::bind_zone(&self.args.altroot, &zone, &want).map_err(|e| {
-            self.logf(&format!("ready failed: {e}"));
-            e.to_string()
-        })?;
+        let binding =
+            crate::pool::zones::bind_zone(&self.args.altroot, &zone, &want).map_err(|e| {
+                self.logf(&format!("ready failed: {e}"));
+                e.to_string()
+            })?;
         let live = zone::ready(ReadyArgs {
             altroot: &self.args.altroot,
             plan,
@@ -271,6 +272,7 @@ impl Supervisor<'_> {
                 self.live = Some(l);
                 self.state = ZoneState::Ready;
                 self.save_record();
+                self.balance_global();
                 self.logf("zone ready");
                 Ok(())
             }
@@ -320,8 +322,8 @@ impl Supervisor<'_> {
         if old != plan.zone.pool {
             let _ = crate::pool::zones::unbind_zone(&altroot, &zone, &old);
         }
-        let binding =
-            crate::pool::zones::bind_zone(&altroot, &zone, &plan.zone.pool).map_err(|e| e.to_string())?;
+        let binding = crate::pool::zones::bind_zone(&altroot, &zone, &plan.zone.pool)
+            .map_err(|e| e.to_string())?;
         let cpus = binding
             .cpus
             .as_deref()
@@ -356,12 +358,23 @@ impl Supervisor<'_> {
             if let Err(e) = live.halt() {
                 self.logf(&format!("halt: {e}"));
             }
-            if let Err(e) = crate::pool::zones::unbind_zone(&self.args.altroot, &self.args.zone, &want) {
+            if let Err(e) =
+                crate::pool::zones::unbind_zone(&self.args.altroot, &self.args.zone, &want)
+            {
                 self.logf(&format!("halt: temporary pool: {e}"));
             }
         }
         self.pool = None;
         self.state = ZoneState::Installed;
+        self.balance_global();
+    }
+
+    /// The global zone's cpu-shares against the zones that run now.
+    fn balance_global(&mut self) {
+        let store = crate::store::Store::new(self.args.altroot.clone());
+        if let Err(e) = crate::admin::global::balance(&store, self.backend.as_ref()) {
+            self.logf(&format!("global zone cpu-shares: {e}"));
+        }
     }
 
     /// Everything down, runtime files removed; the loop ends.

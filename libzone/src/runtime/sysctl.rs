@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use std::os::fd::BorrowedFd;
 
 /// Write `sysctl` (`kernel.shmmax` = ...) inside the IPC namespace of the process `pidfd`.
-pub fn write_in_zone(pidfd: BorrowedFd<'_>, sysctl: &HashMap<String, String>) -> std::io::Result<()> {
+pub fn write_in_zone(
+    pidfd: BorrowedFd<'_>,
+    sysctl: &HashMap<String, String>,
+) -> std::io::Result<()> {
     if sysctl.is_empty() {
         return Ok(());
     }

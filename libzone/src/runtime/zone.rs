@@ -71,16 +71,19 @@ pub fn apply_limits(live: &LiveZone, plan: &Plan, cpus: Option<String>) -> Resul
     let mut limits = cgroup_limits_full(&plan.zone.limits, cpus);
     if let Err(e) = live.cgroup.apply(&limits) {
         // Hosts without swap accounting have no memory+swap limit to lift.
-        if !matches!(e, cgroup::CgroupError::Unsupported { .. }) || plan.zone.limits.swap.is_some() {
+        if !matches!(e, cgroup::CgroupError::Unsupported { .. }) || plan.zone.limits.swap.is_some()
+        {
             return Err(cgerr(e));
         }
         limits.memory_swap_limit = None;
         live.cgroup.apply(&limits).map_err(cgerr)?;
     }
     if let Some(sysctl) = plan.spec.linux().as_ref().and_then(|l| l.sysctl().as_ref()) {
-        super::sysctl::write_in_zone(live.process.pidfd.as_fd(), sysctl).map_err(|source| ZoneError::Init {
-            path: PathBuf::from("/proc/sys/kernel"),
-            source,
+        super::sysctl::write_in_zone(live.process.pidfd.as_fd(), sysctl).map_err(|source| {
+            ZoneError::Init {
+                path: PathBuf::from("/proc/sys/kernel"),
+                source,
+            }
         })?;
     }
     let memlock = plan.zone.limits.locked.unwrap_or(libc::RLIM_INFINITY);
@@ -90,7 +93,14 @@ pub fn apply_limits(live: &LiveZone, plan: &Plan, cpus: Option<String>) -> Resul
             rlim_max: memlock,
         };
         // SAFETY: prlimit reads the rlimit we pass; a vanished pid just fails.
-        unsafe { libc::prlimit(pid as libc::pid_t, libc::RLIMIT_MEMLOCK, &lim, std::ptr::null_mut()) };
+        unsafe {
+            libc::prlimit(
+                pid as libc::pid_t,
+                libc::RLIMIT_MEMLOCK,
+                &lim,
+                std::ptr::null_mut(),
+            )
+        };
     }
     Ok(())
 }
