@@ -152,8 +152,13 @@ fn script() -> Vec<String> {
             format!("set user=user{i}"),
             "set auths=login,manage".to_string(),
             "end".to_string(),
-            "select rctl name=zone.max-lofi".to_string(),
+            "remove rctl name=zone.max-lofi".to_string(),
+            "add rctl".to_string(),
+            "set name=zone.max-lofi".to_string(),
             format!("add value (priv=privileged,limit={},action=deny)", 1000 + i),
+            "end".to_string(),
+            "select rctl name=zone.max-lofi".to_string(),
+            format!("add value (priv=privileged,limit={},action=none)", 2000 + i),
             "end".to_string(),
         ];
         l.extend(block);
