@@ -361,7 +361,8 @@ fn a_device_matching_nothing_boots() {
     boot_works(&s, &zone, "test ! -e /dev/zonetest-nothing-*");
 }
 
-const PROHIBITED: &str = "privilege \"sys_devices\" is not permitted within the zone's privilege set";
+const PROHIBITED: &str =
+    "privilege \"sys_devices\" is not permitted within the zone's privilege set";
 
 #[test]
 fn prohibited_limitpriv_fails_with_the_privilege_message() {
@@ -411,8 +412,8 @@ fn booting_a_running_zone_again_is_refused() {
     configure(&s, &zone, &Res::default());
     s.zoneadm(Some(&zone), &["install"]).ok();
     s.zoneadm(Some(&zone), &["boot"]).ok();
-    let rec = std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state")))
-        .unwrap();
+    let rec =
+        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
     let r = s.zoneadm(Some(&zone), &["boot"]);
     assert_eq!(r.code, 1);
     assert_eq!(
@@ -420,8 +421,8 @@ fn booting_a_running_zone_again_is_refused() {
         format!("zoneadm: zone '{zone}': zone is already booted\n")
     );
     // Nothing changed: same record (same init, same id), still running.
-    let after = std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state")))
-        .unwrap();
+    let after =
+        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
     assert_eq!(rec, after);
     assert_eq!(listed(&s, &zone).1, "running");
     s.zoneadm(Some(&zone), &["halt"]).ok();

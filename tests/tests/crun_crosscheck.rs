@@ -111,8 +111,8 @@ impl Parser<'_> {
                                 b'b' => '\u{8}',
                                 b'f' => '\u{c}',
                                 b'u' => {
-                                    let hex = std::str::from_utf8(&self.s[self.i..self.i + 4])
-                                        .unwrap();
+                                    let hex =
+                                        std::str::from_utf8(&self.s[self.i..self.i + 4]).unwrap();
                                     self.i += 4;
                                     char::from_u32(u32::from_str_radix(hex, 16).unwrap())
                                         .unwrap_or('\u{fffd}')
@@ -204,7 +204,10 @@ impl Json {
 
     fn strs(&self) -> Vec<String> {
         match self {
-            Json::Arr(v) => v.iter().filter_map(|x| x.str().map(str::to_string)).collect(),
+            Json::Arr(v) => v
+                .iter()
+                .filter_map(|x| x.str().map(str::to_string))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -536,16 +539,22 @@ fn crosscheck(repair: bool) -> Vec<String> {
     // The plan as a spec: what the zone is made of.
     let spec = Json::parse(&plan);
     assert!(spec.get("ociVersion").and_then(Json::str).is_some());
-    assert_eq!(spec.get("hostname").and_then(Json::str), Some(zone.as_str()));
-    let root = spec.get("root").and_then(|r| r.get("path")).and_then(Json::str);
+    assert_eq!(
+        spec.get("hostname").and_then(Json::str),
+        Some(zone.as_str())
+    );
+    let root = spec
+        .get("root")
+        .and_then(|r| r.get("path"))
+        .and_then(Json::str);
     assert_eq!(
         root.map(PathBuf::from),
         Some(s.root().join(format!("zones/{zone}/root")))
     );
 
     s.zoneadm(Some(&zone), &["boot"]).ok();
-    let record = std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state")))
-        .unwrap();
+    let record =
+        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
     let zl = s.zlogin(&[&zone, PROBE], None).ok();
     let zoneadmd = view(&zl.stdout);
     s.zoneadm(Some(&zone), &["halt"]).ok();
@@ -627,8 +636,8 @@ fn plan_capabilities_are_the_zone_privileges() {
     s.zoneadm(Some(&zone), &["install"]).ok();
     let spec = Json::parse(&s.zoneadm(Some(&zone), &["plan"]).ok().stdout);
     s.zoneadm(Some(&zone), &["boot"]).ok();
-    let rec = std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state")))
-        .unwrap();
+    let rec =
+        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
     s.zoneadm(Some(&zone), &["halt"]).ok();
     let want: BTreeSet<String> = Json::parse(&rec)
         .get("capabilities")
@@ -642,12 +651,20 @@ fn plan_capabilities_are_the_zone_privileges() {
         .and_then(|p| p.get("capabilities"))
         .expect("plan has process.capabilities");
     let list = |k: &str| -> BTreeSet<String> {
-        caps.get(k).map(Json::strs).unwrap_or_default().into_iter().collect()
+        caps.get(k)
+            .map(Json::strs)
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
     };
     for k in ["bounding", "effective", "permitted"] {
         assert_eq!(list(k), want, "process.capabilities.{k}");
     }
     for k in ["inheritable", "ambient"] {
-        assert!(list(k).is_empty(), "process.capabilities.{k}: {:?}", list(k));
+        assert!(
+            list(k).is_empty(),
+            "process.capabilities.{k}: {:?}",
+            list(k)
+        );
     }
 }

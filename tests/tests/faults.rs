@@ -80,7 +80,9 @@ fn listed(s: &Scratch, zone: &str) -> (Option<u32>, String) {
 fn describe(pid: i32) -> String {
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let state = stat.rfind(')').map_or("?", |i| stat.get(i + 2..i + 3).unwrap_or("?"));
+    let state = stat
+        .rfind(')')
+        .map_or("?", |i| stat.get(i + 2..i + 3).unwrap_or("?"));
     let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
         .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
         .unwrap_or_default();
@@ -108,7 +110,11 @@ fn of_other_zone(pid: i32, root: &Path, zone: Option<&str>) -> bool {
         .unwrap_or_default();
     let arg = |flag: &str| {
         let mut words = cmd.split_whitespace();
-        words.by_ref().any(|w| w == flag).then(|| words.next()).flatten()
+        words
+            .by_ref()
+            .any(|w| w == flag)
+            .then(|| words.next())
+            .flatten()
     };
     let other_root = arg("-R").is_some_and(|r| Path::new(r) != root);
     let other_zone = zone.is_some_and(|z| arg("-z").is_some_and(|n| n != z));
@@ -190,7 +196,10 @@ fn traces(root: &Path, zone: Option<&str>, ns: &[ZoneNs]) -> Vec<String> {
             .lines()
             .any(|l| l.ends_with(&cg_rel) || l.contains(&format!("{cg_rel}/")))
         {
-            out.push(format!("process {pid} in cgroup {cg_rel}: {}", describe(pid)));
+            out.push(format!(
+                "process {pid} in cgroup {cg_rel}: {}",
+                describe(pid)
+            ));
         }
         for n in ns {
             for (kind, want) in [("mnt", &n.mnt), ("pid", &n.pid)] {
@@ -200,7 +209,10 @@ fn traces(root: &Path, zone: Option<&str>, ns: &[ZoneNs]) -> Vec<String> {
                 // Namespace inode numbers are reused once a namespace is freed: a process of
                 // another zone (booting in a parallel test) may hold the same number.
                 if &have == want && !of_other_zone(pid, root, zone) {
-                    out.push(format!("process {pid} holds the zone's {want}: {}", describe(pid)));
+                    out.push(format!(
+                        "process {pid} holds the zone's {want}: {}",
+                        describe(pid)
+                    ));
                 }
             }
         }
@@ -288,12 +300,18 @@ fn assert_list_truthful(s: &Scratch, zone: &str) {
     match state.as_str() {
         "running" => {
             assert!(id.is_some(), "running without an id");
-            assert!(init_alive, "{zone} listed running, its init ({init:?}) is gone");
+            assert!(
+                init_alive,
+                "{zone} listed running, its init ({init:?}) is gone"
+            );
         }
         "ready" => assert!(id.is_some(), "ready without an id"),
         "installed" => {
             assert!(id.is_none(), "installed with id {id:?}");
-            assert!(!init_alive, "{zone} listed installed, its init {init:?} runs");
+            assert!(
+                !init_alive,
+                "{zone} listed installed, its init {init:?} runs"
+            );
             let t = traces(s.root(), Some(zone), &[]);
             assert!(t.is_empty(), "{zone} listed installed but: {t:#?}");
         }
@@ -357,7 +375,10 @@ fn killing_zoneadmd_leaves_a_truthful_list_and_halt_cleans() {
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
-    eventually(Duration::from_secs(5), || alive(sup).then(|| "alive".into())).unwrap();
+    eventually(Duration::from_secs(5), || {
+        alive(sup).then(|| "alive".into())
+    })
+    .unwrap();
     // The zone runs on without its supervisor, and says so.
     assert!(alive(init), "init died with its supervisor");
     let (id, state) = listed(&s, &zone);

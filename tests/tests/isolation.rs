@@ -208,7 +208,12 @@ fn zone_pids(init: i32) -> Vec<i32> {
         .unwrap()
         .flatten()
         .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
-        .filter(|p| std::fs::read_link(format!("/proc/{p}/ns/pid")).ok().as_ref() == Some(&ns))
+        .filter(|p| {
+            std::fs::read_link(format!("/proc/{p}/ns/pid"))
+                .ok()
+                .as_ref()
+                == Some(&ns)
+        })
         .collect()
 }
 
@@ -323,7 +328,10 @@ fn inherited_dirs_are_read_only_submounts_included() {
     let seen = z
         .sh(&format!("cat {ipd_dir}/host-file {ipd_dir}/sub/host-file"))
         .ok();
-    assert_eq!(seen.stdout, "hh", "the inherited dir shows the host's files");
+    assert_eq!(
+        seen.stdout, "hh",
+        "the inherited dir shows the host's files"
+    );
     for target in [
         "/usr/zonetest-file".to_string(),
         format!("{ipd_dir}/zonetest-file"),
@@ -357,7 +365,8 @@ fn mounts_device_nodes_modules_and_sysrq_are_refused() {
     assert_ne!(r.code, 0, "mount -t tmpfs succeeded in the zone");
     let mi = z.sh("cat /proc/self/mountinfo").ok().stdout;
     assert!(
-        !mi.lines().any(|l| l.split_whitespace().nth(4) == Some("/mnt")),
+        !mi.lines()
+            .any(|l| l.split_whitespace().nth(4) == Some("/mnt")),
         "{mi}"
     );
     let r = z.sh("mknod /tmp/zonetest-null c 1 3");
@@ -378,11 +387,7 @@ fn mounts_device_nodes_modules_and_sysrq_are_refused() {
         "init_module did not fail: {inside}"
     );
     if host.trim() != format!("-1 {}", libc::ENOSYS) {
-        assert_eq!(
-            inside.trim(),
-            format!("-1 {}", libc::EPERM),
-            "host: {host}"
-        );
+        assert_eq!(inside.trim(), format!("-1 {}", libc::EPERM), "host: {host}");
     }
     // The module capability is out of the bounding set, so no program can get it back.
     let status = z.sh("cat /proc/self/status").ok().stdout;
@@ -449,7 +454,12 @@ fn zone_processes_stay_in_the_zone_cgroup() {
     for d in &dirs {
         let rel = d.strip_prefix("/sys/fs/cgroup").unwrap();
         let mut comps = rel.components();
-        let hierarchy = comps.next().unwrap().as_os_str().to_string_lossy().into_owned();
+        let hierarchy = comps
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .into_owned();
         let path = format!("/{}", comps.as_path().display());
         for &p in &pids {
             let cg = proc_cgroups(p);
