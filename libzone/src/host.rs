@@ -34,6 +34,9 @@ pub struct HostFacts {
     pub system_dirs: Vec<(String, HostDir)>,
     pub online_cpus: Vec<u32>,
     pub devices: Vec<HostDevice>,
+    /// The capabilities this host lets us hand out (our bounding set, `CAP_*` names);
+    /// `None` when unknown. A zone can never hold one outside it.
+    pub bounding_caps: Option<std::collections::BTreeSet<String>>,
 }
 
 impl HostFacts {
@@ -48,6 +51,9 @@ impl HostFacts {
             } else {
                 Vec::new()
             },
+            bounding_caps: caps::read(None, caps::CapSet::Bounding)
+                .ok()
+                .map(|set| set.iter().map(|c| c.to_string()).collect()),
         }
     }
 }

@@ -17,22 +17,23 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-/// Why a configuration cannot become a plan.
+/// Why a configuration cannot become a plan. Messages leave the zone name out: zoneadm
+/// prints them as `zoneadm: zone '<zone>': <message>`.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("{zone}: unknown brand '{brand}'")]
+    #[error("unknown brand '{brand}'")]
     UnknownBrand { zone: String, brand: String },
-    #[error("{zone}: zonepath not specified")]
+    #[error("zonepath not specified")]
     NoZonepath { zone: String },
-    #[error("{zone}: {msg}")]
+    #[error("{msg}")]
     Privileges { zone: String, msg: String },
-    #[error("{zone}: rctl {rctl}: bad limit '{limit}'")]
+    #[error("rctl {rctl}: bad limit '{limit}'")]
     BadLimit {
         zone: String,
         rctl: String,
         limit: String,
     },
-    #[error("{zone}: {msg}")]
+    #[error("{msg}")]
     Spec { zone: String, msg: String },
 }
 
@@ -412,7 +413,10 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
     if cfg.zonepath.is_empty() {
         return Err(PlanError::NoZonepath { zone });
     }
-    let capabilities = capabilities(cfg)?;
+    let capabilities: Vec<String> = capabilities(cfg)?
+        .into_iter()
+        .filter(|c| facts.bounding_caps.as_ref().is_none_or(|b| b.contains(c)))
+        .collect();
     let no_new_privs = !capabilities.iter().any(|c| c == "CAP_SETUID");
     let limits = limits(cfg)?;
 
@@ -420,10 +424,14 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
     mounts.extend(standard_mounts().map_err(spec_err)?);
     mounts.extend(fs_mounts(cfg).map_err(spec_err)?);
 
-    let caps_set: std::collections::HashSet<Capability> = capabilities
+    // oci-spec spells capabilities without the CAP_ prefix.
+    let caps_set = capabilities
         .iter()
-        .filter_map(|c| Capability::from_str(c).ok())
-        .collect();
+        .map(|c| {
+            Capability::from_str(c.strip_prefix("CAP_").unwrap_or(c))
+                .map_err(|_| spec_err(format!("unknown capability {c}")))
+        })
+        .collect::<Result<std::collections::HashSet<Capability>, _>>()?;
     let args: Vec<String> = match &brand.init {
         InitKind::Builtin => vec!["zinit".to_string()],
         InitKind::Program(p) => vec![p.clone()],
@@ -463,6 +471,8 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
                 .bounding(caps_set.clone())
                 .effective(caps_set.clone())
                 .permitted(caps_set)
+                .inheritable(std::collections::HashSet::new())
+                .ambient(std::collections::HashSet::new())
                 .build()
                 .map_err(|e| spec_err(e.to_string()))?,
         )
@@ -606,6 +616,7 @@ mod tests {
                 uid: 0,
                 gid: 20,
             }],
+            bounding_caps: None,
         }
     }
 
@@ -702,6 +713,24 @@ mod tests {
             compile(&cfg, &facts(), Path::new("/")),
             Err(PlanError::Privileges { .. })
         ));
+    }
+
+    #[test]
+    fn spec_capabilities_are_the_zones_and_within_the_host_bounding_set() {
+        let mut f = facts();
+        f.bounding_caps = Some(
+            ["CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN"].iter().map(|s| s.to_string()).collect(),
+        );
+        let p = compile(&base(), &f, Path::new("/")).unwrap();
+        assert_eq!(p.zone.capabilities, vec!["CAP_CHOWN", "CAP_KILL"]);
+        let caps = p.spec.process().as_ref().unwrap().capabilities().as_ref().unwrap();
+        let want: std::collections::HashSet<Capability> =
+            [Capability::Chown, Capability::Kill].into_iter().collect();
+        assert_eq!(caps.bounding().as_ref(), Some(&want));
+        assert_eq!(caps.effective().as_ref(), Some(&want));
+        assert_eq!(caps.permitted().as_ref(), Some(&want));
+        assert!(caps.inheritable().as_ref().is_none_or(|s| s.is_empty()));
+        assert!(caps.ambient().as_ref().is_none_or(|s| s.is_empty()));
     }
 
     #[test]

@@ -600,8 +600,6 @@ fn crosscheck(repair: bool) -> Vec<String> {
 
 /// The plan exactly as `zoneadm plan` prints it.
 #[test]
-#[ignore = "bug: the plan's capability lists are empty (bounding/effective/permitted) and \
-            inheritable/ambient keep oci-spec's defaults, so crun refuses it (capset: EPERM)"]
 fn crun_runs_the_plan_and_sees_what_zoneadmd_builds() {
     let diffs = crosscheck(false);
     assert!(
@@ -626,8 +624,6 @@ fn crun_runs_the_plan_with_fixed_capabilities_and_sees_what_zoneadmd_builds() {
 /// The plan's capability lists are what limitpriv gives the zone (the runtime record's set),
 /// in every list an OCI runtime applies.
 #[test]
-#[ignore = "bug: plan::compile parses `CAP_*` names with oci-spec's FromStr, which wants \
-            them without the prefix, and drops them all"]
 fn plan_capabilities_are_the_zone_privileges() {
     require_root();
     let s = Scratch::new();

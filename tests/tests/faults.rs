@@ -467,8 +467,6 @@ fn killing_zoneadm_boot_midway_then_halt_cleans() {
 /// The same, but `zoneadm halt` comes at once, while the orphaned supervisor may still be
 /// booting: the halt must win (the zone ends up down), not be overtaken by the boot.
 #[test]
-#[ignore = "bug: a halt between zoneadmd's start and its first record finds nothing, says \
-            `zone is already halted`, and the orphaned zoneadmd then boots the zone"]
 fn halt_right_after_a_killed_boot_leaves_the_zone_down() {
     require_root();
     let s = Scratch::new();

@@ -601,7 +601,6 @@ fn limitpriv_sys_time_adds_cap_sys_time() {
 /// really have, also on a host whose own bounding set lacks some of the zone's (this test
 /// host runs without CAP_SYS_RESOURCE, which the default zone set has).
 #[test]
-#[ignore = "bug: the runtime record lists limitpriv's capabilities even when the host cannot grant them"]
 fn record_lists_the_capabilities_zone_processes_really_have() {
     let z = Zone::boot(&Res::default());
     let v = cap_view(&z);

@@ -10,6 +10,9 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::PathBuf;
 
 const NOTIFY_FD: i32 = 3;
+/// The zone's zoneadm lock, inherited from the zoneadm that started us: held until the first
+/// request is answered.
+const LOCK_FD: i32 = 4;
 
 fn usage() -> ! {
     eprintln!("usage: zoneadmd [-R root] -z zone ready|boot [boot_arguments...]");
@@ -43,10 +46,16 @@ fn main() {
     let notify = (unsafe { libc::fcntl(NOTIFY_FD, libc::F_GETFD) } >= 0)
         // SAFETY: zoneadm passed this descriptor to us for this purpose and nothing else owns it.
         .then(|| unsafe { OwnedFd::from_raw_fd(NOTIFY_FD) });
-    // Nothing we fork (the zone's processes) may keep zoneadm waiting on this pipe.
-    if notify.is_some() {
-        // SAFETY: F_SETFD on a descriptor we own.
-        unsafe { libc::fcntl(NOTIFY_FD, libc::F_SETFD, libc::FD_CLOEXEC) };
+    // Whatever else our starter had open is not ours to keep (nor the zone's to inherit).
+    let _ = libzone::runtime::sys::close_other_fds(&[NOTIFY_FD, LOCK_FD]);
+    // SAFETY: as for the notify descriptor.
+    let lock = (unsafe { libc::fcntl(LOCK_FD, libc::F_GETFD) } >= 0)
+        // SAFETY: zoneadm passed its lock to us; nothing else owns this descriptor.
+        .then(|| unsafe { OwnedFd::from_raw_fd(LOCK_FD) });
+    // Nothing we exec (the zone's init) may keep these.
+    for fd in [NOTIFY_FD, LOCK_FD] {
+        // SAFETY: F_SETFD on descriptors we own (or a harmless EBADF).
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
     }
     // A supervisor outlives the terminal and the zoneadm that started it.
     let _ = nix::unistd::setsid();
@@ -74,6 +83,7 @@ fn main() {
             zinit,
             first,
             notify,
+            lock,
         },
         &store,
         &mut log,

@@ -12,7 +12,7 @@ use crate::runtime::zone;
 use crate::state::{self, Op, ZoneState};
 use crate::store::{Repository, Store, StoreError, ZoneLock};
 use std::io::BufRead;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -106,6 +106,7 @@ fn start_supervisor(
     zone: &str,
     zoneadmd: &Path,
     first: &[String],
+    lock: &ZoneLock,
 ) -> Result<Option<String>, AdminError> {
     let log_dir = store.ensure_log_dir()?;
     let log_path = log_dir.join(format!("{zone}.zoneadmd.log"));
@@ -120,6 +121,7 @@ fn start_supervisor(
     let (rd, wr) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .map_err(|e| AdminError::zone(zone, format!("pipe: {e}")))?;
     let wr_raw = wr.as_raw_fd();
+    let lock_raw = lock.as_fd().as_raw_fd();
     let mut cmd = Command::new(zoneadmd);
     cmd.arg("-R")
         .arg(store.root())
@@ -132,9 +134,15 @@ fn start_supervisor(
     // SAFETY: between fork and exec only dup2 and setsid, both async-signal-safe.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::dup2(wr_raw, 3) < 0 {
+            // Either source may itself be 3 or 4: move both out of the way first.
+            let wr = libc::fcntl(wr_raw, libc::F_DUPFD, 10);
+            let lk = libc::fcntl(lock_raw, libc::F_DUPFD, 10);
+            if wr < 0 || lk < 0 || libc::dup2(wr, 3) < 0 || libc::dup2(lk, 4) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
+            // The copies must not outlive the exec: a stray copy of the lock would hold it.
+            libc::close(wr);
+            libc::close(lk);
             libc::setsid();
             Ok(())
         });
@@ -167,7 +175,7 @@ pub fn boot(
     zoneadmd: &Path,
 ) -> Result<Option<String>, AdminError> {
     let op = if ready_only { Op::Ready } else { Op::Boot };
-    let _lock = lock(store, zone)?;
+    let lock = lock(store, zone)?;
     let st = status::status(store, zone)?;
     refuse(zone, op, &st, false)?;
     if st.supervised {
@@ -196,13 +204,15 @@ pub fn boot(
     }
     let mut first = vec![if ready_only { "ready" } else { "boot" }.to_string()];
     first.extend(args.iter().cloned());
-    start_supervisor(store, zone, zoneadmd, &first)
+    start_supervisor(store, zone, zoneadmd, &first, &lock)
 }
 
 /// `zoneadm halt`: always brings the zone down and cleans up, supervisor or not.
 /// Returns `Some(note)` when there was nothing to do (`zone is already halted`).
 pub fn halt(store: &Store, zone: &str) -> Result<Option<String>, AdminError> {
-    let _lock = lock(store, zone)?;
+    // Halt waits for a command in progress (a boot's supervisor holds the lock until the
+    // zone is up), so it never misses a zone that is being made.
+    let _lock = store.lock_zone(zone)?;
     let st = status::status(store, zone)?;
     refuse(zone, Op::Halt, &st, false)?;
     if st.supervised {

@@ -11,13 +11,16 @@ use oci_spec::runtime::Mount;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 
-/// A failed mount step: what, where, and the kernel's answer.
+/// A failed mount step: what was mounted, where, and the kernel's answer
+/// (`mount tmpfs swap on /data: ENODEV: No such device`).
 #[derive(Debug, thiserror::Error)]
-#[error("{step} {path}: {errno}")]
+#[error("{step} {what}{path}: {errno}")]
 pub struct MountError {
     pub step: &'static str,
     pub path: PathBuf,
     pub errno: Errno,
+    /// The file system type and source, with a trailing ` on ` (empty for other steps).
+    pub what: String,
 }
 
 fn err<'a>(step: &'static str, path: &'a Path) -> impl FnOnce(Errno) -> MountError + 'a {
@@ -25,6 +28,7 @@ fn err<'a>(step: &'static str, path: &'a Path) -> impl FnOnce(Errno) -> MountErr
         step,
         path: path.to_path_buf(),
         errno,
+        what: String::new(),
     }
 }
 
@@ -157,7 +161,12 @@ pub fn mount_one(root_fd: BorrowedFd<'_>, m: &Mount) -> Result<(), MountError> {
             .map(|md| !md.is_dir())
             .unwrap_or(false);
         let target = open_dest(root_fd, dest, is_file)?;
-        bind(&src, target.as_fd(), &opts).map_err(err("bind", dest))
+        bind(&src, target.as_fd(), &opts).map_err(|errno| MountError {
+            step: "bind",
+            path: dest.to_path_buf(),
+            errno,
+            what: format!("{} on ", src.display()),
+        })
     } else {
         let target = open_dest(root_fd, dest, false)?;
         let src = m.source().clone().unwrap_or_else(|| PathBuf::from("none"));
@@ -177,7 +186,12 @@ pub fn mount_one(root_fd: BorrowedFd<'_>, m: &Mount) -> Result<(), MountError> {
                 Some(data.as_str())
             },
         )
-        .map_err(err("mount", dest))
+        .map_err(|errno| MountError {
+            step: "mount",
+            path: dest.to_path_buf(),
+            errno,
+            what: format!("{} {} on ", m.typ().as_deref().unwrap_or("?"), src.display()),
+        })
     }
 }
 

@@ -33,6 +33,8 @@ pub struct SupervisorArgs {
     pub first: Request,
     /// Where to report the outcome of `first` (one JSON `Response` line), then closed.
     pub notify: Option<OwnedFd>,
+    /// The zone's zoneadm lock, held until `first` is answered.
+    pub lock: Option<OwnedFd>,
 }
 
 struct ConsoleClient {
@@ -133,6 +135,7 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
     }
     drop(notify);
     sup.args.notify = None;
+    sup.args.lock = None;
     if !resp.ok {
         sup.teardown();
         return 1;

@@ -216,6 +216,24 @@ pub fn execveat_fd(fd: BorrowedFd<'_>, argv: &[CString], envp: &[CString]) -> Er
     Errno::last()
 }
 
+/// Close every descriptor from 3 up except those in `keep`: a zone's processes must not
+/// inherit the supervisor's sockets, pipes or locks.
+pub fn close_other_fds(keep: &[RawFd]) -> Result<(), Errno> {
+    let mut keep: Vec<RawFd> = keep.iter().copied().filter(|&fd| fd >= 3).collect();
+    keep.sort_unstable();
+    let mut first: libc::c_uint = 3;
+    for fd in keep {
+        let fd = fd as libc::c_uint;
+        if fd > first {
+            // SAFETY: close_range only closes descriptors in the range.
+            check(unsafe { libc::syscall(libc::SYS_close_range, first, fd - 1, 0) })?;
+        }
+        first = fd + 1;
+    }
+    // SAFETY: as above, up to the highest possible descriptor.
+    check(unsafe { libc::syscall(libc::SYS_close_range, first, libc::c_uint::MAX, 0) })
+}
+
 /// Kill this process when its parent dies (the zone's setup child must not outlive a
 /// supervisor that was killed half-way through a boot).
 pub fn die_with_parent() -> Result<(), Errno> {

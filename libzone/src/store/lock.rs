@@ -72,6 +72,14 @@ pub struct ZoneLock {
     lock: FileLock,
 }
 
+impl std::os::fd::AsFd for ZoneLock {
+    /// The locked file: a process that inherits it holds the lock too (zoneadm hands it to
+    /// the zoneadmd it starts, so a killed zoneadm cannot let a half-made zone be halted).
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.lock._file.as_fd()
+    }
+}
+
 impl ZoneLock {
     pub fn zone(&self) -> &str {
         &self.zone
