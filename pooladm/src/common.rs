@@ -180,3 +180,11 @@ mod tests {
         assert_eq!(o, [Opt::MissingArgument('p')]);
     }
 }
+
+/// The kernel side of pools: cpuset cgroups of this host (per alternate root).
+pub fn kernel(prog: &str, root: &std::path::Path) -> libzone::pool::CpusetKernel {
+    match libzone::pool::CpusetKernel::new(root) {
+        Ok(k) => k,
+        Err(e) => die(prog, &format!("cannot use cgroups: {e}")),
+    }
+}

@@ -182,10 +182,15 @@ impl Scratch {
             .collect()
     }
 
-    /// Halt every zone (ignoring errors): the cleanup of a test that may have failed.
+    /// Halt every zone and disable the pools facility (ignoring errors): the cleanup of a
+    /// test that may have failed. Zones with `dedicated-cpu` enable pools on their own.
     pub fn halt_all(&self) {
         for z in self.zones() {
             let _ = self.zoneadm(Some(&z), &["halt"]);
+        }
+        if bin_dir().join("pooladm").exists() {
+            let root = self.root_str();
+            let _ = run("pooladm", &["-R", &root, "-d"], None);
         }
     }
 }

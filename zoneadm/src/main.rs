@@ -2,6 +2,7 @@
 //! hand, getopt-style, so usage errors and texts are Solaris' own.
 
 mod usage;
+mod verify;
 
 use libzone::admin::{lifecycle, list, AdminError};
 use libzone::state::ZoneState;
@@ -165,12 +166,16 @@ fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
     }
     let zoneadmd = helper("zoneadmd");
     let result = match sub {
-        "boot" => lifecycle::boot(&ctx.store, &zone, &boot_args(sub, args), false, &zoneadmd),
-        "ready" => {
-            if !args.is_empty() {
+        "boot" | "ready" => {
+            let bargs = boot_args(sub, args);
+            if sub == "ready" && !args.is_empty() {
                 sub_usage_exit(sub);
             }
-            lifecycle::boot(&ctx.store, &zone, &[], true, &zoneadmd)
+            lifecycle::boot(&ctx.store, &zone, &bargs, sub == "ready", &zoneadmd).map(|note| {
+                if let Some(n) = note {
+                    ctx.zerror(&n);
+                }
+            })
         }
         "halt" => {
             if !args.is_empty() {
@@ -217,6 +222,17 @@ fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
             lifecycle::uninstall(&ctx.store, &zone)
         }
         "plan" => return cmd_plan(ctx, &zone),
+        "verify" => return verify::cmd_verify(ctx, &zone, args),
+        "apply" => {
+            if !args.is_empty() {
+                usage_exit(false);
+            }
+            lifecycle::apply(&ctx.store, &zone).map(|note| {
+                if let Some(n) = note {
+                    ctx.zerror(&n);
+                }
+            })
+        }
         "mark" => match args {
             [s] if s == "incomplete" => lifecycle::mark_incomplete(&ctx.store, &zone),
             _ => sub_usage_exit(sub),

@@ -89,11 +89,15 @@ fn call(store: &Store, zone: &str, req: &Request) -> Result<Response, AdminError
 }
 
 fn answer(zone: &str, resp: Response) -> Result<(), AdminError> {
-    if resp.ok {
-        Ok(())
-    } else {
-        Err(AdminError::zone(zone, resp.message))
+    answer_note(zone, resp).map(|_| ())
+}
+
+/// A successful answer may carry a note for the administrator (e.g. a pool warning).
+fn answer_note(zone: &str, resp: Response) -> Result<Option<String>, AdminError> {
+    if !resp.ok {
+        return Err(AdminError::zone(zone, resp.message));
     }
+    Ok((!resp.message.is_empty()).then_some(resp.message))
 }
 
 /// Start a supervisor for `zone` with its first request, and wait for its outcome.
@@ -102,7 +106,7 @@ fn start_supervisor(
     zone: &str,
     zoneadmd: &Path,
     first: &[String],
-) -> Result<(), AdminError> {
+) -> Result<Option<String>, AdminError> {
     let log_dir = store.ensure_log_dir()?;
     let log_path = log_dir.join(format!("{zone}.zoneadmd.log"));
     let log = std::fs::OpenOptions::new()
@@ -146,7 +150,7 @@ fn start_supervisor(
     // The supervisor lives on (it called setsid); we only wanted its first answer.
     drop(child);
     match serde_json::from_str::<Response>(text.trim()) {
-        Ok(resp) => answer(zone, resp),
+        Ok(resp) => answer_note(zone, resp),
         Err(_) => Err(AdminError::zone(
             zone,
             format!("zoneadmd failed to start; see {}", log_path.display()),
@@ -161,15 +165,15 @@ pub fn boot(
     args: &[String],
     ready_only: bool,
     zoneadmd: &Path,
-) -> Result<(), AdminError> {
+) -> Result<Option<String>, AdminError> {
     let op = if ready_only { Op::Ready } else { Op::Boot };
     let _lock = lock(store, zone)?;
     let st = status::status(store, zone)?;
     refuse(zone, op, &st, false)?;
     if st.supervised {
         return match (st.state, ready_only) {
-            (ZoneState::Ready, true) => Ok(()),
-            (ZoneState::Ready, false) => answer(
+            (ZoneState::Ready, true) => Ok(None),
+            (ZoneState::Ready, false) => answer_note(
                 zone,
                 call(
                     store,
@@ -257,7 +261,7 @@ pub fn reboot(
         }
     }
     halt(store, zone)?;
-    boot(store, zone, args, false, zoneadmd)
+    boot(store, zone, args, false, zoneadmd).map(|_| ())
 }
 
 /// `zoneadm shutdown [-r [-- args]]`: ask init to stop, halt after the timeout.
@@ -302,4 +306,19 @@ pub fn plan(store: &Store, zone: &str) -> Result<crate::plan::Plan, AdminError> 
     let facts = crate::host::HostFacts::probe(!cfg.devices.is_empty());
     crate::plan::compile(&cfg, &facts, store.root())
         .map_err(|e| AdminError::zone(zone, e.to_string()))
+}
+
+/// `zoneadm apply`: the configuration's resource controls and pool binding, on the running
+/// zone, now.
+pub fn apply(store: &Store, zone: &str) -> Result<Option<String>, AdminError> {
+    let _lock = lock(store, zone)?;
+    let st = status::status(store, zone)?;
+    refuse(zone, Op::Apply, &st, false)?;
+    if !st.supervised {
+        return Err(AdminError::zone(
+            zone,
+            "zoneadmd is not running; halt and boot the zone",
+        ));
+    }
+    answer_note(zone, call(store, zone, &Request::Apply)?)
 }

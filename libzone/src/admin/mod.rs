@@ -2,9 +2,11 @@
 //! staleness), the lifecycle commands, install and uninstall. The zoneadm binary parses
 //! arguments, calls these and prints.
 
+pub mod global;
 pub mod lifecycle;
 pub mod list;
 pub mod status;
+pub mod verify;
 
 use crate::store::StoreError;
 

@@ -119,6 +119,7 @@ mod tests {
             capabilities: vec![],
             no_new_privs: false,
             brand: "sparse".into(),
+            pool: None,
         }
     }
 

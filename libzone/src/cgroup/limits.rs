@@ -17,6 +17,30 @@
 use super::controller::Controller;
 use super::error::{CgroupError, Result};
 
+/// A byte or task limit meaning "no limit" (written as `-1`/`max`): how a limit that was
+/// removed from a configuration is taken off a running zone.
+pub const UNLIMITED: u64 = u64::MAX;
+/// A CPU cap meaning "no cap".
+pub const UNCAPPED: u32 = u32::MAX;
+
+/// A v1 byte limit as the kernel takes it.
+pub(crate) fn v1_bytes(v: u64) -> String {
+    if v == UNLIMITED {
+        "-1".to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// A v2 limit (bytes or tasks), and a v1 `pids.max`, as the kernel takes it.
+pub(crate) fn max_or(v: u64) -> String {
+    if v == UNLIMITED {
+        "max".to_string()
+    } else {
+        v.to_string()
+    }
+}
+
 /// CFS bandwidth period in microseconds (the kernel's default).
 pub const CFS_PERIOD_US: u64 = 100_000;
 pub const MAX_SHARES: u32 = 65_535;

@@ -32,6 +32,7 @@ pub use error::{CgroupError, Result};
 pub use layout::{parse_mountinfo, CgroupMount, Layout, Mode, MountKind, V2Mount, DEFAULT_ROOT};
 pub use limits::{
     cap_to_cfs, shares_to_v1, shares_to_v2_weight, Limits, Usage, CFS_PERIOD_US, MAX_SHARES,
+    UNCAPPED, UNLIMITED,
 };
 pub use naming::parent_name;
 pub use v1::{V1Backend, V1Cgroup};
@@ -57,6 +58,10 @@ pub trait CgroupBackend: Debug + Send + Sync {
 
     /// Names of the child cgroups of `parent` (`""` for the root), in any hierarchy.
     fn list(&self, parent: &str) -> Result<Vec<String>>;
+
+    /// Move process `pid` back to the root cgroup of the hierarchies of `controllers` only
+    /// (e.g. out of a pool's cpuset when pools are disabled), leaving its other cgroups be.
+    fn move_to_root(&self, pid: u32, controllers: &[Controller]) -> Result<()>;
 }
 
 /// One cgroup. Process listings and teardown cover its child cgroups too.

@@ -4,7 +4,9 @@
 use super::controller::Controller;
 use super::error::{CgroupError, Result};
 use super::layout::{Layout, Mode};
-use super::limits::{cap_to_cfs, memsw_order, shares_to_v1, Limits, MemswOrder, Usage};
+use super::limits::{
+    cap_to_cfs, max_or, memsw_order, shares_to_v1, v1_bytes, Limits, MemswOrder, Usage, UNCAPPED,
+};
 use super::teardown::{self, Backoff, FREEZE_TIMEOUT};
 use super::{fs, naming, Cgroup, CgroupBackend};
 use std::collections::{BTreeMap, BTreeSet};
@@ -99,6 +101,17 @@ impl CgroupBackend for V1Backend {
 
     fn open(&self, path: &str) -> Result<Box<dyn Cgroup>> {
         Ok(Box::new(self.open_cgroup(path)?))
+    }
+
+    fn move_to_root(&self, pid: u32, controllers: &[Controller]) -> Result<()> {
+        let roots: BTreeSet<&Path> = controllers
+            .iter()
+            .filter_map(|c| self.mounts.get(c).map(PathBuf::as_path))
+            .collect();
+        for root in roots {
+            fs::write(&root.join("cgroup.procs"), &pid.to_string())?;
+        }
+        Ok(())
     }
 
     fn list(&self, parent: &str) -> Result<Vec<String>> {
@@ -216,17 +229,17 @@ impl V1Cgroup {
                 let current = current.trim().parse::<u64>().unwrap_or(u64::MAX);
                 match memsw_order(current, s) {
                     MemswOrder::SwapFirst => {
-                        fs::write(&swap_file, &s.to_string())?;
-                        fs::write(&mem_file, &m.to_string())
+                        fs::write(&swap_file, &v1_bytes(s))?;
+                        fs::write(&mem_file, &v1_bytes(m))
                     }
                     MemswOrder::MemoryFirst => {
-                        fs::write(&mem_file, &m.to_string())?;
-                        fs::write(&swap_file, &s.to_string())
+                        fs::write(&mem_file, &v1_bytes(m))?;
+                        fs::write(&swap_file, &v1_bytes(s))
                     }
                 }
             }
-            (Some(m), None) => fs::write(&mem_file, &m.to_string()),
-            (None, Some(s)) => fs::write(&swap_file, &s.to_string()),
+            (Some(m), None) => fs::write(&mem_file, &v1_bytes(m)),
+            (None, Some(s)) => fs::write(&swap_file, &v1_bytes(s)),
             (None, None) => Ok(()),
         }
     }
@@ -261,13 +274,18 @@ impl Cgroup for V1Cgroup {
             let dir = self.dir(Controller::Cpu)?;
             let (quota, period) = cap_to_cfs(cap);
             fs::write(&dir.join("cpu.cfs_period_us"), &period.to_string())?;
-            fs::write(&dir.join("cpu.cfs_quota_us"), &quota.to_string())?;
+            let quota = if cap == UNCAPPED {
+                "-1".to_string()
+            } else {
+                quota.to_string()
+            };
+            fs::write(&dir.join("cpu.cfs_quota_us"), &quota)?;
         }
         self.write_memory(limits)?;
         if let Some(max) = limits.pids_max {
             fs::write(
                 &self.dir(Controller::Pids)?.join("pids.max"),
-                &max.to_string(),
+                &max_or(max),
             )?;
         }
         Ok(())

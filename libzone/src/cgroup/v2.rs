@@ -5,7 +5,9 @@
 use super::controller::{Controller, V2Kind};
 use super::error::{CgroupError, Result};
 use super::layout::{read_controllers, Layout, Mode};
-use super::limits::{cap_to_cfs, shares_to_v2_weight, Limits, Usage};
+use super::limits::{
+    cap_to_cfs, max_or, shares_to_v2_weight, Limits, Usage, UNCAPPED, UNLIMITED,
+};
 use super::teardown::{self, Backoff, FREEZE_TIMEOUT, KILL_TIMEOUT};
 use super::{fs, naming, Cgroup, CgroupBackend};
 use std::collections::BTreeSet;
@@ -145,6 +147,10 @@ impl CgroupBackend for V2Backend {
         Ok(Box::new(self.open_cgroup(path)?))
     }
 
+    fn move_to_root(&self, pid: u32, _controllers: &[Controller]) -> Result<()> {
+        fs::write(&self.mount.join("cgroup.procs"), &pid.to_string())
+    }
+
     fn list(&self, parent: &str) -> Result<Vec<String>> {
         let dir = if parent.is_empty() {
             self.mount.clone()
@@ -242,11 +248,16 @@ impl Cgroup for V2Cgroup {
         if let Some(cap) = limits.cpu_cap_percent {
             let f = self.require(&offered, Controller::Cpu, "cpu.max")?;
             let (quota, period) = cap_to_cfs(cap);
+            let quota = if cap == UNCAPPED {
+                "max".to_string()
+            } else {
+                quota.to_string()
+            };
             writes.push((f, format!("{quota} {period}")));
         }
         if let Some(m) = limits.memory_limit {
             let f = self.require(&offered, Controller::Memory, "memory.max")?;
-            writes.push((f, m.to_string()));
+            writes.push((f, max_or(m)));
         }
         if let Some(s) = limits.memory_swap_limit {
             let f = self.require(&offered, Controller::Memory, "memory.swap.max")?;
@@ -272,11 +283,16 @@ impl Cgroup for V2Cgroup {
                     reason: "smaller than the memory limit",
                 });
             }
-            writes.push((f, (s - m).to_string()));
+            let swap_only = if s == UNLIMITED || m == UNLIMITED {
+                UNLIMITED
+            } else {
+                s - m
+            };
+            writes.push((f, max_or(swap_only)));
         }
         if let Some(max) = limits.pids_max {
             let f = self.require(&offered, Controller::Pids, "pids.max")?;
-            writes.push((f, max.to_string()));
+            writes.push((f, max_or(max)));
         }
         writes.iter().try_for_each(|(f, v)| fs::write(f, v))
     }

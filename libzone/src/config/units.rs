@@ -150,7 +150,7 @@ pub fn bytes_to_units(bytes: u64) -> String {
         save = num;
         num = (num + 512) >> 10;
     }
-    if save % 1024 != 0 && (save >> 10) < 10 {
+    if save & 1023 != 0 && (save >> 10) < 10 {
         // zonecfg divides in single precision and lets printf round to one decimal.
         let value = (save as f32) / 1024.0f32;
         format!("{:.1}{}", f64::from(value), UNITS[unit])

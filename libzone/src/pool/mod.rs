@@ -4,6 +4,8 @@
 //! top of a kernel back end behind the `PoolKernel` trait.
 
 pub mod alloc;
+pub mod cpuset_kernel;
+pub mod zones;
 pub mod edit;
 pub mod error;
 pub mod facility;
@@ -23,6 +25,7 @@ pub mod xml;
 
 pub use error::{PoolError, PoolErrorCode};
 pub use facility::Facility;
+pub use cpuset_kernel::CpusetKernel;
 pub use kernel::{PoolKernel, StubKernel};
 pub use model::{Cpu, ElemRef, Pool, PoolConfig, Pset};
 pub use value::{PropType, PropValue};

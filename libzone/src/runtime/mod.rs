@@ -14,6 +14,7 @@ pub mod relay;
 pub mod rootfs;
 pub mod spawn;
 pub mod supervisor;
+pub mod sysctl;
 pub mod sys;
 pub mod zinit;
 pub mod zone;

@@ -15,6 +15,8 @@ pub enum Request {
     Reboot { args: Vec<String> },
     Shutdown { reboot: bool, args: Vec<String> },
     Status,
+    /// Re-read the configuration and apply its resource controls and pool binding.
+    Apply,
 }
 
 impl Request {
@@ -26,6 +28,7 @@ impl Request {
             Request::Reboot { .. } => "reboot",
             Request::Shutdown { .. } => "shutdown",
             Request::Status => "status",
+            Request::Apply => "apply",
         }
     }
 }

@@ -57,6 +57,9 @@ pub struct ZoneRecord {
     pub capabilities: Vec<String>,
     pub no_new_privs: bool,
     pub brand: String,
+    /// The pool the zone is bound to; `None` = the default pool (or pools disabled).
+    #[serde(default)]
+    pub pool: Option<String>,
 }
 
 /// The runtime files of zones under an alternate root.
@@ -182,6 +185,7 @@ mod tests {
             capabilities: vec!["CAP_CHOWN".into()],
             no_new_privs: false,
             brand: "sparse".into(),
+            pool: None,
         };
         run.write(&rec).unwrap();
         assert_eq!(run.read("z1"), Some(rec));

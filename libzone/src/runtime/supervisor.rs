@@ -74,6 +74,10 @@ struct Supervisor<'a> {
     client: Option<ConsoleClient>,
     waiters: Vec<UnixStream>,
     shutdown: Option<Shutdown>,
+    /// The pool the zone is bound to, when pools are active.
+    pool: Option<String>,
+    /// A warning for the administrator from the last ready (e.g. pool not found).
+    warning: Option<String>,
     done: bool,
 }
 
@@ -131,6 +135,8 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
         client: None,
         waiters: Vec::new(),
         shutdown: None,
+        pool: None,
+        warning: None,
         done: false,
     };
     let first = sup.args.first.clone();
@@ -180,6 +186,7 @@ impl Supervisor<'_> {
                 .as_ref()
                 .map(|l| l.plan.zone.brand.clone())
                 .unwrap_or_default(),
+            pool: self.pool.clone(),
         })
     }
 
@@ -212,6 +219,7 @@ impl Supervisor<'_> {
     fn handle(&mut self, req: &Request) -> Response {
         let r = match req {
             Request::Status => Ok(()),
+            Request::Apply => self.do_apply(),
             Request::Ready => self.do_ready(),
             Request::Boot { args } => self.do_boot(args.clone()),
             Request::Halt => {
@@ -226,6 +234,8 @@ impl Supervisor<'_> {
                 let mut resp = Response::ok(self.state.as_str());
                 if req == &Request::Status {
                     resp.message = self.zoneid.to_string();
+                } else if let Some(w) = self.warning.take() {
+                    resp.message = w;
                 }
                 resp
             }
@@ -248,19 +258,34 @@ impl Supervisor<'_> {
         if self.zoneid == 0 {
             self.claim_zoneid()?;
         }
+        let want = plan.zone.pool.clone();
+        let binding =
+            crate::pool::zones::bind_zone(&self.args.altroot, &zone, &want).map_err(|e| {
+                self.logf(&format!("ready failed: {e}"));
+                e.to_string()
+            })?;
         let live = zone::ready(ReadyArgs {
             altroot: &self.args.altroot,
             plan,
             backend: self.backend.as_ref(),
             zinit: &self.args.zinit,
-            cpus: None,
+            cpus: binding.cpus.as_deref().map(crate::host::format_cpu_list),
         })
         .map_err(|e| e.to_string());
+        if live.is_err() {
+            let _ = crate::pool::zones::unbind_zone(&self.args.altroot, &zone, &want);
+        }
+        self.pool = binding.pool;
+        if let Some(w) = &binding.warning {
+            self.logf(w);
+        }
+        self.warning = binding.warning;
         match live {
             Ok(l) => {
                 self.live = Some(l);
                 self.state = ZoneState::Ready;
                 self.save_record();
+                self.balance_global();
                 self.logf("zone ready");
                 Ok(())
             }
@@ -291,6 +316,41 @@ impl Supervisor<'_> {
         Ok(())
     }
 
+    /// `zoneadm apply`: the configuration's current resource controls and pool binding on
+    /// the running zone. Controls removed from the configuration are lifted.
+    fn do_apply(&mut self) -> Result<(), String> {
+        let zone = self.args.zone.clone();
+        let altroot = self.args.altroot.clone();
+        let Some(live) = self.live.as_mut() else {
+            return Err("zone is not running".to_string());
+        };
+        let cfg = self
+            .repo
+            .load(&zone)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{zone}: No such zone configured"))?;
+        let facts = HostFacts::probe(false);
+        let plan = plan::compile(&cfg, &facts, &altroot).map_err(|e| e.to_string())?;
+        let old = live.plan.zone.pool.clone();
+        if old != plan.zone.pool {
+            let _ = crate::pool::zones::unbind_zone(&altroot, &zone, &old);
+        }
+        let binding = crate::pool::zones::bind_zone(&altroot, &zone, &plan.zone.pool)
+            .map_err(|e| e.to_string())?;
+        let cpus = binding
+            .cpus
+            .as_deref()
+            .map(crate::host::format_cpu_list)
+            .or_else(|| Some(crate::host::format_cpu_list(&facts.online_cpus)));
+        zone::apply_limits(live, &plan, cpus).map_err(|e| e.to_string())?;
+        live.plan = plan;
+        self.pool = binding.pool;
+        self.warning = binding.warning;
+        self.save_record();
+        self.logf("resource controls applied");
+        Ok(())
+    }
+
     fn do_reboot(&mut self, args: Vec<String>) -> Result<(), String> {
         self.console_notice("[NOTICE: Zone rebooting]");
         self.halt_processes();
@@ -306,11 +366,27 @@ impl Supervisor<'_> {
     /// Kill the zone's processes and remove its cgroup; the supervisor keeps running.
     fn halt_processes(&mut self) {
         if let Some(live) = self.live.take() {
+            let want = live.plan.zone.pool.clone();
             if let Err(e) = live.halt() {
                 self.logf(&format!("halt: {e}"));
             }
+            if let Err(e) =
+                crate::pool::zones::unbind_zone(&self.args.altroot, &self.args.zone, &want)
+            {
+                self.logf(&format!("halt: temporary pool: {e}"));
+            }
         }
+        self.pool = None;
         self.state = ZoneState::Installed;
+        self.balance_global();
+    }
+
+    /// The global zone's cpu-shares against the zones that run now.
+    fn balance_global(&mut self) {
+        let store = crate::store::Store::new(self.args.altroot.clone());
+        if let Err(e) = crate::admin::global::balance(&store, self.backend.as_ref()) {
+            self.logf(&format!("global zone cpu-shares: {e}"));
+        }
     }
 
     /// Everything down, runtime files removed; the loop ends.

@@ -49,6 +49,62 @@ pub fn cgroup_limits(l: &ZoneLimits, cpus: Option<String>) -> Limits {
     }
 }
 
+/// The limits of a running zone after `apply`: like `cgroup_limits`, but every control that
+/// is not configured is lifted explicitly (it may have been set before).
+pub fn cgroup_limits_full(l: &ZoneLimits, cpus: Option<String>) -> Limits {
+    let mut limits = cgroup_limits(l, cpus);
+    limits.cpu_cap_percent = limits.cpu_cap_percent.or(Some(cgroup::UNCAPPED));
+    limits.memory_limit = limits.memory_limit.or(Some(cgroup::UNLIMITED));
+    limits.memory_swap_limit = limits.memory_swap_limit.or(Some(cgroup::UNLIMITED));
+    limits.pids_max = limits.pids_max.or(Some(cgroup::UNLIMITED));
+    limits
+}
+
+/// Apply `plan`'s resource controls to the running zone `live`: cgroup limits, the IPC
+/// sysctls (inside the zone's IPC namespace) and the locked-memory rlimit of every process.
+pub fn apply_limits(live: &LiveZone, plan: &Plan, cpus: Option<String>) -> Result<(), ZoneError> {
+    let path = live.cgroup.path().to_string();
+    let cgerr = |source| ZoneError::Cgroup {
+        path: path.clone(),
+        source,
+    };
+    let mut limits = cgroup_limits_full(&plan.zone.limits, cpus);
+    if let Err(e) = live.cgroup.apply(&limits) {
+        // Hosts without swap accounting have no memory+swap limit to lift.
+        if !matches!(e, cgroup::CgroupError::Unsupported { .. }) || plan.zone.limits.swap.is_some()
+        {
+            return Err(cgerr(e));
+        }
+        limits.memory_swap_limit = None;
+        live.cgroup.apply(&limits).map_err(cgerr)?;
+    }
+    if let Some(sysctl) = plan.spec.linux().as_ref().and_then(|l| l.sysctl().as_ref()) {
+        super::sysctl::write_in_zone(live.process.pidfd.as_fd(), sysctl).map_err(|source| {
+            ZoneError::Init {
+                path: PathBuf::from("/proc/sys/kernel"),
+                source,
+            }
+        })?;
+    }
+    let memlock = plan.zone.limits.locked.unwrap_or(libc::RLIM_INFINITY);
+    for pid in live.cgroup.pids().unwrap_or_default() {
+        let lim = libc::rlimit {
+            rlim_cur: memlock,
+            rlim_max: memlock,
+        };
+        // SAFETY: prlimit reads the rlimit we pass; a vanished pid just fails.
+        unsafe {
+            libc::prlimit(
+                pid as libc::pid_t,
+                libc::RLIMIT_MEMLOCK,
+                &lim,
+                std::ptr::null_mut(),
+            )
+        };
+    }
+    Ok(())
+}
+
 /// A zone in state ready or running.
 pub struct LiveZone {
     pub plan: Plan,

@@ -3,8 +3,9 @@
 //!
 //! Differences from illumos, all so that the output always re-reads into an identical
 //! configuration:
-//! - every value is quoted when the lexer would otherwise split or misread it (illumos quotes
-//!   only values containing a blank, so `set match=/dev/cua/a00[2-5]` does not re-read there);
+//! - every value is quoted when the lexer would otherwise split or misread it (the parser's
+//!   [`quote_value`]; illumos quotes only values containing a blank, so
+//!   `set match=/dev/cua/a00[2-5]` does not re-read there);
 //! - `set brand=` is written whenever a brand is set (illumos omits the legacy `native`);
 //! - the `capped-memory` physical cap is written with units (`50M`) only when that reads back
 //!   as the same number of bytes, otherwise as a plain byte count;
@@ -13,28 +14,11 @@
 
 use crate::config::model::*;
 use crate::config::units;
-
-/// Quotes a value for the zonecfg lexer when it contains a blank or any of `[ ] ( ) ; = ,`
-/// or is empty; other values are written as they are.
-///
-/// This is the export's own rule until the parser's `quote_value` is available; it quotes a
-/// little more than strictly needed (`,` is a word character outside lists), which re-reads
-/// the same.
-pub fn quote(value: &str) -> String {
-    let needs = value.is_empty()
-        || value
-            .chars()
-            .any(|c| c.is_whitespace() || "[]();=,".contains(c));
-    if needs {
-        format!("\"{value}\"")
-    } else {
-        value.to_string()
-    }
-}
+use crate::zonecfg::parser::quote_value;
 
 fn set(out: &mut String, prop: &str, value: &str) {
     if !value.is_empty() {
-        out.push_str(&format!("set {prop}={}\n", quote(value)));
+        out.push_str(&format!("set {prop}={}\n", quote_value(value)));
     }
 }
 
@@ -83,7 +67,7 @@ pub fn export(cfg: &ZoneConfig) -> String {
         set(&mut s, "raw", &fs.raw);
         set(&mut s, "type", &fs.fstype);
         for opt in &fs.options {
-            s.push_str(&format!("add options {}\n", quote(opt)));
+            s.push_str(&format!("add options {}\n", quote_value(opt)));
         }
         s.push_str("end\n");
     }
@@ -241,8 +225,8 @@ mod tests {
         }
     }
 
-    /// Spec §1.11 line for line, except for the values our quoting rule quotes so that they
-    /// re-read (`match`, `limitpriv`, `auths`) and the brand name.
+    /// Spec §1.11 line for line, except for the `match` value, quoted so that it re-reads,
+    /// and the brand name.
     #[test]
     fn spec_example() {
         let expected = r#"create -b
@@ -251,7 +235,7 @@ set brand=sparse
 set autoboot=true
 set bootargs="-m verbose"
 set pool=mypool
-set limitpriv="default,sys_time"
+set limitpriv=default,sys_time
 set scheduling-class=FSS
 set ip-type=shared
 add fs
@@ -293,7 +277,7 @@ set importance=2
 end
 add admin
 set user=zadmin
-set auths="login,manage"
+set auths=login,manage
 end
 "#;
         assert_eq!(export(&example()), expected);
@@ -301,12 +285,21 @@ end
 
     #[test]
     fn quoting() {
-        assert_eq!(quote("plain"), "plain");
-        assert_eq!(quote(""), "\"\"");
-        assert_eq!(quote("a b"), "\"a b\"");
-        assert_eq!(quote("retry=5"), "\"retry=5\"");
-        assert_eq!(quote("x;y"), "\"x;y\"");
-        assert_eq!(quote("(x)"), "\"(x)\"");
+        let c = ZoneConfig {
+            name: "q".into(),
+            bootargs: "-m verbose".into(),
+            fs: vec![Fs {
+                dir: "/a".into(),
+                special: "/b".into(),
+                fstype: "lofs".into(),
+                options: vec!["retry=5".into(), "ro".into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let out = export(&c);
+        assert!(out.contains("set bootargs=\"-m verbose\"\n"));
+        assert!(out.contains("add options \"retry=5\"\nadd options ro\n"));
     }
 
     #[test]

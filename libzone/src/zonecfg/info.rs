@@ -503,6 +503,10 @@ mod tests {
             }),
             rctls: vec![
                 Rctl {
+                    name: "zone.cpu-shares".into(),
+                    values: vec![rv("privileged", "5", "none")],
+                },
+                Rctl {
                     name: "zone.cpu-cap".into(),
                     values: vec![rv("privileged", "300", "deny")],
                 },
@@ -513,10 +517,6 @@ mod tests {
                 Rctl {
                     name: "zone.max-locked-memory".into(),
                     values: vec![rv("privileged", "20971520", "deny")],
-                },
-                Rctl {
-                    name: "zone.cpu-shares".into(),
-                    values: vec![rv("privileged", "5", "none")],
                 },
             ],
             attrs: vec![Attr {
@@ -575,6 +575,9 @@ attr:
 dataset:
 \tname: tank/zone1
 rctl:
+\tname: zone.cpu-shares
+\tvalue: (priv=privileged,limit=5,action=none)
+rctl:
 \tname: zone.cpu-cap
 \tvalue: (priv=privileged,limit=300,action=deny)
 rctl:
@@ -583,11 +586,47 @@ rctl:
 rctl:
 \tname: zone.max-locked-memory
 \tvalue: (priv=privileged,limit=20971520,action=deny)
+";
+        assert_eq!(info_all(&example()), expected);
+    }
+
+    /// The resource part of spec §1.10, byte for byte. (The spec shows only the first rctl;
+    /// capped-cpu, swap and locked are rctls too and follow it.)
+    #[test]
+    fn spec_text() {
+        let spec = "fs:
+\tdir: /usr/local
+\tspecial: /opt/local
+\traw not specified
+\ttype: lofs
+\toptions: [ro,nodevices]
+net:
+\taddress: 192.168.0.1/24
+\tallowed-address not specified
+\tphysical: eri0
+\tdefrouter not specified
+device:
+\tmatch: /dev/cua/a00[2-5]
+dedicated-cpu:
+\tncpus: 1-3
+\timportance: 2
+capped-cpu:
+\t[ncpus: 3.00]
+capped-memory:
+\tphysical: 50M
+\t[swap: 100M]
+\t[locked: 20M]
+attr:
+\tname: comment
+\ttype: string
+\tvalue: \"hello world\"
+dataset:
+\tname: tank/zone1
 rctl:
 \tname: zone.cpu-shares
 \tvalue: (priv=privileged,limit=5,action=none)
 ";
-        assert_eq!(info_all(&example()), expected);
+        assert!(info_all(&example()).contains(spec));
     }
 
     #[test]

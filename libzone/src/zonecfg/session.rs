@@ -19,6 +19,8 @@ mod end;
 mod getopt;
 mod lifecycle;
 mod output;
+#[cfg(test)]
+mod roundtrip_tests;
 mod scope;
 mod select;
 mod set;
@@ -183,7 +185,7 @@ impl<'r> Session<'r> {
         if s.opts.read_only && s.opts.mode != Mode::Args {
             ui.err("WARNING: you do not have write access to this zone's configuration file;\ngoing into read-only mode.\n");
         }
-        if s.interactive && !s.opts.read_only {
+        if s.opts.mode == Mode::Interactive && !s.opts.read_only {
             s.initialize(ui, false);
         }
         Ok(s)
@@ -287,12 +289,14 @@ impl<'r> Session<'r> {
                 ..
             } => {
                 self.short_usage(ui, *kind);
-                if *with_res_props {
-                    let f = if matches!(kind, CmdKind::Set | CmdKind::Clear) {
-                        help::flags::PROPS
-                    } else {
-                        help::flags::RES_PROPS
-                    };
+                // Bare `set` and `clear` are followed by the property list, the usage errors
+                // of add, info, remove and select (when flagged) by resources and properties.
+                let f = match kind {
+                    CmdKind::Set | CmdKind::Clear => Some(help::flags::PROPS),
+                    _ if *with_res_props => Some(help::flags::RES_PROPS),
+                    _ => None,
+                };
+                if let Some(f) = f {
                     ui.err("\n");
                     ui.err(&help::usage(&self.opts.program, f, false, None));
                 }

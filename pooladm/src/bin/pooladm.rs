@@ -6,7 +6,7 @@ mod common;
 
 use common::{die, Getopt, Opt, E_SUCCESS, E_USAGE};
 use libzone::pool::facility::{load_static, save_static};
-use libzone::pool::{Facility, PoolError, PoolErrorCode, StubKernel};
+use libzone::pool::{Facility, PoolError, PoolErrorCode};
 use std::path::PathBuf;
 
 const PROG: &str = "pooladm";
@@ -57,7 +57,7 @@ fn main() {
         usage();
     }
     let root = common::root(root);
-    let mut facility = Facility::new(&root, StubKernel);
+    let mut facility = Facility::new(&root, common::kernel(PROG, &root));
     let operands = getopt.operands();
     let static_location: PathBuf = if !(c || s) {
         if !operands.is_empty() {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{die, warn, Getopt, Opt, E_ERROR, E_SUCCESS, E_USAGE};
-use libzone::pool::{Facility, PoolKernel, StubKernel};
+use libzone::pool::{Facility, PoolKernel};
 use std::os::unix::process::CommandExt;
 
 const PROG: &str = "poolbind";
@@ -84,7 +84,7 @@ fn main() {
     }
 
     let root = common::root(root);
-    let mut facility = Facility::new(&root, StubKernel);
+    let mut facility = Facility::new(&root, common::kernel(PROG, &root));
     match facility.is_enabled() {
         Ok(true) => {}
         Ok(false) => die(

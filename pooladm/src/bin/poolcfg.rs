@@ -7,7 +7,7 @@ mod common;
 use common::{die, Getopt, Opt, E_ERROR, E_SUCCESS, E_USAGE};
 use libzone::pool::error::io_reason;
 use libzone::pool::poolcfg::{default_static_path, run_script, DynamicTarget, StaticTarget};
-use libzone::pool::{Facility, StubKernel};
+use libzone::pool::{Facility};
 use std::io::{Read, Write};
 
 const PROG: &str = "poolcfg";
@@ -141,7 +141,7 @@ fn main() {
         }
     };
 
-    let mut facility = Facility::new(&root, StubKernel);
+    let mut facility = Facility::new(&root, common::kernel(PROG, &root));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let result = if dynamic {

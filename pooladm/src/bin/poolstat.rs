@@ -7,7 +7,7 @@ use common::{die, Getopt, Opt, E_SUCCESS, E_USAGE};
 use libzone::pool::stat::{
     parse_fields, pool_report, pset_report, rows, Field, Sampler, ALL_FIELDS,
 };
-use libzone::pool::{Facility, PoolError, StubKernel};
+use libzone::pool::{Facility, PoolError};
 use std::io::Write;
 
 const PROG: &str = "poolstat";
@@ -149,7 +149,7 @@ fn main() {
     let fields = fields.unwrap_or_else(|| ALL_FIELDS.to_vec());
 
     let root = common::root(root);
-    let facility = Facility::new(&root, StubKernel);
+    let facility = Facility::new(&root, common::kernel(PROG, &root));
     let mut sampler = Sampler::new();
     let stdout = std::io::stdout();
     loop {

@@ -33,8 +33,7 @@ pub(super) fn getopt(args: &[String], spec: &str) -> Result<(Vec<Opt>, usize), O
             break;
         };
         i += 1;
-        let mut chars = flags.char_indices();
-        while let Some((pos, c)) = chars.next() {
+        for (pos, c) in flags.char_indices() {
             if c == '?' {
                 return Err(OptError::Help);
             }

@@ -150,9 +150,9 @@ fn read_only_zones() {
 fn create_variants() {
     let mut repo = MemRepo::new();
     repo.templates.insert(
-        "SYSdefault".into(),
+        "SYSblank".into(),
         ZoneConfig {
-            brand: "sparse".into(),
+            brand: "whole".into(),
             ..Default::default()
         },
     );
@@ -185,8 +185,8 @@ fn create_variants() {
     assert_eq!((d.name.as_str(), d.brand.as_str()), ("a", "sparse"));
 
     let r = args(&repo, "a", "create -b; info brand");
-    assert_eq!(r.ui.out, "brand: sparse\n");
-    assert_eq!(r.draft.unwrap().brand, "");
+    assert_eq!(r.ui.out, "brand: whole\n");
+    assert_eq!(r.draft.unwrap().brand, "whole");
 
     let r = args(&repo, "a2", "create -t tmpl");
     let d = r.draft.unwrap();
@@ -282,7 +282,7 @@ fn zonepath() {
         r.ui.err,
         "Zonepath is changeable only in an alternate root.\n"
     );
-    let r = args(&repo, "z", "set -F autoboot=true");
+    let r = args(&repo, "z", "add fs; set -F zonepath=/x; cancel");
     assert_eq!(r.ui.err, "Only zonepath setting can be forced.\n");
 
     let repo = repo_with("z", ZoneState::Installed);
@@ -980,11 +980,25 @@ fn select_and_remove() {
 fn usage_of_malformed_commands() {
     let repo = repo_with("z", ZoneState::Configured);
     let r = args(&repo, "z", "add");
+    assert!(r.ui.err.starts_with("usage:\nadd <resource-type>\n\t(global scope)\nadd <property-name> <property-value>\n\t(resource scope)\n\n<resource type> := fs | "));
+    // A property where a resource type belongs.
+    let r = args(&repo, "z", "add dir /x");
     assert_eq!(r.ui.err, "usage:\nadd <resource-type>\n\t(global scope)\nadd <property-name> <property-value>\n\t(resource scope)\n\tAdd specified resource to configuration.\n");
+    let r = args(&repo, "z", "set");
+    assert!(r.ui.err.starts_with("usage:\nset <property-name>=<property-value>\n\nFor resource type ... there are property types ...:\n"));
     let r = args(&repo, "z", "commit bogus; verify -x; end x");
     assert_eq!(r.ui.err, "usage:\ncommit\nusage:\nverify\nusage:\nend\n");
-    let r = args(&repo, "z", "add fs; add options");
-    assert!(r.ui.err.starts_with("usage:\nadd <resource-type>"));
+    let r = args(&repo, "z", "add fs; add options; cancel");
+    assert!(
+        r.ui.err.starts_with("syntax error at ';'\nCommands:\n"),
+        "{}",
+        r.ui.err
+    );
+    let r = args(&repo, "z", "add fs; add dir /x; cancel");
+    assert!(r
+        .ui
+        .err
+        .starts_with("dir: No such property type\nusage:\nadd <resource-type>"));
     let r = args(&repo, "z", "remove -x fs");
     assert!(r.ui.err.starts_with("usage:\nremove [-F] <resource-type>"));
     let r = args(&repo, "z", "exit -?");
@@ -1490,4 +1504,69 @@ fn help_forms() {
     assert!(ui
         .out
         .starts_with("The 'fs' resource scope is used to configure a file-system.\n"));
+}
+
+/// The zonecfg(8) example session, as a command file.
+#[test]
+fn man_page_example() {
+    let repo = MemRepo::new();
+    let script = r#"create
+set zonepath=/export/home/my-zone3
+set autoboot=true
+add fs
+set dir=/usr/local
+set special=/opt/local
+set type=lofs
+add options [ro,nodevices]
+end
+add fs
+set dir=/mnt
+set special=/dev/dsk/c0t0d0s7
+set raw=/dev/rdsk/c0t0d0s7
+set type=ufs
+end
+add net
+set address=192.168.0.1/24
+set physical=eri0
+end
+add device
+set match="/dev/cua/a00[2-5]"
+end
+add attr
+set name=comment
+set type=string
+set value="hello, world.  neat, huh?"
+end
+add rctl
+set name=zone.cpu-shares
+add value (priv=privileged,limit=5,action=none)
+end
+verify
+commit
+exit
+"#;
+    let r = file(&repo, "my-zone3", "script", script);
+    assert_eq!((r.code, r.ui.err.as_str()), (0, ""));
+    assert_eq!(
+        r.ui.out,
+        "create: Using system default template 'SYSdefault'\n"
+    );
+    let r = args(
+        &repo,
+        "my-zone3",
+        "info fs dir=/mnt; info attr; info cpu-shares",
+    );
+    assert_eq!(
+        r.ui.out,
+        "fs:\n\tdir: /mnt\n\tspecial: /dev/dsk/c0t0d0s7\n\traw: /dev/rdsk/c0t0d0s7\n\ttype: ufs\n\toptions: []\nattr:\n\tname: comment\n\ttype: string\n\tvalue: \"hello, world.  neat, huh?\"\n[cpu-shares: 5]\n"
+    );
+    let r = args(&repo, "my-zone3", "export");
+    assert!(r
+        .ui
+        .out
+        .contains("add device\nset match=\"/dev/cua/a00[2-5]\"\nend\n"));
+    assert!(r
+        .ui
+        .out
+        .contains("set value=\"hello, world.  neat, huh?\"\n"));
 }

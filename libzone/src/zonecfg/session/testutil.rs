@@ -1,13 +1,12 @@
-//! Test helpers: an in-memory repository, a recording UI, and a small reader for zonecfg
-//! command lines (enough for the tests and for re-reading `export` output until the real
-//! parser is available).
+//! Test helpers: an in-memory repository, a recording UI, and a driver that feeds input
+//! through the zonecfg parser to a session the way the `zonecfg` binary does.
 
 use super::{Flow, Mode, Options, Session, Ui};
-use crate::config::keywords::{PropName, ResourceType};
 use crate::config::model::ZoneConfig;
 use crate::state::ZoneState;
 use crate::store::{Repository, StoreError};
-use crate::zonecfg::command::{CmdKind, Command, ListItem, PropValue, Target};
+use crate::zonecfg::command::Command;
+use crate::zonecfg::parser;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -25,12 +24,16 @@ pub(crate) struct MemRepo {
 }
 
 impl MemRepo {
-    /// A repository with the two system templates (both empty, like illumos').
+    /// A repository with the two system templates, as shipped in `templates/`: empty but
+    /// for the brand.
     pub fn new() -> MemRepo {
         let mut r = MemRepo::default();
-        r.templates
-            .insert("SYSdefault".into(), ZoneConfig::default());
-        r.templates.insert("SYSblank".into(), ZoneConfig::default());
+        let template = ZoneConfig {
+            brand: "sparse".into(),
+            ..Default::default()
+        };
+        r.templates.insert("SYSdefault".into(), template.clone());
+        r.templates.insert("SYSblank".into(), template);
         r
     }
 
@@ -144,214 +147,12 @@ impl Ui for RecUi {
     }
 }
 
-/// A token of a command line.
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Word(String),
-    Quoted(String),
-    Sym(char),
-}
-
-fn tokenize(s: &str) -> Vec<Tok> {
-    let mut out = Vec::new();
-    let mut chars = s.chars().peekable();
-    // Inside [...] and (...) a comma separates; elsewhere it is part of a word.
-    let mut depth = 0usize;
-    while let Some(&c) = chars.peek() {
-        if c == ' ' || c == '\t' {
-            chars.next();
-        } else if "=[](),".contains(c) && (c != ',' || depth > 0) {
-            match c {
-                '[' | '(' => depth += 1,
-                ']' | ')' => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-            out.push(Tok::Sym(c));
-            chars.next();
-        } else if c == '"' {
-            chars.next();
-            let mut w = String::new();
-            for c in chars.by_ref() {
-                if c == '"' {
-                    break;
-                }
-                w.push(c);
-            }
-            out.push(Tok::Quoted(w));
-        } else {
-            let mut w = String::new();
-            while let Some(&c) = chars.peek() {
-                if " \t\"=[]()".contains(c) || (c == ',' && depth > 0) {
-                    break;
-                }
-                w.push(c);
-                chars.next();
-            }
-            out.push(Tok::Word(w));
-        }
-    }
-    out
-}
-
-/// Splits a line at `;` outside quotes, dropping comments.
-fn split_commands(line: &str) -> Vec<String> {
-    let mut cmds = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for c in line.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                cur.push(c);
-            }
-            ';' if !quoted => cmds.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    cmds.push(cur);
-    cmds.into_iter()
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty() && !c.starts_with('#'))
-        .collect()
-}
-
-fn text(t: &Tok) -> String {
-    match t {
-        Tok::Word(w) | Tok::Quoted(w) => w.clone(),
-        Tok::Sym(c) => c.to_string(),
-    }
-}
-
-/// Reads a value starting at `toks[*i]`.
-fn value(toks: &[Tok], i: &mut usize) -> PropValue {
-    match toks.get(*i) {
-        Some(Tok::Sym('[')) => {
-            *i += 1;
-            let mut items = Vec::new();
-            while let Some(t) = toks.get(*i) {
-                match t {
-                    Tok::Sym(']') => {
-                        *i += 1;
-                        break;
-                    }
-                    Tok::Sym(',') => *i += 1,
-                    Tok::Sym('(') => items.push(ListItem::Complex(complex(toks, i))),
-                    t => {
-                        items.push(ListItem::Simple(text(t)));
-                        *i += 1;
-                    }
-                }
-            }
-            PropValue::List(items)
-        }
-        Some(Tok::Sym('(')) => PropValue::Complex(complex(toks, i)),
-        Some(t) => {
-            *i += 1;
-            PropValue::Simple(text(t))
-        }
-        None => PropValue::Simple(String::new()),
-    }
-}
-
-fn complex(toks: &[Tok], i: &mut usize) -> Vec<(PropName, String)> {
-    *i += 1; // (
-    let mut pieces = Vec::new();
-    while let Some(t) = toks.get(*i) {
-        match t {
-            Tok::Sym(')') => {
-                *i += 1;
-                break;
-            }
-            Tok::Sym(',') => *i += 1,
-            t => {
-                let name = PropName::parse(&text(t)).unwrap_or(PropName::Value);
-                *i += 2; // name =
-                let v = toks.get(*i).map(text).unwrap_or_default();
-                *i += 1;
-                pieces.push((name, v));
-            }
-        }
-    }
-    pieces
-}
-
-/// Parses one command.
-fn command(src: &str, line: usize) -> Command {
-    let toks = tokenize(src);
-    let kind = toks
-        .first()
-        .and_then(|t| CmdKind::parse(&text(t)))
-        .unwrap_or(CmdKind::Help);
-    let mut cmd = Command::new(kind, line);
-    let mut i = 1;
-    let structured = matches!(
-        kind,
-        CmdKind::Add
-            | CmdKind::Remove
-            | CmdKind::Select
-            | CmdKind::Info
-            | CmdKind::Set
-            | CmdKind::Clear
-    );
-    if !structured {
-        cmd.argv = toks[1..].iter().map(text).collect();
-        return cmd;
-    }
-    while let Some(Tok::Word(w)) = toks.get(i) {
-        if w.starts_with('-') {
-            cmd.argv.push(w.clone());
-            i += 1;
-        } else {
-            break;
-        }
-    }
-    if let Some(Tok::Word(w)) = toks.get(i) {
-        let next_is_eq = toks.get(i + 1) == Some(&Tok::Sym('='));
-        if let (Some(rt), false) = (ResourceType::parse(w), next_is_eq) {
-            cmd.target = Some(Target::Resource(rt));
-            i += 1;
-        } else if let Some(p) = PropName::parse(w) {
-            if !next_is_eq {
-                i += 1;
-                if toks.get(i).is_some() && matches!(kind, CmdKind::Add | CmdKind::Remove) {
-                    let v = value(&toks, &mut i);
-                    cmd.props.push((p, v));
-                } else {
-                    cmd.target = Some(Target::Property(p));
-                }
-            }
-        } else if toks.len() > i && !next_is_eq {
-            cmd.argv.push(w.clone());
-            i += 1;
-        }
-    }
-    while let Some(t) = toks.get(i) {
-        let Some(p) = PropName::parse(&text(t)) else {
-            cmd.argv.push(text(t));
-            i += 1;
-            continue;
-        };
-        i += 1;
-        if toks.get(i) == Some(&Tok::Sym('=')) {
-            i += 1;
-        }
-        let v = value(&toks, &mut i);
-        cmd.props.push((p, v));
-    }
-    cmd
-}
-
-/// Parses a line of input (several commands separated by `;`).
-pub(crate) fn parse_line(line: &str, line_no: usize) -> Vec<Command> {
-    split_commands(line)
-        .iter()
-        .map(|c| command(c, line_no))
-        .collect()
-}
-
 /// Parses one command (for building test input).
 pub(crate) fn cmd(src: &str) -> Command {
-    command(src, 1)
+    match parser::parse_line(src, 1).into_iter().next() {
+        Some(Ok(c)) => c,
+        other => panic!("{src:?} does not parse: {other:?}"),
+    }
 }
 
 /// The outcome of feeding input to a session.
@@ -382,10 +183,20 @@ pub(crate) fn run_with(
             };
         }
     };
+    let file_mode = matches!(s.opts.mode, Mode::File(_));
     let mut done = false;
     'lines: for (n, line) in input.lines().enumerate() {
-        for c in parse_line(line, n + 1) {
-            if s.execute(&c, &mut ui) == Flow::Exit {
+        let parsed = if file_mode {
+            parser::parse_line(line, n + 1)
+        } else {
+            parser::parse_line_recovering(line, n + 1)
+        };
+        for item in parsed {
+            let flow = match item {
+                Ok(c) => s.execute(&c, &mut ui),
+                Err(e) => s.parse_error(&e, &mut ui),
+            };
+            if flow == Flow::Exit {
                 done = true;
                 break 'lines;
             }
