@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 const GREETING_WAIT: Duration = Duration::from_secs(10);
 /// While waiting for the zone to come up: how often to try the socket, and to re-read the
 /// zone's state (an uninstalled zone is not coming back).
-const RETRY: Duration = Duration::from_millis(100);
+const RETRY: Duration = Duration::from_millis(20);
 const RECHECK: Duration = Duration::from_secs(1);
 
 fn busy_or_broken(e: AttachError) -> i32 {

@@ -92,8 +92,7 @@ pub fn parse(args: &[String]) -> Result<Options, ParseError> {
             break;
         }
         i += 1;
-        let mut chars = arg[1..].char_indices();
-        while let Some((at, c)) = chars.next() {
+        for (at, c) in arg[1..].char_indices() {
             if matches!(c, 'R' | 'e' | 'l') {
                 let rest = &arg[1 + at + c.len_utf8()..];
                 let value = if !rest.is_empty() {

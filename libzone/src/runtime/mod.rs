@@ -14,7 +14,7 @@ pub mod relay;
 pub mod rootfs;
 pub mod spawn;
 pub mod supervisor;
-pub mod sysctl;
 pub mod sys;
+pub mod sysctl;
 pub mod zinit;
 pub mod zone;

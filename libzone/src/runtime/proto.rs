@@ -10,10 +10,17 @@ use std::os::unix::net::UnixStream;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
     Ready,
-    Boot { args: Vec<String> },
+    Boot {
+        args: Vec<String>,
+    },
     Halt,
-    Reboot { args: Vec<String> },
-    Shutdown { reboot: bool, args: Vec<String> },
+    Reboot {
+        args: Vec<String>,
+    },
+    Shutdown {
+        reboot: bool,
+        args: Vec<String>,
+    },
     Status,
     /// Re-read the configuration and apply its resource controls and pool binding.
     Apply,
@@ -135,6 +142,11 @@ pub enum ConsoleFrame {
     Winsize { rows: u16, cols: u16 },
 }
 
+/// A console stream that does not follow the framing: the unknown type byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("malformed console frame (type {0:#04x})")]
+pub struct BadFrame(pub u8);
+
 /// Incremental decoder for client frames (input arrives in arbitrary pieces).
 #[derive(Debug, Default)]
 pub struct ConsoleDecoder {
@@ -143,7 +155,7 @@ pub struct ConsoleDecoder {
 
 impl ConsoleDecoder {
     /// Feed bytes; returns the complete frames, `Err` on a malformed stream.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ConsoleFrame>, ()> {
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ConsoleFrame>, BadFrame> {
         self.buf.extend_from_slice(bytes);
         let mut frames = Vec::new();
         loop {
@@ -169,7 +181,7 @@ impl ConsoleDecoder {
                     frames.push(ConsoleFrame::Winsize { rows, cols });
                     self.buf.drain(..5);
                 }
-                Some(_) => return Err(()),
+                Some(&other) => return Err(BadFrame(other)),
             }
         }
         Ok(frames)

@@ -358,6 +358,10 @@ impl Supervisor<'_> {
     }
 
     fn console_notice(&mut self, text: &str) {
+        // A client may be waiting to be accepted (attached before boot): it gets the notice.
+        if self.client.is_none() {
+            self.accept_console();
+        }
         if let Some(c) = self.client.as_mut() {
             c.queue(format!("\r\n{text}\r\n").as_bytes());
         }
@@ -558,10 +562,15 @@ impl Supervisor<'_> {
         let Some(live) = self.live.as_ref() else {
             return;
         };
-        if let Ok(n) = nix::unistd::read(live.console.master(), buf) {
-            if let Some(c) = self.client.as_mut() {
-                c.queue(&buf[..n]);
-            }
+        let Ok(n) = nix::unistd::read(live.console.master(), buf) else {
+            return;
+        };
+        // Output is only lost when nobody listens: not when a client waits to be accepted.
+        if self.client.is_none() && n > 0 {
+            self.accept_console();
+        }
+        if let Some(c) = self.client.as_mut() {
+            c.queue(&buf[..n]);
         }
     }
 
