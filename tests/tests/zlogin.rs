@@ -627,6 +627,27 @@ fn interactive_shell_exit_status_quiet_and_escape_char() {
     assert!(t.text()[out_at..].contains("closed]"));
 }
 
+#[test]
+fn signals_end_sessions_with_the_terminal_restored() {
+    let (s, z) = booted("zlg");
+    for (args, sig) in [
+        (vec![z.as_str()], nix::sys::signal::Signal::SIGTERM),
+        (vec![z.as_str()], nix::sys::signal::Signal::SIGHUP),
+        (vec!["-C", z.as_str()], nix::sys::signal::Signal::SIGTERM),
+    ] {
+        let mut t = Tty::spawn(&s, &args, 24, 80);
+        t.expect("[Connected to zone");
+        if args.len() == 1 {
+            t.expect(&format!("{z}# "));
+        }
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(t.child.id() as i32), sig).unwrap();
+        let st = t.finish();
+        assert_eq!(st.code(), Some(128 + sig as i32), "{args:?} {sig:?}");
+        assert!(t.cooked(), "{args:?} {sig:?}: terminal left raw");
+        assert!(t.text().contains("closed]"), "{}", t.text());
+    }
+}
+
 // ----------------------------------------------------------------------------------------
 // Console
 
@@ -670,6 +691,20 @@ fn console_attach_detach_window_size_and_busy() {
         assert_eq!(t.finish().code(), Some(0));
         assert!(t.cooked());
     }
+    // A reboot keeps the client attached; the new console has the client's size.
+    let mut t = Tty::spawn(&s, &["-C", &z], 33, 99);
+    t.expect("console]");
+    s.zlogin(&[&z, "echo BEFORE > /dev/console"], None).ok();
+    t.expect("BEFORE");
+    s.zoneadm(Some(&z), &["reboot"]).ok();
+    t.expect("[NOTICE: Zone rebooting]");
+    t.expect("[NOTICE: Zone booting up]");
+    let size = s.zlogin(&[&z, "stty size < /dev/console"], None).ok();
+    assert_eq!(size.stdout.trim(), "33 99");
+    s.zlogin(&[&z, "echo AFTER > /dev/console"], None).ok();
+    t.expect("AFTER");
+    t.send(b"~.");
+    assert_eq!(t.finish().code(), Some(0));
     // A client that died without detaching does not keep the console.
     let mut t = Tty::spawn(&s, &["-C", &z], 24, 80);
     t.expect("console]");

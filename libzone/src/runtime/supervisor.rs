@@ -43,6 +43,8 @@ struct ConsoleClient {
     pending: Vec<u8>,
     /// The client's process id, for `BUSY` answers to others.
     pid: i32,
+    /// The client's window size, for the new console of a rebooted zone.
+    winsize: Option<(u16, u16)>,
 }
 
 /// Console output kept for a client that does not read: beyond this the oldest goes, so the
@@ -362,6 +364,12 @@ impl Supervisor<'_> {
         if self.client.is_none() {
             self.accept_console();
         }
+        // A reboot made a new console: it takes the attached client's window size.
+        if let (Some(c), Some(live)) = (self.client.as_ref(), self.live.as_ref()) {
+            if let Some((rows, cols)) = c.winsize {
+                let _ = console::set_winsize(live.console.master(), rows, cols);
+            }
+        }
         if let Some(c) = self.client.as_mut() {
             c.queue(format!("\r\n{text}\r\n").as_bytes());
         }
@@ -605,6 +613,11 @@ impl Supervisor<'_> {
             self.client = None;
             return;
         };
+        for f in &frames {
+            if let ConsoleFrame::Winsize { rows, cols } = f {
+                c.winsize = Some((*rows, *cols));
+            }
+        }
         let Some(master) = self.live.as_ref().map(|l| l.console.master()) else {
             return;
         };
@@ -682,6 +695,7 @@ impl Supervisor<'_> {
             decoder: ConsoleDecoder::default(),
             pending: Vec::new(),
             pid,
+            winsize: None,
         });
     }
 
