@@ -880,4 +880,21 @@ fn usage_and_state_errors() {
     let r = zlogin_env(&s, &["-I", &z], &[], None);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("not supported"), "{}", r.stderr);
+    // Only root may use zlogin.
+    let nobody = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(bin("zlogin"))
+        .args(["-R", &root, &z, "id"])
+        .stdin(Stdio::null())
+        .output();
+    if let Ok(out) = nobody {
+        let r: Run = out.into();
+        assert_eq!(
+            (r.code, r.stderr.as_str()),
+            (
+                1,
+                "zlogin: You lack sufficient privilege to run this command (all privs required)\n"
+            )
+        );
+    }
 }

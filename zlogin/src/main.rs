@@ -75,6 +75,12 @@ fn main() {
         zerror("'zlogin' not applicable to the global zone");
         exit(EXIT_ERR)
     }
+    // Entering namespaces and the console socket are root's alone; say so plainly rather
+    // than fail half-way with EPERM.
+    if !nix::unistd::geteuid().is_root() {
+        zerror("You lack sufficient privilege to run this command (all privs required)");
+        exit(EXIT_ERR)
+    }
     let code = if opts.console {
         console::run(&opts)
     } else {
