@@ -2,13 +2,15 @@
 //! against the recorded start time first, so a recycled pid is never entered), fork into its
 //! pid namespace, join its cgroups and cgroup namespace, become the user with the zone's
 //! capability set, and run the command or a login shell. Depends on nothing inside the zone
-//! but its `/etc/passwd` and the shell.
+//! but its `/etc/passwd` and the shell. The started process gets no descriptor of ours beyond
+//! the three standard ones, an empty signal mask and default signal dispositions.
 
 use super::account::{self, User};
 use super::caps;
 use super::record::ZoneRecord;
 use super::sys;
 use nix::sched::CloneFlags;
+use nix::sys::termios::Termios;
 use nix::unistd::{ForkResult, Pid};
 use std::ffi::CString;
 use std::io::Write;
@@ -49,8 +51,37 @@ pub struct EnterSpec {
     pub safe: bool,
     /// Run on a new pty made inside the zone (interactive mode).
     pub pty: bool,
+    /// Settings for that pty: the caller's terminal settings (from before raw mode), so
+    /// erase, kill and the like stay what the user is used to.
+    pub termios: Option<Termios>,
+    /// The initial window size of that pty, `(rows, cols)`.
+    pub winsize: Option<(u16, u16)>,
     /// The caller's environment (only TERM, LANG and LC_* pass through).
     pub env: Vec<(String, String)>,
+}
+
+/// The shell of `-S` (safe) logins: no account files are read.
+pub const SAFE_SHELL: &str = "/bin/sh";
+
+/// The command words as one shell command, the way Solaris' zlogin hands them to `su -c`: a
+/// single word goes as it is (so `zlogin z 'ls | wc -l'` runs a pipeline); of several words,
+/// those holding blanks (or nothing) are quoted, so `zlogin z sh -c 'echo a b'` keeps its
+/// argument whole.
+pub fn command_string(words: &[String]) -> String {
+    if let [only] = words {
+        return only.clone();
+    }
+    words
+        .iter()
+        .map(|w| {
+            if w.is_empty() || w.contains([' ', '\t', '\n']) {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            } else {
+                w.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The process started inside the zone.
@@ -62,18 +93,71 @@ pub struct Entered {
     pub pty_name: Option<String>,
 }
 
-/// Resolve the user and the argv/env to run, inside the zone's mount namespace.
-fn resolve(
-    zone: &str,
-    spec: &EnterSpec,
-) -> Result<(User, Vec<CString>, Vec<CString>, String), EnterError> {
+/// What the child executes: `prog` with `argv`; when that cannot be executed, `fallback` (the
+/// same command line through the user's shell, which then reports the error its own way).
+struct Launch {
+    user: User,
+    prog: CString,
+    argv: Vec<CString>,
+    env: Vec<CString>,
+    fallback: Option<(CString, Vec<CString>)>,
+}
+
+/// Shells whose `-c` runs a line of plain words exactly like exec'ing them would.
+const POSIX_SHELLS: [&str; 8] = ["sh", "bash", "dash", "ksh", "ksh93", "mksh", "zsh", "ash"];
+
+/// Words a shell gives a meaning of its own as the first word of a line: keywords and the
+/// builtins that have no program of the same name (or must not be replaced by one).
+const SHELL_WORDS: &[&str] = &[
+    "!", "{", "}", "[[", "]]", "case", "do", "done", "elif", "else", "esac", "fi", "for",
+    "function", "if", "in", "select", "then", "time", "until", "while", ".", ":", "alias", "bg",
+    "break", "builtin", "cd", "command", "continue", "declare", "enable", "eval", "exec", "exit",
+    "export", "fc", "fg", "getopts", "hash", "jobs", "let", "local", "read", "readonly", "return",
+    "set", "shift", "source", "times", "trap", "type", "typeset", "ulimit", "umask", "unalias",
+    "unset", "wait",
+];
+
+/// The words of a command line that means the same exec'd directly as run by `sh -c`: plain
+/// words only (no quoting, expansion, globbing, redirection or operators, no assignment in
+/// front), the first not a shell keyword or builtin. `None`: the line needs the shell.
+pub fn plain_words(line: &str) -> Option<Vec<String>> {
+    let words: Vec<&str> = line.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
+    let first = *words.first()?;
+    let plain = |w: &str| {
+        w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./,:+@%=".contains(&b))
+    };
+    if !words.iter().all(|w| plain(w)) || first.contains('=') || SHELL_WORDS.contains(&first) {
+        return None;
+    }
+    Some(words.into_iter().map(str::to_string).collect())
+}
+
+/// Find `name` the way the shell would, in `path` (relative to our root, the zone's).
+fn find_program(name: &str, path: &str) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if name.contains('/') {
+        return runnable(Path::new(name)).then(|| name.to_string());
+    }
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| format!("{d}/{name}"))
+        .find(|p| runnable(Path::new(p)))
+}
+
+/// Resolve the user, and what to execute with which environment, inside the zone's mount
+/// namespace.
+fn resolve(zone: &str, spec: &EnterSpec) -> Result<Launch, EnterError> {
     let user = if spec.safe {
         User {
             name: "root".into(),
             uid: 0,
             gid: 0,
             home: "/".into(),
-            shell: "/bin/sh".into(),
+            shell: SAFE_SHELL.into(),
         }
     } else {
         account::lookup(Path::new("/"), &spec.user).ok_or_else(|| EnterError::NoUser {
@@ -81,35 +165,88 @@ fn resolve(
             user: spec.user.clone(),
         })?
     };
-    let argv: Vec<String> = if spec.command.is_empty() {
-        vec![account::login_argv0(&user.shell)]
-    } else {
-        // As `su - user -c "cmd"`: the words joined into one shell command.
-        vec![user.shell.clone(), "-c".to_string(), spec.command.join(" ")]
-    };
-    let env = if spec.safe {
-        vec![
-            "PATH=/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
-            "HOME=/".to_string(),
-            "SHELL=/bin/sh".to_string(),
-            "LOGNAME=root".to_string(),
-        ]
-        .into_iter()
-        .chain(
-            spec.env
-                .iter()
-                .filter(|(k, _)| k == "TERM")
-                .map(|(k, v)| format!("{k}={v}")),
-        )
-        .collect()
-    } else {
-        account::login_env(&user, &spec.env)
-    };
+    let env =
+        if spec.safe {
+            // Only what Solaris' failsafe login sets, plus the caller's terminal and locale.
+            let inherited = account::login_env(&user, &spec.env);
+            vec![
+                "PATH=/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
+                "HOME=/".to_string(),
+                format!("SHELL={SAFE_SHELL}"),
+            ]
+            .into_iter()
+            .chain(inherited.into_iter().filter(|e| {
+                e.starts_with("TERM=") || e.starts_with("LANG=") || e.starts_with("LC_")
+            }))
+            .collect()
+        } else {
+            account::login_env(&user, &spec.env)
+        };
     let c = |v: Vec<String>| -> Vec<CString> {
         v.into_iter().filter_map(|s| CString::new(s).ok()).collect()
     };
-    let shell = user.shell.clone();
-    Ok((user, c(argv), c(env), shell))
+    let shell = CString::new(user.shell.clone()).map_err(|_| EnterError::Sys {
+        step: "shell",
+        errno: nix::errno::Errno::EINVAL,
+    })?;
+    if spec.command.is_empty() {
+        // Solaris' failsafe login is a plain shell; a normal one a login shell.
+        let argv0 = if spec.safe {
+            user.shell.clone()
+        } else {
+            account::login_argv0(&user.shell)
+        };
+        return Ok(Launch {
+            user,
+            prog: shell,
+            argv: c(vec![argv0]),
+            env: c(env),
+            fallback: None,
+        });
+    }
+    // As `su user -c "cmd"`: the words joined into one shell command line.
+    let line = command_string(&spec.command);
+    let through_shell = c(vec![user.shell.clone(), "-c".to_string(), line.clone()]);
+    // A line of plain words, run by root's POSIX shell, means exactly exec'ing those words:
+    // skip the shell (it is most of the cost of a short command). Other users go through
+    // their shell, which also checks they may run it.
+    let path = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or_default();
+    let posix_shell = Path::new(&user.shell)
+        .file_name()
+        .is_some_and(|n| POSIX_SHELLS.iter().any(|s| n == *s));
+    let direct = (user.uid == 0 && posix_shell)
+        .then(|| plain_words(&line))
+        .flatten()
+        .and_then(|words| Some((find_program(&words[0], path)?, words)));
+    let launch = match direct {
+        Some((program, words)) => match CString::new(program) {
+            Ok(prog) => Launch {
+                prog,
+                argv: c(words),
+                env: c(env),
+                fallback: Some((shell, through_shell)),
+                user,
+            },
+            Err(_) => Launch {
+                prog: shell,
+                argv: through_shell,
+                env: c(env),
+                fallback: None,
+                user,
+            },
+        },
+        None => Launch {
+            prog: shell,
+            argv: through_shell,
+            env: c(env),
+            fallback: None,
+            user,
+        },
+    };
+    Ok(launch)
 }
 
 fn open_pty_in_zone() -> Result<(OwnedFd, PathBuf), EnterError> {
@@ -151,8 +288,13 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
         | CloneFlags::CLONE_NEWNET
         | CloneFlags::CLONE_NEWPID;
     nix::sched::setns(pidfd.as_fd(), flags).map_err(sys_err("join zone namespaces"))?;
-    let (user, argv, env, _shell) = resolve(&rec.zone, spec)?;
-    let groups = std::fs::read_to_string("/etc/group").unwrap_or_default();
+    let launch = resolve(&rec.zone, spec)?;
+    // Supplementary groups matter only when we become someone else than root.
+    let groups = if launch.user.uid != 0 {
+        std::fs::read_to_string("/etc/group").unwrap_or_default()
+    } else {
+        String::new()
+    };
     let keep = caps::parse_set(&rec.capabilities).map_err(|_| EnterError::Sys {
         step: "zone capabilities",
         errno: nix::errno::Errno::EINVAL,
@@ -163,13 +305,6 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
     } else {
         (None, None)
     };
-    let prog = argv
-        .first()
-        .and_then(|_| CString::new(user.shell.clone()).ok())
-        .ok_or(EnterError::Sys {
-            step: "shell",
-            errno: nix::errno::Errno::EINVAL,
-        })?;
     // SAFETY: single-threaded caller; the child uses only async-signal-safe calls until exec
     // (plus small allocations that cannot contend on a lock in a single-threaded process).
     match unsafe { nix::unistd::fork() }.map_err(sys_err("fork"))? {
@@ -179,22 +314,76 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
             pty_name: pty_path.map(|p| p.to_string_lossy().trim_start_matches("/dev/").to_string()),
         }),
         ForkResult::Child => {
+            let pty = pty_path.as_deref().map(|path| ChildPty {
+                path,
+                termios: spec.termios.as_ref(),
+                winsize: spec.winsize,
+            });
             let err = child_exec(
                 &pidfd,
                 &mut procs,
-                &user,
                 &groups,
                 &keep,
                 rec.no_new_privs,
-                pty_path.as_deref(),
+                pty,
                 stdio,
-                &prog,
-                &argv,
-                &env,
+                &launch,
             );
             let _ = writeln!(std::io::stderr(), "zlogin: {err}");
-            // SAFETY: end the child without running the parent's destructors.
-            unsafe { libc::_exit(126) }
+            // SAFETY: end the child without running the parent's destructors. Exit status 1,
+            // as every failure of zlogin's own.
+            unsafe { libc::_exit(1) }
+        }
+    }
+}
+
+/// The zone pty the child is to take as its terminal.
+struct ChildPty<'a> {
+    path: &'a Path,
+    termios: Option<&'a Termios>,
+    winsize: Option<(u16, u16)>,
+}
+
+/// What the child inherits from zlogin but must not keep: blocked signals (zlogin takes its
+/// signals on a signalfd) and ignored ones (Rust ignores SIGPIPE, and a command in the zone
+/// must die of a closed pipe like anywhere else).
+fn reset_signals() {
+    use nix::sys::signal::{sigprocmask, SigHandler, SigSet, SigmaskHow, Signal};
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    for sig in [
+        Signal::SIGPIPE,
+        Signal::SIGHUP,
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+        Signal::SIGTERM,
+        Signal::SIGTSTP,
+        Signal::SIGTTIN,
+        Signal::SIGTTOU,
+        Signal::SIGWINCH,
+        Signal::SIGCHLD,
+    ] {
+        // SAFETY: installing the default disposition; no handler code is involved.
+        let _ = unsafe { nix::sys::signal::signal(sig, SigHandler::SigDfl) };
+    }
+}
+
+/// Close every descriptor above stderr: nothing of the global zone (our terminal, files our
+/// caller left open, the pidfd) may reach a process in the zone.
+fn close_inherited() {
+    // SAFETY: close_range(3, ~0, 0) only closes descriptors; plain integer arguments.
+    let closed = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
+    if closed < 0 {
+        // Kernels before 5.9: close what /proc says is open.
+        if let Ok(rd) = std::fs::read_dir("/proc/self/fd") {
+            let fds: Vec<RawFd> = rd
+                .flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .filter(|fd| *fd > 2)
+                .collect();
+            for fd in fds {
+                // SAFETY: closing a descriptor number; a stale one just fails with EBADF.
+                unsafe { libc::close(fd) };
+            }
         }
     }
 }
@@ -203,16 +392,14 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
 fn child_exec(
     pidfd: &OwnedFd,
     procs: &mut [std::fs::File],
-    user: &User,
     groups: &str,
     keep: &caps::CapsHashSet,
     no_new_privs: bool,
-    pty: Option<&Path>,
+    pty: Option<ChildPty<'_>>,
     stdio: [RawFd; 3],
-    prog: &CString,
-    argv: &[CString],
-    env: &[CString],
+    launch: &Launch,
 ) -> String {
+    let user = &launch.user;
     for f in procs.iter_mut() {
         if let Err(e) = f.write_all(b"0") {
             return format!("join zone cgroup: {e}");
@@ -225,13 +412,22 @@ fn child_exec(
         return format!("setsid: {e}");
     }
     if let Some(p) = pty {
-        let fd = match nix::fcntl::open(p, nix::fcntl::OFlag::O_RDWR, nix::sys::stat::Mode::empty())
-        {
+        let fd = match nix::fcntl::open(
+            p.path,
+            nix::fcntl::OFlag::O_RDWR,
+            nix::sys::stat::Mode::empty(),
+        ) {
             Ok(fd) => fd,
-            Err(e) => return format!("{}: {e}", p.display()),
+            Err(e) => return format!("{}: {e}", p.path.display()),
         };
         // SAFETY: make the zone pty our controlling terminal.
         unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSCTTY, 0) };
+        if let Some(t) = p.termios {
+            let _ = nix::sys::termios::tcsetattr(&fd, nix::sys::termios::SetArg::TCSANOW, t);
+        }
+        if let Some((rows, cols)) = p.winsize {
+            let _ = super::console::set_winsize(fd.as_fd(), rows, cols);
+        }
         for target in 0..3 {
             // SAFETY: dup2 onto the standard descriptors.
             unsafe { libc::dup2(fd.as_raw_fd(), target) };
@@ -266,8 +462,132 @@ fn child_exec(
     if std::env::set_current_dir(&user.home).is_err() {
         let _ = std::env::set_current_dir("/");
     }
-    match nix::unistd::execve(prog, argv, env) {
-        Err(e) => format!("{}: {e}", prog.to_string_lossy()),
-        Ok(never) => match never {},
+    reset_signals();
+    close_inherited();
+    let Err(e) = nix::unistd::execve(&launch.prog, &launch.argv, &launch.env);
+    match &launch.fallback {
+        Some((prog, argv)) => {
+            let Err(e) = nix::unistd::execve(prog, argv, &launch.env);
+            format!("{}: {e}", prog.to_string_lossy())
+        }
+        None => format!("{}: {e}", launch.prog.to_string_lossy()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn commands_are_joined_like_solaris() {
+        assert_eq!(command_string(&words(&["ls -l | wc"])), "ls -l | wc");
+        assert_eq!(command_string(&words(&["echo", "a", "b"])), "echo a b");
+        assert_eq!(
+            command_string(&words(&["sh", "-c", "echo a b"])),
+            "sh -c 'echo a b'"
+        );
+        assert_eq!(
+            command_string(&words(&["echo", "it's here", ""])),
+            "echo 'it'\\''s here' ''"
+        );
+        assert_eq!(command_string(&words(&["echo", "$HOME"])), "echo $HOME");
+    }
+
+    fn spec(command: &[&str], safe: bool) -> EnterSpec {
+        EnterSpec {
+            user: "root".into(),
+            command: words(command),
+            safe,
+            pty: false,
+            termios: None,
+            winsize: None,
+            env: vec![
+                ("TERM".into(), "vt100".into()),
+                ("SECRET".into(), "x".into()),
+                ("LC_ALL".into(), "C".into()),
+            ],
+        }
+    }
+
+    #[test]
+    fn safe_mode_reads_no_accounts() {
+        // No /etc/passwd is consulted in safe mode, whatever the host has.
+        let l = resolve("z", &spec(&[], true)).unwrap();
+        assert_eq!((l.user.uid, l.user.home.as_str()), (0, "/"));
+        assert_eq!(l.argv, vec![CString::new(SAFE_SHELL).unwrap()]);
+        let env: Vec<String> = l
+            .env
+            .iter()
+            .map(|e| e.to_string_lossy().into_owned())
+            .collect();
+        assert!(env.contains(&"HOME=/".to_string()));
+        assert!(env.contains(&format!("SHELL={SAFE_SHELL}")));
+        assert!(env.contains(&"TERM=vt100".to_string()));
+        assert!(env.contains(&"LC_ALL=C".to_string()));
+        assert!(!env.iter().any(|e| e.starts_with("SECRET")));
+        let l = resolve("z", &spec(&["echo hi; exit 3"], true)).unwrap();
+        let argv: Vec<String> = l
+            .argv
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(argv, vec![SAFE_SHELL, "-c", "echo hi; exit 3"]);
+        assert!(l.fallback.is_none());
+    }
+
+    #[test]
+    fn plain_lines_skip_the_shell() {
+        assert_eq!(
+            plain_words("ls  -l\t/tmp"),
+            Some(words(&["ls", "-l", "/tmp"]))
+        );
+        assert_eq!(
+            plain_words("dd if=/dev/zero of=/x bs=1k"),
+            Some(words(&["dd", "if=/dev/zero", "of=/x", "bs=1k"]))
+        );
+        for line in [
+            "",
+            "  ",
+            "exit 3",
+            "cd /tmp",
+            "FOO=1 env",
+            "echo $HOME",
+            "echo a > b",
+            "ls *",
+            "a | b",
+            "a; b",
+            "echo 'x y'",
+            "echo ~",
+            "for i in 1; do :; done",
+            "echo `id`",
+            "a && b",
+        ] {
+            assert_eq!(plain_words(line), None, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn programs_are_found_on_the_path() {
+        let t = tempfile::tempdir().unwrap();
+        let bin = t.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let prog = bin.join("tool");
+        std::fs::write(&prog, "#!/bin/sh\n").unwrap();
+        std::fs::write(bin.join("data"), "").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("/nonexistent:{}", bin.display());
+        assert_eq!(
+            find_program("tool", &path),
+            Some(prog.to_string_lossy().into_owned())
+        );
+        assert_eq!(find_program("data", &path), None);
+        assert_eq!(find_program("missing", &path), None);
+        let abs = prog.to_string_lossy().into_owned();
+        assert_eq!(find_program(&abs, ""), Some(abs.clone()));
     }
 }

@@ -10,10 +10,17 @@ use std::os::unix::net::UnixStream;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
     Ready,
-    Boot { args: Vec<String> },
+    Boot {
+        args: Vec<String>,
+    },
     Halt,
-    Reboot { args: Vec<String> },
-    Shutdown { reboot: bool, args: Vec<String> },
+    Reboot {
+        args: Vec<String>,
+    },
+    Shutdown {
+        reboot: bool,
+        args: Vec<String>,
+    },
     Status,
     /// Re-read the configuration and apply its resource controls and pool binding.
     Apply,
@@ -135,6 +142,11 @@ pub enum ConsoleFrame {
     Winsize { rows: u16, cols: u16 },
 }
 
+/// A console stream that does not follow the framing: the unknown type byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("malformed console frame (type {0:#04x})")]
+pub struct BadFrame(pub u8);
+
 /// Incremental decoder for client frames (input arrives in arbitrary pieces).
 #[derive(Debug, Default)]
 pub struct ConsoleDecoder {
@@ -143,7 +155,7 @@ pub struct ConsoleDecoder {
 
 impl ConsoleDecoder {
     /// Feed bytes; returns the complete frames, `Err` on a malformed stream.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ConsoleFrame>, ()> {
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<ConsoleFrame>, BadFrame> {
         self.buf.extend_from_slice(bytes);
         let mut frames = Vec::new();
         loop {
@@ -169,7 +181,7 @@ impl ConsoleDecoder {
                     frames.push(ConsoleFrame::Winsize { rows, cols });
                     self.buf.drain(..5);
                 }
-                Some(_) => return Err(()),
+                Some(&other) => return Err(BadFrame(other)),
             }
         }
         Ok(frames)
@@ -181,15 +193,45 @@ pub const CONSOLE_OK: &str = "OK";
 /// `BUSY <pid>`: another client holds the console.
 pub const CONSOLE_BUSY: &str = "BUSY";
 
+/// The supervisor's first line to a console client: the console is ours (`OK`), or another
+/// client, whose process id is given, holds it (`BUSY <pid>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsoleGreeting {
+    Ok,
+    Busy(String),
+}
+
+impl ConsoleGreeting {
+    /// The line as sent, newline included.
+    pub fn line(&self) -> String {
+        match self {
+            ConsoleGreeting::Ok => format!("{CONSOLE_OK}\n"),
+            ConsoleGreeting::Busy(pid) => format!("{CONSOLE_BUSY} {pid}\n"),
+        }
+    }
+
+    /// Parse a received line (without its newline); `None` for anything else.
+    pub fn parse(line: &str) -> Option<ConsoleGreeting> {
+        let line = line.trim_end_matches('\r');
+        if line == CONSOLE_OK {
+            return Some(ConsoleGreeting::Ok);
+        }
+        let pid = line.strip_prefix(CONSOLE_BUSY)?.trim();
+        Some(ConsoleGreeting::Busy(pid.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn frames_survive_arbitrary_splits() {
+        // No input, no frame.
+        assert!(console_data_frame(b"").is_empty());
         let mut stream = console_data_frame(b"hello");
         stream.extend(console_winsize_frame(24, 80));
-        stream.extend(console_data_frame(b""));
+        stream.extend([CONSOLE_DATA, 0, 0]);
         let mut dec = ConsoleDecoder::default();
         let mut got = Vec::new();
         for b in &stream {
@@ -219,6 +261,17 @@ mod tests {
             })
             .sum();
         assert_eq!(total, 70000);
+    }
+
+    #[test]
+    fn console_greetings_round_trip() {
+        for g in [ConsoleGreeting::Ok, ConsoleGreeting::Busy("4242".into())] {
+            let line = g.line();
+            assert!(line.ends_with('\n'));
+            assert_eq!(ConsoleGreeting::parse(line.trim_end_matches('\n')), Some(g));
+        }
+        assert_eq!(ConsoleGreeting::parse("HELLO"), None);
+        assert_eq!(ConsoleGreeting::parse(""), None);
     }
 
     #[test]

@@ -37,11 +37,26 @@ pub struct SupervisorArgs {
     pub lock: Option<OwnedFd>,
 }
 
+/// The one `zlogin -C` attached to the console.
 struct ConsoleClient {
     stream: UnixStream,
     decoder: ConsoleDecoder,
+    /// Console output (and notices) not yet taken by the client.
     pending: Vec<u8>,
+    /// The client's process id, for `BUSY` answers to others.
+    pid: i32,
+    /// The client's window size, for the new console of a rebooted zone.
+    winsize: Option<(u16, u16)>,
 }
+
+/// Console output kept for a client that does not read: beyond this the oldest goes, so the
+/// zone never waits for a slow client and the client sees the latest output.
+const CONSOLE_BACKLOG: usize = 1 << 20;
+/// Longest a keystroke write may wait for a zone that does not read its console; after that
+/// the input is dropped (as on an overrun serial line) rather than stall the supervisor.
+const CONSOLE_INPUT_WAIT: Duration = Duration::from_millis(50);
+/// Longest the final flush to a departing client (halt notice) may take.
+const CONSOLE_FLUSH_WAIT: Duration = Duration::from_millis(500);
 
 struct Shutdown {
     deadline: Instant,
@@ -348,9 +363,18 @@ impl Supervisor<'_> {
     }
 
     fn console_notice(&mut self, text: &str) {
+        // A client may be waiting to be accepted (attached before boot): it gets the notice.
+        if self.client.is_none() {
+            self.accept_console();
+        }
+        // A reboot made a new console: it takes the attached client's window size.
+        if let (Some(c), Some(live)) = (self.client.as_ref(), self.live.as_ref()) {
+            if let Some((rows, cols)) = c.winsize {
+                let _ = console::set_winsize(live.console.master(), rows, cols);
+            }
+        }
         if let Some(c) = self.client.as_mut() {
-            c.pending
-                .extend_from_slice(format!("\r\n{text}\r\n").as_bytes());
+            c.queue(format!("\r\n{text}\r\n").as_bytes());
         }
     }
 
@@ -543,21 +567,21 @@ impl Supervisor<'_> {
         self.flush_client();
     }
 
+    /// Console output is always read, so the zone never blocks on its console; it goes to
+    /// the attached client, or nowhere.
     fn console_output(&mut self, buf: &mut [u8]) {
         let Some(live) = self.live.as_ref() else {
             return;
         };
-        match nix::unistd::read(live.console.master(), buf) {
-            Ok(n) if n > 0 => {
-                if let Some(c) = self.client.as_mut() {
-                    // A client that does not read loses console output beyond 1 MiB
-                    // rather than stalling the zone.
-                    if c.pending.len() < 1 << 20 {
-                        c.pending.extend_from_slice(&buf[..n]);
-                    }
-                }
-            }
-            _ => {}
+        let Ok(n) = nix::unistd::read(live.console.master(), buf) else {
+            return;
+        };
+        // Output is only lost when nobody listens: not when a client waits to be accepted.
+        if self.client.is_none() && n > 0 {
+            self.accept_console();
+        }
+        if let Some(c) = self.client.as_mut() {
+            c.queue(&buf[..n]);
         }
     }
 
@@ -577,57 +601,104 @@ impl Supervisor<'_> {
                 }
             }
         }
-        if ev.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
-            match c.stream.read(buf) {
-                Ok(0) => self.client = None,
-                Ok(n) => match c.decoder.feed(&buf[..n]) {
-                    Ok(frames) => {
-                        let master = self.live.as_ref().map(|l| l.console.master());
-                        for f in frames {
-                            match (f, master) {
-                                (ConsoleFrame::Data(d), Some(m)) => write_all_fd(m, &d),
-                                (ConsoleFrame::Winsize { rows, cols }, Some(m)) => {
-                                    let _ = console::set_winsize(m, rows, cols);
-                                }
-                                _ => {}
-                            }
-                        }
-                    }
-                    Err(()) => self.client = None,
-                },
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(_) => self.client = None,
+        if !ev.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
+            return;
+        }
+        let frames = match c.stream.read(buf) {
+            Ok(0) => None,
+            Ok(n) => c.decoder.feed(&buf[..n]).ok(),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Some(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Some(Vec::new()),
+            Err(_) => None,
+        };
+        // Gone, or speaking something else than the console protocol: drop it.
+        let Some(frames) = frames else {
+            self.client = None;
+            return;
+        };
+        for f in &frames {
+            if let ConsoleFrame::Winsize { rows, cols } = f {
+                c.winsize = Some((*rows, *cols));
+            }
+        }
+        let Some(master) = self.live.as_ref().map(|l| l.console.master()) else {
+            return;
+        };
+        for f in frames {
+            match f {
+                ConsoleFrame::Data(d) => write_all_fd(master, &d),
+                ConsoleFrame::Winsize { rows, cols } => {
+                    let _ = console::set_winsize(master, rows, cols);
+                }
             }
         }
     }
 
+    /// Hand the client what is pending (the halt notice, typically) before the supervisor
+    /// goes away, waiting at most `CONSOLE_FLUSH_WAIT` for a slow client.
     fn flush_client(&mut self) {
-        if let Some(c) = self.client.as_mut() {
-            let _ = c.stream.set_nonblocking(false);
-            let _ = c.stream.set_write_timeout(Some(Duration::from_millis(500)));
-            let _ = c.stream.write_all(&c.pending);
-            c.pending.clear();
+        let Some(c) = self.client.as_mut() else {
+            return;
+        };
+        let deadline = Instant::now() + CONSOLE_FLUSH_WAIT;
+        let _ = c.stream.set_nonblocking(true);
+        while !c.pending.is_empty() {
+            match c.stream.write(&c.pending) {
+                Ok(n) => {
+                    c.pending.drain(..n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    let mut fds = [PollFd::new(c.stream.as_fd(), PollFlags::POLLOUT)];
+                    let _ = poll(
+                        &mut fds,
+                        PollTimeout::try_from(left).unwrap_or(PollTimeout::ZERO),
+                    );
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
         }
+        c.pending.clear();
     }
 
+    /// A new console client: it gets the console (`OK`), or, while another live client holds
+    /// it, `BUSY <pid>` and is closed. A client that went away without us noticing yet (it
+    /// died, or detached a moment ago) does not keep the console busy.
     fn accept_console(&mut self) {
         let Ok((mut stream, _)) = self.console_listener.accept() else {
             return;
         };
+        if self
+            .client
+            .as_ref()
+            .is_some_and(|c| client_departed(&c.stream))
+        {
+            self.client = None;
+        }
+        let _ = stream.set_write_timeout(Some(CONSOLE_FLUSH_WAIT));
         if let Some(c) = self.client.as_ref() {
-            let holder = peer_pid(&c.stream).unwrap_or(0);
-            let _ = writeln!(stream, "{} {holder}", proto::CONSOLE_BUSY);
+            let busy = proto::ConsoleGreeting::Busy(c.pid.to_string());
+            let _ = stream.write_all(busy.line().as_bytes());
             return;
         }
-        if writeln!(stream, "{}", proto::CONSOLE_OK).is_err()
+        if stream
+            .write_all(proto::ConsoleGreeting::Ok.line().as_bytes())
+            .is_err()
             || stream.set_nonblocking(true).is_err()
         {
             return;
         }
+        let pid = peer_pid(&stream).unwrap_or(0);
         self.client = Some(ConsoleClient {
             stream,
             decoder: ConsoleDecoder::default(),
             pending: Vec::new(),
+            pid,
+            winsize: None,
         });
     }
 
@@ -653,12 +724,48 @@ impl Supervisor<'_> {
     }
 }
 
+impl ConsoleClient {
+    /// Queue output for the client, dropping the oldest beyond `CONSOLE_BACKLOG`.
+    fn queue(&mut self, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() > CONSOLE_BACKLOG {
+            let excess = self.pending.len() - CONSOLE_BACKLOG;
+            self.pending.drain(..excess);
+        }
+    }
+}
+
+/// Whether a console client's end is closed (POLLHUP/POLLRDHUP/POLLERR without waiting).
+fn client_departed(s: &UnixStream) -> bool {
+    // nix has no name for POLLRDHUP (the peer closed its end).
+    let rdhup = PollFlags::from_bits_retain(libc::POLLRDHUP);
+    let mut fds = [PollFd::new(s.as_fd(), PollFlags::POLLIN | rdhup)];
+    match poll(&mut fds, PollTimeout::ZERO) {
+        Ok(_) => fds[0]
+            .revents()
+            .is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR | rdhup)),
+        Err(_) => false,
+    }
+}
+
+/// Keystrokes for the zone console. The master is non-blocking; when the zone does not read
+/// its console and the pty is full, wait at most `CONSOLE_INPUT_WAIT`, then drop the rest.
 fn write_all_fd(fd: std::os::fd::BorrowedFd<'_>, mut data: &[u8]) {
+    let deadline = Instant::now() + CONSOLE_INPUT_WAIT;
     while !data.is_empty() {
         match nix::unistd::write(fd, data) {
             Ok(n) => data = &data[n..],
-            Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => {
-                std::thread::sleep(Duration::from_millis(1))
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(nix::errno::Errno::EAGAIN) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return;
+                }
+                let mut fds = [PollFd::new(fd, PollFlags::POLLOUT)];
+                let _ = poll(
+                    &mut fds,
+                    PollTimeout::try_from(left).unwrap_or(PollTimeout::ZERO),
+                );
             }
             Err(_) => return,
         }
