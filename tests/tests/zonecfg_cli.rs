@@ -30,7 +30,10 @@ fn usage_and_exit_statuses() {
 
     let r = run("zonecfg", &["-q"], None);
     assert_eq!(r.code, 2);
-    assert_eq!(r.stderr, format!("zonecfg: illegal option -- q\n{SYNOPSIS}"));
+    assert_eq!(
+        r.stderr,
+        format!("zonecfg: illegal option -- q\n{SYNOPSIS}")
+    );
 
     let r = run("zonecfg", &["-z"], None);
     assert_eq!(r.code, 2);
@@ -79,12 +82,23 @@ fn one_shot_commands() {
     let r = s
         .zonecfg(&a, &["create; set zonepath=/zones/one; commit"], None)
         .ok();
-    assert_eq!(r.stdout, "create: Using system default template 'SYSdefault'\n");
+    assert_eq!(
+        r.stdout,
+        "create: Using system default template 'SYSdefault'\n"
+    );
     // The `\;` form: separate words joined by single spaces.
     let b = unique_zone("one");
     s.zonecfg(
         &b,
-        &["create", "-b", ";", "set", "zonepath=/zones/two", ";", "commit"],
+        &[
+            "create",
+            "-b",
+            ";",
+            "set",
+            "zonepath=/zones/two",
+            ";",
+            "commit",
+        ],
         None,
     )
     .ok();
@@ -101,7 +115,11 @@ fn one_shot_commands() {
     // After a bad command the next ones still run (and commit), but the status says so.
     let r = s.zonecfg(&a, &["set autoboot=true; frobnicate; commit"], None);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.starts_with("syntax error at 'f'\n"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("syntax error at 'f'\n"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(
         s.zonecfg(&a, &["info", "autoboot"], None).ok().stdout,
         "autoboot: true\n"
@@ -148,7 +166,11 @@ fn command_file_error_saves_nothing() {
     assert_eq!(read(&xml), xml_before, "zone file changed");
 
     // A syntax error names the file's line itself.
-    let cmds = write_file(dir.path(), "syntax", "set autoboot=true\nset autoboot=true true\ncommit\n");
+    let cmds = write_file(
+        dir.path(),
+        "syntax",
+        "set autoboot=true\nset autoboot=true true\ncommit\n",
+    );
     let r = s.zonecfg(&z, &["-f", &cmds.to_string_lossy()], None);
     assert_eq!(r.code, 1);
     assert!(
@@ -168,7 +190,10 @@ fn command_file_error_saves_nothing() {
     );
     let d = dir.path().to_string_lossy().into_owned();
     let r = s.zonecfg(&z, &["-f", &d], None);
-    assert_eq!((r.code, r.stderr), (1, format!("{d} is not a regular file.\n")));
+    assert_eq!(
+        (r.code, r.stderr),
+        (1, format!("{d} is not a regular file.\n"))
+    );
 }
 
 #[test]
@@ -182,13 +207,20 @@ fn command_file_from_stdin() {
         Some("create\nset zonepath=/zones/stdin\nset autoboot=true\ncommit\n"),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.stdout, "create: Using system default template 'SYSdefault'\n");
+    assert_eq!(
+        r.stdout,
+        "create: Using system default template 'SYSdefault'\n"
+    );
     assert_eq!(
         s.zonecfg(&z, &["info", "autoboot"], None).ok().stdout,
         "autoboot: true\n"
     );
     // Errors read from `-` are reported as `On line N:`.
-    let r = s.zonecfg(&z, &["-f", "-"], Some("set autoboot=false\nclear zonepath\n"));
+    let r = s.zonecfg(
+        &z,
+        &["-f", "-"],
+        Some("set autoboot=false\nclear zonepath\n"),
+    );
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,
@@ -389,8 +421,14 @@ fn info_formats() {
 
     // One property, one resource type, a filter.
     let one = |args: &[&str]| s.zonecfg(&z, args, None);
-    assert_eq!(one(&["info", "zonepath"]).ok().stdout, "zonepath: /zones/man\n");
-    assert_eq!(one(&["info", "cpu-shares"]).ok().stdout, "[cpu-shares: 5]\n");
+    assert_eq!(
+        one(&["info", "zonepath"]).ok().stdout,
+        "zonepath: /zones/man\n"
+    );
+    assert_eq!(
+        one(&["info", "cpu-shares"]).ok().stdout,
+        "[cpu-shares: 5]\n"
+    );
     assert_eq!(
         one(&["info", "device"]).ok().stdout,
         "device:\n\tmatch: /dev/cua/a00[2-5]\n"
@@ -533,7 +571,11 @@ fn concurrent_commits_into_one_root() {
     let entries = index_entries(s.root());
     let names: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
     let unique: BTreeSet<&str> = names.iter().copied().collect();
-    assert_eq!(names.len(), unique.len(), "duplicate index entries: {names:?}");
+    assert_eq!(
+        names.len(),
+        unique.len(),
+        "duplicate index entries: {names:?}"
+    );
     let mut want: BTreeSet<&str> = distinct.iter().map(String::as_str).collect();
     want.insert(&shared);
     want.insert("global");

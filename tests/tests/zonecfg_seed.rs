@@ -165,7 +165,11 @@ impl Pty {
     fn finish(&mut self) -> i32 {
         let deadline = Instant::now() + TIMEOUT;
         while self.fill(Duration::from_millis(200)) {
-            assert!(Instant::now() < deadline, "zonecfg did not end:\n{}", self.seen);
+            assert!(
+                Instant::now() < deadline,
+                "zonecfg did not end:\n{}",
+                self.seen
+            );
             if let Ok(Some(_)) = self.child.try_wait() {
                 // Drain what is left.
                 while self.fill(Duration::from_millis(50)) {
@@ -271,7 +275,10 @@ fn unsaved_changes_question() {
     t.line("exit");
     let before = t.expect(question);
     assert!(before.contains("zonepath cannot be empty."), "{before}");
-    assert!(before.contains(&format!("Zone {zone} failed to verify")), "{before}");
+    assert!(
+        before.contains(&format!("Zone {zone} failed to verify")),
+        "{before}"
+    );
     t.line("n");
     t.expect(&prompt);
     t.line("set zonepath=/zones/ask");
