@@ -12,7 +12,7 @@ pub mod record;
 pub mod rootfs;
 pub mod spawn;
 pub mod supervisor;
-pub mod sysctl;
 pub mod sys;
+pub mod sysctl;
 pub mod zinit;
 pub mod zone;

@@ -10,10 +10,17 @@ use std::os::unix::net::UnixStream;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
     Ready,
-    Boot { args: Vec<String> },
+    Boot {
+        args: Vec<String>,
+    },
     Halt,
-    Reboot { args: Vec<String> },
-    Shutdown { reboot: bool, args: Vec<String> },
+    Reboot {
+        args: Vec<String>,
+    },
+    Shutdown {
+        reboot: bool,
+        args: Vec<String>,
+    },
     Status,
     /// Re-read the configuration and apply its resource controls and pool binding.
     Apply,
