@@ -69,47 +69,49 @@ pub fn parse(program: &str, args: &[String]) -> Result<Invocation, Refused> {
             break;
         };
         optind += 1;
-        for (pos, opt) in cluster.char_indices() {
-            if !WITH_ARGUMENT.contains(&opt) {
-                if opt == '?' {
-                    // Asked for: the full usage on stdout, yet still zonecfg's usage status.
-                    return Err(Refused {
-                        stdout: help::usage(program, flags::USAGE | flags::SUBCMDS, true, None),
-                        stderr: String::new(),
-                        code: EXIT_USAGE,
-                    });
-                }
-                return Err(usage_error(format!(
-                    "{program}: illegal option -- {opt}\n{}",
-                    short_usage()
-                )));
-            }
-            let rest = &cluster[pos + opt.len_utf8()..];
-            let value = if !rest.is_empty() {
-                rest.to_string()
-            } else if let Some(next) = args.get(optind) {
-                optind += 1;
-                next.clone()
-            } else {
-                return Err(usage_error(format!(
-                    "{program}: option requires an argument -- {opt}\n{}",
-                    short_usage()
-                )));
-            };
-            match opt {
-                'f' => file = Some(value),
-                'R' => root = Some(check_root(&value)?),
-                _ => {
-                    if names::validate_cli_zone_name(&value).is_err() {
-                        return Err(usage_error(format!(
-                            "{value}: Bogus zone name\n{}",
-                            help::usage(program, flags::SYNTAX, false, None)
-                        )));
-                    }
-                    zone = Some(value);
-                }
-            }
+        // Every option zonecfg has but `-?` takes an argument, so a word holds one option,
+        // its argument possibly glued on (`-zname`).
+        let Some(opt) = cluster.chars().next() else {
             break;
+        };
+        if !WITH_ARGUMENT.contains(&opt) {
+            if opt == '?' {
+                // Asked for: the full usage on stdout, yet still zonecfg's usage status.
+                return Err(Refused {
+                    stdout: help::usage(program, flags::USAGE | flags::SUBCMDS, true, None),
+                    stderr: String::new(),
+                    code: EXIT_USAGE,
+                });
+            }
+            return Err(usage_error(format!(
+                "{program}: illegal option -- {opt}\n{}",
+                short_usage()
+            )));
+        }
+        let rest = &cluster[opt.len_utf8()..];
+        let value = if !rest.is_empty() {
+            rest.to_string()
+        } else if let Some(next) = args.get(optind) {
+            optind += 1;
+            next.clone()
+        } else {
+            return Err(usage_error(format!(
+                "{program}: option requires an argument -- {opt}\n{}",
+                short_usage()
+            )));
+        };
+        match opt {
+            'f' => file = Some(value),
+            'R' => root = Some(check_root(&value)?),
+            _ => {
+                if names::validate_cli_zone_name(&value).is_err() {
+                    return Err(usage_error(format!(
+                        "{value}: Bogus zone name\n{}",
+                        help::usage(program, flags::SYNTAX, false, None)
+                    )));
+                }
+                zone = Some(value);
+            }
         }
     }
     let Some(zone) = zone else {

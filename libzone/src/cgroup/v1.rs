@@ -283,10 +283,7 @@ impl Cgroup for V1Cgroup {
         }
         self.write_memory(limits)?;
         if let Some(max) = limits.pids_max {
-            fs::write(
-                &self.dir(Controller::Pids)?.join("pids.max"),
-                &max_or(max),
-            )?;
+            fs::write(&self.dir(Controller::Pids)?.join("pids.max"), &max_or(max))?;
         }
         Ok(())
     }

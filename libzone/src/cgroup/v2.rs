@@ -5,9 +5,7 @@
 use super::controller::{Controller, V2Kind};
 use super::error::{CgroupError, Result};
 use super::layout::{read_controllers, Layout, Mode};
-use super::limits::{
-    cap_to_cfs, max_or, shares_to_v2_weight, Limits, Usage, UNCAPPED, UNLIMITED,
-};
+use super::limits::{cap_to_cfs, max_or, shares_to_v2_weight, Limits, Usage, UNCAPPED, UNLIMITED};
 use super::teardown::{self, Backoff, FREEZE_TIMEOUT, KILL_TIMEOUT};
 use super::{fs, naming, Cgroup, CgroupBackend};
 use std::collections::BTreeSet;

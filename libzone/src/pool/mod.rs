@@ -5,7 +5,6 @@
 
 pub mod alloc;
 pub mod cpuset_kernel;
-pub mod zones;
 pub mod edit;
 pub mod error;
 pub mod facility;
@@ -22,10 +21,11 @@ pub mod stat;
 pub mod state;
 pub mod value;
 pub mod xml;
+pub mod zones;
 
+pub use cpuset_kernel::CpusetKernel;
 pub use error::{PoolError, PoolErrorCode};
 pub use facility::Facility;
-pub use cpuset_kernel::CpusetKernel;
 pub use kernel::{PoolKernel, StubKernel};
 pub use model::{Cpu, ElemRef, Pool, PoolConfig, Pset};
 pub use value::{PropType, PropValue};

@@ -7,7 +7,7 @@ mod common;
 use common::{die, Getopt, Opt, E_ERROR, E_SUCCESS, E_USAGE};
 use libzone::pool::error::io_reason;
 use libzone::pool::poolcfg::{default_static_path, run_script, DynamicTarget, StaticTarget};
-use libzone::pool::{Facility};
+use libzone::pool::Facility;
 use std::io::{Read, Write};
 
 const PROG: &str = "poolcfg";
