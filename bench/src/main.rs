@@ -133,13 +133,21 @@ fn header(opts: &Opts, crun: &Path) -> String {
         .unwrap_or(0);
     let args: Vec<String> = std::env::args().collect();
     format!(
-        "zones-bench, {}: kernel {uname}, {cpus} CPUs, {}\ncommand: {}\n{} paired runs per row after {} warm-up round(s); times are spawn to reap, ms\n",
+        "zones-bench, {}: kernel {uname}, {cpus} CPUs, {}, load average {}\ncommand: {}\n{} paired runs per row after {} warm-up round(s); times are spawn to reap, ms\n",
         utc(now),
         first_line_of(crun, "--version"),
+        loadavg(),
         args.join(" "),
         opts.runs,
         opts.warmup
     )
+}
+
+/// The 1, 5 and 15 minute load averages: other work on the machine shows in every figure.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
 }
 
 fn progress(msg: &str) {
@@ -367,6 +375,7 @@ fn run(opts: &Opts) -> Result<i32> {
         missed |= (m.total() as f64 / m.zones as f64) > TARGET_MEM_KIB;
         println!("{}", report::memory(&m, TARGET_MEM_KIB));
     }
+    println!("load average at the end: {}", loadavg());
     progress("cleaning up");
     drop(crun);
     drop(zr);

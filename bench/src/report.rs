@@ -182,12 +182,13 @@ pub fn memory(r: &MemReport, target_kib: f64) -> String {
         target_kib,
         if pz <= target_kib { "met" } else { "missed" }
     ));
+    // MemAvailable falls by what the zones take; shown as a cost, like the other parts.
     let (lo, hi) = r.range("MemAvailable");
     out.push_str(&format!(
-        "cross-checks per zone: Δ MemAvailable {:+.0} KiB ({:.0}..{:.0}); Δ Shmem {:+.0} KiB\n",
-        per(r.delta("MemAvailable")),
-        per(lo),
-        per(hi),
+        "cross-checks per zone: MemAvailable fell by {:.0} KiB ({:.0}..{:.0}; other work moves it most); Δ Shmem {:+.0} KiB\n",
+        -per(r.delta("MemAvailable")),
+        -per(hi),
+        -per(lo),
         per(r.delta("Shmem")),
     ));
     out
