@@ -2,6 +2,7 @@
 //! hand, getopt-style, so usage errors and texts are Solaris' own.
 
 mod usage;
+mod verify;
 
 use libzone::admin::{lifecycle, list, AdminError};
 use libzone::state::ZoneState;
@@ -221,6 +222,7 @@ fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
             lifecycle::uninstall(&ctx.store, &zone)
         }
         "plan" => return cmd_plan(ctx, &zone),
+        "verify" => return verify::cmd_verify(ctx, &zone, args),
         "apply" => {
             if !args.is_empty() {
                 usage_exit(false);

@@ -6,6 +6,7 @@ pub mod global;
 pub mod lifecycle;
 pub mod list;
 pub mod status;
+pub mod verify;
 
 use crate::store::StoreError;
 

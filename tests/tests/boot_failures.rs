@@ -1,0 +1,430 @@
+//! Boots that fail part-way: `zoneadm boot` exits 1 saying which step failed and why, every
+//! step already done is undone (state `installed`, no cgroup, no process, no runtime record),
+//! and the zone boots once its configuration is fixed. Also: booting a running zone.
+
+use std::path::{Path, PathBuf};
+use zones_tests::{require_root, run, unique_zone, Run, Scratch};
+
+// ----------------------------------------------------------------------------------------
+// Local helpers
+
+/// An `fs` resource.
+#[derive(Clone)]
+struct Fs {
+    dir: String,
+    special: String,
+    fstype: String,
+}
+
+/// Resources of a test zone beyond `create; set zonepath=/zones/<zone>`.
+#[derive(Clone, Default)]
+struct Res {
+    limitpriv: Option<String>,
+    fs: Vec<Fs>,
+    devices: Vec<String>,
+}
+
+/// Whether `zonecfg` is the real command (the placeholder prints nothing and exits 0).
+fn have_zonecfg() -> bool {
+    let r = run("zonecfg", &[], None);
+    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
+}
+
+/// zonecfg commands that add `res`'s resources and properties.
+fn zonecfg_lines(res: &Res) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(lp) = &res.limitpriv {
+        lines.push(format!("set limitpriv=\"{lp}\""));
+    }
+    for f in &res.fs {
+        lines.push(format!(
+            "add fs\nset dir={}\nset special={}\nset type={}\nend",
+            f.dir, f.special, f.fstype
+        ));
+    }
+    for d in &res.devices {
+        lines.push(format!("add device\nset match={d}\nend"));
+    }
+    lines
+}
+
+/// The zone's XML as libzone's store writes it.
+fn zone_xml(zone: &str, res: &Res) -> String {
+    let limitpriv = res
+        .limitpriv
+        .as_ref()
+        .map(|l| format!(" limitpriv=\"{l}\""))
+        .unwrap_or_default();
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"false\" brand=\"sparse\" \
+         ip-type=\"shared\"{limitpriv}>\n"
+    );
+    for f in &res.fs {
+        xml.push_str(&format!(
+            "  <filesystem special=\"{}\" directory=\"{}\" type=\"{}\"/>\n",
+            f.special, f.dir, f.fstype
+        ));
+    }
+    for d in &res.devices {
+        xml.push_str(&format!("  <device match=\"{d}\"/>\n"));
+    }
+    xml.push_str("</zone>\n");
+    xml
+}
+
+/// Configure `zone` with zonecfg, or, until that command exists, by writing its index line
+/// and XML directly.
+fn configure(s: &Scratch, zone: &str, res: &Res) {
+    if have_zonecfg() {
+        let lines = zonecfg_lines(res);
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        s.configure(zone, &refs);
+        return;
+    }
+    let dir = s.root().join("etc/zones");
+    std::fs::create_dir_all(&dir).unwrap();
+    let index = dir.join("index");
+    let mut text =
+        std::fs::read_to_string(&index).unwrap_or_else(|_| "global:installed:/\n".to_string());
+    text.push_str(&format!("{zone}:configured:/zones/{zone}:\n"));
+    std::fs::write(&index, text).unwrap();
+    std::fs::write(dir.join(format!("{zone}.xml")), zone_xml(zone, res)).unwrap();
+}
+
+/// Replace the resources `old` of an installed zone by `new`.
+fn reconfigure(s: &Scratch, zone: &str, old: &Res, new: &Res) {
+    if have_zonecfg() {
+        let mut script = String::new();
+        if !old.fs.is_empty() {
+            script.push_str("remove -F fs\n");
+        }
+        if !old.devices.is_empty() {
+            script.push_str("remove -F device\n");
+        }
+        if old.limitpriv.is_some() && new.limitpriv.is_none() {
+            script.push_str("clear limitpriv\n");
+        }
+        for l in zonecfg_lines(new) {
+            script.push_str(&l);
+            script.push('\n');
+        }
+        script.push_str("commit\n");
+        s.zonecfg(zone, &["-f", "-"], Some(&script)).ok();
+        return;
+    }
+    let path = s.root().join(format!("etc/zones/{zone}.xml"));
+    std::fs::write(path, zone_xml(zone, new)).unwrap();
+}
+
+/// `(zone id, state)` from `zoneadm list -p -z <zone>`.
+fn listed(s: &Scratch, zone: &str) -> (Option<u32>, String) {
+    let out = s.zoneadm(Some(zone), &["list", "-p"]).ok().stdout;
+    let f: Vec<&str> = out.trim().split(':').collect();
+    assert_eq!(f.get(1), Some(&zone), "{out}");
+    (f[0].parse().ok(), f[2].to_string())
+}
+
+/// The cgroup parent of zones under `root` (libzone's name: `zones-` and the FNV-1a hash of
+/// the canonical root path).
+fn cgroup_parent(root: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let canonical = root.canonicalize().unwrap();
+    let hash = canonical
+        .as_os_str()
+        .as_bytes()
+        .iter()
+        .fold(0x811c_9dc5u32, |h, b| {
+            (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+        });
+    format!("zones-{hash:08x}")
+}
+
+/// What of `zone` is left on the host: its cgroup in any hierarchy, processes in it, its
+/// zoneadmd, mounts of its root, runtime files.
+fn traces(root: &Path, zone: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let rel = format!("/{}/{zone}", cgroup_parent(root));
+    for h in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
+        let d = PathBuf::from(format!("{}{rel}", h.path().display()));
+        if d.exists() {
+            out.push(format!("cgroup {}", d.display()));
+        }
+    }
+    let root_s = root.to_string_lossy().into_owned();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        if stat.rfind(')').and_then(|i| stat.get(i + 2..i + 3)) == Some("Z") {
+            continue;
+        }
+        let cg = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
+        if cg.lines().any(|l| l.ends_with(&rel)) {
+            out.push(format!("process {pid} in {rel}"));
+        }
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|b| format!("{} ", String::from_utf8_lossy(&b).replace('\0', " ")))
+            .unwrap_or_default();
+        if cmd.contains("zoneadmd ") && cmd.contains(&format!(" -R {root_s} -z {zone} ")) {
+            out.push(format!("zoneadmd {pid}"));
+        }
+    }
+    let zroot = format!("{root_s}/zones/{zone}/");
+    for l in std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+    {
+        if l.contains(&zroot) {
+            out.push(format!("mount {l}"));
+        }
+    }
+    for suffix in ["state", "zoneadmd_sock", "console_sock"] {
+        let p = root.join(format!("var/run/zones/{zone}.{suffix}"));
+        if p.exists() {
+            out.push(format!("runtime file {}", p.display()));
+        }
+    }
+    out
+}
+
+/// After a failed boot: installed, no id, nothing of the zone left. zoneadmd answers before
+/// it exits, so it gets a moment to go.
+fn assert_undone(s: &Scratch, zone: &str) {
+    assert_eq!(listed(s, zone), (None, "installed".to_string()));
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let t = traces(s.root(), zone);
+        if t.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "left after a failed boot of {zone}: {t:#?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Configure and install a zone with `res`, then boot it (expected to fail).
+fn failing_boot(s: &Scratch, zone: &str, res: &Res) -> Run {
+    configure(s, zone, res);
+    s.zoneadm(Some(zone), &["install"]).ok();
+    let r = s.zoneadm(Some(zone), &["boot"]);
+    assert_eq!(r.code, 1, "boot did not fail: {}{}", r.stdout, r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr.starts_with(&format!("zoneadm: zone '{zone}': ")),
+        "{}",
+        r.stderr
+    );
+    r
+}
+
+/// Boot, check the zone runs and `check` holds inside, halt.
+fn boot_works(s: &Scratch, zone: &str, check: &str) {
+    s.zoneadm(Some(zone), &["boot"]).ok();
+    let (id, state) = listed(s, zone);
+    assert_eq!(state, "running");
+    assert!(id.is_some());
+    s.zlogin(&[zone, check], None).ok();
+    s.zoneadm(Some(zone), &["halt"]).ok();
+    assert_undone(s, zone);
+}
+
+/// A host directory, removed on drop.
+struct HostDir(PathBuf);
+
+impl Drop for HostDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn missing_special(zone: &str) -> Res {
+    Res {
+        fs: vec![Fs {
+            dir: "/zonetest-data".into(),
+            special: format!("/nonexistent/zonetest-{zone}"),
+            fstype: "lofs".into(),
+        }],
+        ..Res::default()
+    }
+}
+
+fn unknown_type() -> Res {
+    Res {
+        fs: vec![Fs {
+            dir: "/zonetest-data".into(),
+            special: "zonetest".into(),
+            fstype: "zonetestfs".into(),
+        }],
+        ..Res::default()
+    }
+}
+
+// ----------------------------------------------------------------------------------------
+// Tests
+
+#[test]
+fn lofs_with_missing_special_fails_and_undoes_everything() {
+    require_root();
+    let s = Scratch::new();
+    let zone = unique_zone("bflofs");
+    let bad = missing_special(&zone);
+    let r = failing_boot(&s, &zone, &bad);
+    assert!(
+        r.stderr.contains("/zonetest-data") && r.stderr.contains("No such file or directory"),
+        "the message does not name the mount and the error: {}",
+        r.stderr
+    );
+    assert_undone(&s, &zone);
+    // A second failure is as clean as the first.
+    failing_boot_again(&s, &zone);
+    // Fixed: the special exists.
+    let host = HostDir(PathBuf::from(format!("/tmp/zonetest-special-{zone}")));
+    std::fs::create_dir_all(&host.0).unwrap();
+    std::fs::write(host.0.join("marker"), "from the host").unwrap();
+    let mut good = bad.clone();
+    good.fs[0].special = host.0.to_string_lossy().into_owned();
+    reconfigure(&s, &zone, &bad, &good);
+    boot_works(&s, &zone, "grep -q 'from the host' /zonetest-data/marker");
+}
+
+fn failing_boot_again(s: &Scratch, zone: &str) {
+    let r = s.zoneadm(Some(zone), &["boot"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_undone(s, zone);
+}
+
+#[test]
+fn unknown_fs_type_fails_and_undoes_everything() {
+    require_root();
+    let s = Scratch::new();
+    let zone = unique_zone("bftype");
+    let bad = unknown_type();
+    let r = failing_boot(&s, &zone, &bad);
+    assert!(
+        r.stderr.contains("/zonetest-data") && r.stderr.contains("No such device"),
+        "the message does not name the mount and the error: {}",
+        r.stderr
+    );
+    assert_undone(&s, &zone);
+    failing_boot_again(&s, &zone);
+    let mut good = bad.clone();
+    good.fs[0].fstype = "tmpfs".into();
+    good.fs[0].special = "zonetest".into();
+    reconfigure(&s, &zone, &bad, &good);
+    boot_works(
+        &s,
+        &zone,
+        "grep -q ' /zonetest-data tmpfs ' /proc/self/mounts && touch /zonetest-data/f",
+    );
+}
+
+/// Solaris names both ends of a failed mount; an administrator with several `fs`
+/// resources must see which one failed and what it was asked to mount.
+#[test]
+#[ignore = "bug: mount failures name only the mount point, not the special or the fs type"]
+fn failed_mounts_name_the_special_and_the_type() {
+    require_root();
+    let s = Scratch::new();
+    let zone = unique_zone("bfname");
+    let bad = missing_special(&zone);
+    let r = failing_boot(&s, &zone, &bad);
+    assert!(
+        r.stderr.contains(&bad.fs[0].special),
+        "the special is not named: {}",
+        r.stderr
+    );
+    let zone2 = unique_zone("bfname");
+    let r = failing_boot(&s, &zone2, &unknown_type());
+    assert!(
+        r.stderr.contains("zonetestfs"),
+        "the fs type is not named: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_device_matching_nothing_boots() {
+    require_root();
+    let s = Scratch::new();
+    let zone = unique_zone("bfdev");
+    let res = Res {
+        devices: vec![format!("/dev/zonetest-nothing-{zone}*")],
+        ..Res::default()
+    };
+    configure(&s, &zone, &res);
+    s.zoneadm(Some(&zone), &["install"]).ok();
+    boot_works(&s, &zone, "test ! -e /dev/zonetest-nothing-*");
+}
+
+const PROHIBITED: &str =
+    "privilege \"sys_devices\" is not permitted within the zone's privilege set";
+
+#[test]
+fn prohibited_limitpriv_fails_with_the_privilege_message() {
+    require_root();
+    let s = Scratch::new();
+    let zone = unique_zone("bfpriv");
+    let bad = Res {
+        limitpriv: Some("default,sys_devices".into()),
+        devices: vec![format!("/dev/zonetest-nothing-{zone}*")],
+        ..Res::default()
+    };
+    let r = failing_boot(&s, &zone, &bad);
+    assert!(r.stderr.contains(PROHIBITED), "{}", r.stderr);
+    assert_undone(&s, &zone);
+    failing_boot_again(&s, &zone);
+    let good = Res {
+        limitpriv: Some("default".into()),
+        ..bad.clone()
+    };
+    reconfigure(&s, &zone, &bad, &good);
+    boot_works(&s, &zone, "true");
+}
+
+/// zoneadm's zerror() prefixes `zone '<zone>': ` once; the privilege text follows as is.
+#[test]
+#[ignore = "bug: privilege errors carry the zone name twice (`zone 'z': z: privilege ...`)"]
+fn privilege_message_is_solaris_text() {
+    require_root();
+    let s = Scratch::new();
+    let zone = unique_zone("bfptxt");
+    let bad = Res {
+        limitpriv: Some("default,sys_devices".into()),
+        ..Res::default()
+    };
+    let r = failing_boot(&s, &zone, &bad);
+    assert_eq!(
+        r.stderr.lines().next(),
+        Some(format!("zoneadm: zone '{zone}': {PROHIBITED}").as_str())
+    );
+}
+
+#[test]
+fn booting_a_running_zone_again_is_refused() {
+    require_root();
+    let s = Scratch::new();
+    let zone = unique_zone("bftwice");
+    configure(&s, &zone, &Res::default());
+    s.zoneadm(Some(&zone), &["install"]).ok();
+    s.zoneadm(Some(&zone), &["boot"]).ok();
+    let rec =
+        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
+    let r = s.zoneadm(Some(&zone), &["boot"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        format!("zoneadm: zone '{zone}': zone is already booted\n")
+    );
+    // Nothing changed: same record (same init, same id), still running.
+    let after =
+        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
+    assert_eq!(rec, after);
+    assert_eq!(listed(&s, &zone).1, "running");
+    s.zoneadm(Some(&zone), &["halt"]).ok();
+    assert_undone(&s, &zone);
+}

@@ -1,0 +1,31 @@
+//! `zoneadm -z zone verify`: print what libzone's verification found, where zoneadm prints
+//! it, then the summary line on failure.
+
+use crate::{sub_usage_exit, Ctx, EXIT_ERR, EXIT_OK};
+use libzone::admin::verify::{self, Line};
+
+pub fn cmd_verify(ctx: &Ctx, zone: &str, args: &[String]) -> i32 {
+    if !args.is_empty() {
+        sub_usage_exit("verify");
+    }
+    let report = match verify::verify(&ctx.store, zone) {
+        Ok(r) => r,
+        Err(e) => return ctx.fail(e),
+    };
+    for line in &report.lines {
+        match line {
+            Line::Stderr(t) => eprintln!("{t}"),
+            Line::Stdout(t) => println!("{t}"),
+            Line::Zone(t) => ctx.zerror(t),
+            Line::Program(t) => eprintln!("zoneadm: {t}"),
+        }
+    }
+    if let Some(summary) = report.summary() {
+        eprintln!("zoneadm: {summary}");
+    }
+    if report.ok {
+        EXIT_OK
+    } else {
+        EXIT_ERR
+    }
+}
