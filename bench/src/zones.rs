@@ -7,9 +7,6 @@ use crate::error::{BenchError, Result};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
-/// The zone template the project ships (a sparse zone with defaults).
-const SYSDEFAULT: &str = include_str!("../../templates/SYSdefault.xml");
-
 /// Our zone binaries.
 #[derive(Debug, Clone)]
 pub struct Tools {
@@ -70,17 +67,6 @@ pub fn parse_record(text: &str) -> Option<ZoneProcs> {
     })
 }
 
-/// The zone file of `zone` at `zonepath`, made from the shipped default template.
-pub fn zone_xml(zone: &str, zonepath: &str) -> Result<String> {
-    let from = r#"name="SYSdefault" zonepath="""#;
-    if !SYSDEFAULT.contains(from) {
-        return Err(BenchError::Setup(
-            "templates/SYSdefault.xml no longer has the layout the bench expects".into(),
-        ));
-    }
-    Ok(SYSDEFAULT.replacen(from, &format!(r#"name="{zone}" zonepath="{zonepath}""#), 1))
-}
-
 pub struct ZoneRoot {
     root: PathBuf,
     tools: Tools,
@@ -127,45 +113,20 @@ impl ZoneRoot {
             .args(argv.iter().copied())
     }
 
-    /// Configure (zonecfg when it works, else the index line and zone file it would write) and
-    /// install a sparse zone at `/zones/<zone>` inside the alternate root.
+    /// Configure (`zonecfg -R`, from the default template) and install a sparse zone at
+    /// `/zones/<zone>` inside the alternate root.
     pub fn create(&self, zone: &str) -> Result<()> {
         self.zones.borrow_mut().push(zone.to_string());
-        let zonepath = format!("/zones/{zone}");
-        let xml_path = self.root.join(format!("etc/zones/{zone}.xml"));
-        let script = format!("create; set zonepath={zonepath}; commit");
-        let cfg = Cmd::new(&self.tools.zonecfg)
+        let script = format!("create; set zonepath=/zones/{zone}; commit");
+        Cmd::new(&self.tools.zonecfg)
             .arg("-R")
             .arg(&self.root)
             .args(["-z", zone, script.as_str()])
-            .run(&self.errlog);
-        if cfg.is_err() || !xml_path.is_file() {
-            self.write_config(zone, &zonepath, &xml_path)?;
-        }
+            .run(&self.errlog)?;
         self.zoneadm(Some(zone))
             .arg("install")
             .run(&self.errlog)
             .map(|_| ())
-    }
-
-    fn write_config(&self, zone: &str, zonepath: &str, xml_path: &Path) -> Result<()> {
-        use std::io::Write;
-        let dir = self.root.join("etc/zones");
-        std::fs::create_dir_all(&dir).map_err(BenchError::io(&dir))?;
-        std::fs::write(xml_path, zone_xml(zone, zonepath)?).map_err(BenchError::io(xml_path))?;
-        let index = dir.join("index");
-        let fresh = !index.exists();
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&index)
-            .map_err(BenchError::io(&index))?;
-        let mut text = String::new();
-        if fresh {
-            text.push_str("global:installed:/\n");
-        }
-        text.push_str(&format!("{zone}:configured:{zonepath}:\n"));
-        f.write_all(text.as_bytes()).map_err(BenchError::io(&index))
     }
 
     /// The runtime record of a running zone.
@@ -247,34 +208,5 @@ mod tests {
         let text = r#"{"supervisor":{"pid":10,"start_time":5},"init":null,"cgroups":[]}"#;
         assert_eq!(parse_record(text), None);
         assert_eq!(parse_record("not json"), None);
-    }
-
-    #[test]
-    fn zone_file_from_template() {
-        let x = zone_xml("b1", "/zones/b1").unwrap();
-        assert!(x.contains(r#"<zone name="b1" zonepath="/zones/b1""#), "{x}");
-        assert!(x.contains(r#"brand="sparse""#));
-    }
-
-    #[test]
-    fn index_is_appended_not_rewritten() {
-        let t = tempfile::tempdir().unwrap();
-        let tools = Tools {
-            zonecfg: "/bin/false".into(),
-            zoneadm: "/bin/false".into(),
-            zlogin: "/bin/false".into(),
-        };
-        let r = ZoneRoot::new(t.path().to_path_buf(), tools, t.path().join("err"));
-        for z in ["a", "b"] {
-            let xml = t.path().join(format!("etc/zones/{z}.xml"));
-            r.write_config(z, &format!("/zones/{z}"), &xml).unwrap();
-        }
-        let index = std::fs::read_to_string(t.path().join("etc/zones/index")).unwrap();
-        assert_eq!(
-            index,
-            "global:installed:/\na:configured:/zones/a:\nb:configured:/zones/b:\n"
-        );
-        // Nothing was configured through the tools, so the drop has nothing to halt.
-        r.zones.borrow_mut().clear();
     }
 }
