@@ -741,7 +741,6 @@ fn console_waits_for_the_zone_to_boot() {
 }
 
 #[test]
-#[ignore = "zinit blocks reading its signalfd and never answers the console (see the zlogin branch report)"]
 fn console_login_as_root() {
     let (s, z) = booted("zlr");
     let mut t = Tty::spawn(&s, &["-C", &z], 24, 80);

@@ -273,15 +273,8 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
         return Err(EnterError::NotRunning(rec.zone.clone()));
     }
     // Opened now, written by the child: after setns our /sys is the zone's.
-    let mut procs = Vec::new();
-    for dir in &rec.cgroups {
-        let p = dir.join("cgroup.procs");
-        let f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&p)
-            .map_err(|source| EnterError::Io { path: p, source })?;
-        procs.push(f);
-    }
+    let mut procs = super::cgjoin::open(&rec.cgroups)
+        .map_err(|(path, source)| EnterError::Io { path, source })?;
     let flags = CloneFlags::CLONE_NEWNS
         | CloneFlags::CLONE_NEWUTS
         | CloneFlags::CLONE_NEWIPC

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod caps;
+pub mod cgjoin;
 pub mod console;
 pub mod enter;
 pub mod escape;

@@ -48,6 +48,8 @@ pub struct SpawnArgs<'a> {
     pub console: Option<&'a Path>,
     /// Our init binary, opened before the fork (used for `InitKind::Builtin`).
     pub zinit: Option<BorrowedFd<'a>>,
+    /// The files through which the child joins the zone's cgroups (see `cgjoin`).
+    pub cgroups: &'a [std::fs::File],
 }
 
 fn packet_send<T: serde::Serialize>(fd: BorrowedFd<'_>, msg: &T) -> Result<(), nix::errno::Errno> {
@@ -74,12 +76,9 @@ fn packet_recv<T: for<'de> serde::Deserialize<'de>>(
         .map_err(|_| nix::errno::Errno::EPROTO)
 }
 
-/// Fork the zone's process and bring it to `Ready`. `join_cgroups` puts the child into the
-/// zone's cgroups before it does anything else (so nothing it starts can escape them).
-pub fn spawn(
-    args: &SpawnArgs<'_>,
-    join_cgroups: &mut dyn FnMut(Pid) -> Result<(), String>,
-) -> Result<ZoneProcess, SpawnError> {
+/// Fork the zone's process and bring it to `Ready`. The child moves itself into the zone's
+/// cgroups before it does anything else (so nothing it starts can escape them).
+pub fn spawn(args: &SpawnArgs<'_>) -> Result<ZoneProcess, SpawnError> {
     let (parent, child) = socket::socketpair(
         AddressFamily::Unix,
         SockType::SeqPacket,
@@ -113,18 +112,6 @@ pub fn spawn(
         pidfd,
         channel: parent,
     };
-    if let Err(e) = join_cgroups(pid) {
-        zp.kill();
-        return Err(SpawnError::Step {
-            step: "join cgroups".into(),
-            error: e,
-        });
-    }
-    // Go: the child may now leave our cgroups' view and build the zone.
-    if let Err(e) = socket::send(zp.channel.as_raw_fd(), b"go", socket::MsgFlags::empty()) {
-        zp.kill();
-        return Err(sys_step("start set-up")(e));
-    }
     match packet_recv::<SetupReport>(zp.channel.as_fd()) {
         Ok(Some(SetupReport::Ready)) => Ok(zp),
         Ok(Some(SetupReport::Failed { step, error })) => {
@@ -197,17 +184,10 @@ fn at<T, E: std::fmt::Display>(step: &str, r: Result<T, E>) -> StepResult<T> {
 fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     let plan = args.plan;
     at("set parent-death signal", sys::die_with_parent())?;
+    at("join the zone's cgroups", super::cgjoin::join_self(args.cgroups))?;
     let mut keep = vec![chan.as_raw_fd()];
     keep.extend(args.zinit.map(|f| f.as_raw_fd()));
     at("close inherited descriptors", sys::close_other_fds(&keep))?;
-    let mut go = [0u8; 8];
-    let n = at(
-        "wait for cgroups",
-        socket::recv(chan.as_raw_fd(), &mut go, socket::MsgFlags::empty()),
-    )?;
-    if n == 0 {
-        return Err(("wait for cgroups".into(), "supervisor went away".into()));
-    }
     // Now that we are in the zone's cgroups, they become the root of our cgroup view.
     at(
         "cgroup namespace",
@@ -248,6 +228,7 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     if plan.zone.no_new_privs {
         at("no_new_privs", nix::sys::prctl::set_no_new_privs())?;
     }
+    sys::reset_signals();
     exec_init(args, boot_args)
 }
 

@@ -76,6 +76,9 @@ struct Supervisor<'a> {
     control: UnixListener,
     console_listener: UnixListener,
     client: Option<ConsoleClient>,
+    /// The console's latest output, replayed to a client when it attaches (so one that comes
+    /// a moment late still sees the login prompt).
+    history: Vec<u8>,
     waiters: Vec<UnixStream>,
     shutdown: Option<Shutdown>,
     /// The pool the zone is bound to, when pools are active.
@@ -137,6 +140,7 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
         control,
         console_listener,
         client: None,
+        history: Vec::new(),
         waiters: Vec::new(),
         shutdown: None,
         pool: None,
@@ -576,6 +580,7 @@ impl Supervisor<'_> {
         let Ok(n) = nix::unistd::read(live.console.master(), buf) else {
             return;
         };
+        remember(&mut self.history, &buf[..n]);
         // Output is only lost when nobody listens: not when a client waits to be accepted.
         if self.client.is_none() && n > 0 {
             self.accept_console();
@@ -696,7 +701,7 @@ impl Supervisor<'_> {
         self.client = Some(ConsoleClient {
             stream,
             decoder: ConsoleDecoder::default(),
-            pending: Vec::new(),
+            pending: self.history.clone(),
             pid,
             winsize: None,
         });
@@ -750,6 +755,18 @@ fn client_departed(s: &UnixStream) -> bool {
 
 /// Keystrokes for the zone console. The master is non-blocking; when the zone does not read
 /// its console and the pty is full, wait at most `CONSOLE_INPUT_WAIT`, then drop the rest.
+/// How much recent console output a new client is shown.
+const HISTORY: usize = 2048;
+
+/// Keep the last `HISTORY` bytes of console output.
+fn remember(history: &mut Vec<u8>, out: &[u8]) {
+    history.extend_from_slice(out);
+    if history.len() > HISTORY {
+        let cut = history.len() - HISTORY;
+        history.drain(..cut);
+    }
+}
+
 fn write_all_fd(fd: std::os::fd::BorrowedFd<'_>, mut data: &[u8]) {
     let deadline = Instant::now() + CONSOLE_INPUT_WAIT;
     while !data.is_empty() {

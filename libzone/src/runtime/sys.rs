@@ -234,6 +234,23 @@ pub fn close_other_fds(keep: &[RawFd]) -> Result<(), Errno> {
     check(unsafe { libc::syscall(libc::SYS_close_range, first, libc::c_uint::MAX, 0) })
 }
 
+/// Default dispositions and an empty mask for every signal: what a new process expects, and
+/// not what the supervisor (which ignores SIGPIPE and SIGHUP) would otherwise pass on.
+pub fn reset_signals() {
+    for sig in 1..libc::SIGRTMAX() {
+        if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+            // SAFETY: setting a default disposition has no memory-safety preconditions.
+            unsafe { libc::signal(sig, libc::SIG_DFL) };
+        }
+    }
+    // SAFETY: an empty set, initialised by sigemptyset, passed by pointer.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
+}
+
 /// Kill this process when its parent dies (the zone's setup child must not outlive a
 /// supervisor that was killed half-way through a boot).
 pub fn die_with_parent() -> Result<(), Errno> {

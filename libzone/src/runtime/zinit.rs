@@ -181,7 +181,11 @@ pub fn run(args: &[String]) -> i32 {
         libc::sigaddset(&mut set, rtmin3);
         libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
-    let sfd = match SignalFd::new(&nix::sys::signal::SigSet::all()) {
+    // Non-blocking: the loop below drains it until it is empty.
+    let sfd = match SignalFd::with_flags(
+        &nix::sys::signal::SigSet::all(),
+        nix::sys::signalfd::SfdFlags::SFD_NONBLOCK,
+    ) {
         Ok(s) => s,
         Err(e) => {
             say(&format!("zinit: signalfd: {e}\n"));

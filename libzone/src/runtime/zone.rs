@@ -164,18 +164,17 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         Ok(c) => c,
         Err(e) => return Err(undo_cgroup(ZoneError::Console(e), cg.as_ref())),
     };
+    let join = match super::cgjoin::open(&cg.dirs()) {
+        Ok(files) => files,
+        Err((path, source)) => return Err(undo_cgroup(ZoneError::Init { path, source }, cg.as_ref())),
+    };
     let spawn_args = SpawnArgs {
         plan: &args.plan,
         console: Some(&console.slave_path),
         zinit: zinit.as_ref().map(|f| f.as_fd()),
+        cgroups: &join,
     };
-    let cg_ref = cg.as_ref();
-    let mut join = |pid: nix::unistd::Pid| {
-        cg_ref
-            .add_pid(pid.as_raw() as u32)
-            .map_err(|e| e.to_string())
-    };
-    let process = match spawn::spawn(&spawn_args, &mut join) {
+    let process = match spawn::spawn(&spawn_args) {
         Ok(p) => p,
         Err(e) => return Err(undo_cgroup(e.into(), cg.as_ref())),
     };
