@@ -719,11 +719,21 @@ mod tests {
     fn spec_capabilities_are_the_zones_and_within_the_host_bounding_set() {
         let mut f = facts();
         f.bounding_caps = Some(
-            ["CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN"].iter().map(|s| s.to_string()).collect(),
+            ["CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         );
         let p = compile(&base(), &f, Path::new("/")).unwrap();
         assert_eq!(p.zone.capabilities, vec!["CAP_CHOWN", "CAP_KILL"]);
-        let caps = p.spec.process().as_ref().unwrap().capabilities().as_ref().unwrap();
+        let caps = p
+            .spec
+            .process()
+            .as_ref()
+            .unwrap()
+            .capabilities()
+            .as_ref()
+            .unwrap();
         let want: std::collections::HashSet<Capability> =
             [Capability::Chown, Capability::Kill].into_iter().collect();
         assert_eq!(caps.bounding().as_ref(), Some(&want));

@@ -147,6 +147,14 @@ pub fn privileged() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
+/// The kernel side of pools: cpuset cgroups of this host (per alternate root).
+pub fn kernel(prog: &str, root: &std::path::Path) -> libzone::pool::CpusetKernel {
+    match libzone::pool::CpusetKernel::new(root) {
+        Ok(k) => k,
+        Err(e) => die(prog, &format!("cannot use cgroups: {e}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,13 +186,5 @@ mod tests {
         assert_eq!(rest, ["out"]);
         let (o, _) = run(&["-p"], ":p:r:");
         assert_eq!(o, [Opt::MissingArgument('p')]);
-    }
-}
-
-/// The kernel side of pools: cpuset cgroups of this host (per alternate root).
-pub fn kernel(prog: &str, root: &std::path::Path) -> libzone::pool::CpusetKernel {
-    match libzone::pool::CpusetKernel::new(root) {
-        Ok(k) => k,
-        Err(e) => die(prog, &format!("cannot use cgroups: {e}")),
     }
 }

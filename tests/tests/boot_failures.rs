@@ -408,7 +408,11 @@ fn privilege_message_is_solaris_text() {
         None,
     );
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("invalid privilege: sys_devices"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("invalid privilege: sys_devices"),
+        "{}",
+        r.stderr
+    );
     // ...and a hand-edited configuration with it does not boot.
     let r = failing_boot(&s, &zone, &bad);
     assert_eq!(

@@ -12,7 +12,7 @@ use crate::runtime::zone;
 use crate::state::{self, Op, ZoneState};
 use crate::store::{Repository, Store, StoreError, ZoneLock};
 use std::io::BufRead;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -153,7 +153,7 @@ fn start_supervisor(
     drop(wr);
     // One line: the supervisor answers, then keeps running.
     let mut text = String::new();
-    let f = std::fs::File::from(OwnedFd::from(rd));
+    let f = std::fs::File::from(rd);
     let _ = std::io::BufReader::new(f).read_line(&mut text);
     // The supervisor lives on (it called setsid); we only wanted its first answer.
     drop(child);

@@ -128,6 +128,27 @@ pub(crate) fn remove(cg: &dyn Cgroup, dirs: &[PathBuf]) -> Result<()> {
     }
 }
 
+/// rmdir every directory; a busy or non-empty one makes the answer `false` (and stays).
+pub(crate) fn rmdir_if_empty(dirs: &[PathBuf]) -> Result<bool> {
+    let mut all = true;
+    for d in dirs {
+        match std::fs::remove_dir(d) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY) | Some(libc::ENOTEMPTY)) => {
+                all = false
+            }
+            Err(source) => {
+                return Err(CgroupError::Io {
+                    path: d.clone(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,25 +181,4 @@ mod tests {
         rmdir_trees(&[d.path().join("z"), d.path().join("missing")]).unwrap();
         assert!(!d.path().join("z").exists());
     }
-}
-
-/// rmdir every directory; a busy or non-empty one makes the answer `false` (and stays).
-pub(crate) fn rmdir_if_empty(dirs: &[PathBuf]) -> Result<bool> {
-    let mut all = true;
-    for d in dirs {
-        match std::fs::remove_dir(d) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY) | Some(libc::ENOTEMPTY)) => {
-                all = false
-            }
-            Err(source) => {
-                return Err(CgroupError::Io {
-                    path: d.clone(),
-                    source,
-                })
-            }
-        }
-    }
-    Ok(all)
 }

@@ -13,7 +13,11 @@ pub fn open(dirs: &[PathBuf]) -> Result<Vec<File>, (PathBuf, std::io::Error)> {
     dirs.iter()
         .map(|d| {
             let tasks = d.join("tasks");
-            let p = if tasks.exists() { tasks } else { d.join("cgroup.procs") };
+            let p = if tasks.exists() {
+                tasks
+            } else {
+                d.join("cgroup.procs")
+            };
             std::fs::OpenOptions::new()
                 .write(true)
                 .open(&p)
@@ -47,7 +51,10 @@ mod tests {
         let files = open(&[v1.clone(), v2.clone()]).unwrap();
         join_self(&files).unwrap();
         assert_eq!(std::fs::read_to_string(v1.join("tasks")).unwrap(), "0");
-        assert_eq!(std::fs::read_to_string(v2.join("cgroup.procs")).unwrap(), "0");
+        assert_eq!(
+            std::fs::read_to_string(v2.join("cgroup.procs")).unwrap(),
+            "0"
+        );
         assert!(open(&[PathBuf::from("/nonexistent")]).is_err());
     }
 }

@@ -190,7 +190,11 @@ pub fn mount_one(root_fd: BorrowedFd<'_>, m: &Mount) -> Result<(), MountError> {
             step: "mount",
             path: dest.to_path_buf(),
             errno,
-            what: format!("{} {} on ", m.typ().as_deref().unwrap_or("?"), src.display()),
+            what: format!(
+                "{} {} on ",
+                m.typ().as_deref().unwrap_or("?"),
+                src.display()
+            ),
         })
     }
 }

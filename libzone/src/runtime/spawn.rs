@@ -184,7 +184,10 @@ fn at<T, E: std::fmt::Display>(step: &str, r: Result<T, E>) -> StepResult<T> {
 fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     let plan = args.plan;
     at("set parent-death signal", sys::die_with_parent())?;
-    at("join the zone's cgroups", super::cgjoin::join_self(args.cgroups))?;
+    at(
+        "join the zone's cgroups",
+        super::cgjoin::join_self(args.cgroups),
+    )?;
     let mut keep = vec![chan.as_raw_fd()];
     keep.extend(args.zinit.map(|f| f.as_raw_fd()));
     at("close inherited descriptors", sys::close_other_fds(&keep))?;

@@ -166,7 +166,9 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
     };
     let join = match super::cgjoin::open(&cg.dirs()) {
         Ok(files) => files,
-        Err((path, source)) => return Err(undo_cgroup(ZoneError::Init { path, source }, cg.as_ref())),
+        Err((path, source)) => {
+            return Err(undo_cgroup(ZoneError::Init { path, source }, cg.as_ref()))
+        }
     };
     let spawn_args = SpawnArgs {
         plan: &args.plan,

@@ -57,7 +57,6 @@ impl Session<'_> {
             );
             return;
         }
-        let cfg = self.cfg().clone();
         let refusal = match rt {
             ResourceType::InheritPkgDir => match self.state_at_least(ui, ZoneState::Installed) {
                 Err(()) => return,
@@ -73,52 +72,11 @@ impl Session<'_> {
                 }
                 None
             }
-            ResourceType::DedicatedCpu => {
-                if cfg.dedicated_cpu.is_some() {
-                    Some("The dedicated-cpu resource already exists.".to_string())
-                } else if rctl::get_alias(&cfg.rctls, rctl::CPU_CAP) != AliasState::Absent {
-                    Some("The capped-cpu resource already exists.".to_string())
-                } else if !cfg.pool.is_empty() {
-                    Some("The pool property is already set.  A persistent pool is incompatible with\nthe dedicated-cpu resource.".to_string())
-                } else {
-                    None
-                }
-            }
-            ResourceType::CappedCpu => {
-                if cfg.dedicated_cpu.is_some() {
-                    Some("The dedicated-cpu resource already exists.".to_string())
-                } else {
-                    match rctl::get_alias(&cfg.rctls, rctl::CPU_CAP) {
-                        AliasState::Incompatible => Some(
-                            "capped-cpu: An incompatible rctl already exists for this property"
-                                .to_string(),
-                        ),
-                        AliasState::Set(_) => {
-                            Some("The capped-cpu resource already exists.".to_string())
-                        }
-                        AliasState::Absent => None,
-                    }
-                }
-            }
-            ResourceType::CappedMemory => {
-                let set = |a| matches!(rctl::get_alias(&cfg.rctls, a), AliasState::Set(_));
-                if cfg.mcap.is_some() || set(rctl::SWAP) || set(rctl::LOCKED) {
-                    Some(
-                        "The capped-memory resource or a related resource control already exists."
-                            .to_string(),
-                    )
-                } else {
-                    if self.global_zone {
-                        self.message(ui, GLOBAL_MCAP_WARNING);
-                    }
-                    None
-                }
-            }
-            ResourceType::SecurityFlags if cfg.security_flags.is_some() => {
-                Some("The security-flags resource already exists.".to_string())
-            }
-            _ => None,
+            _ => singleton_refusal(self.cfg(), rt),
         };
+        if refusal.is_none() && rt == ResourceType::CappedMemory && self.global_zone {
+            self.message(ui, GLOBAL_MCAP_WARNING);
+        }
         match refusal {
             Some(msg) => self.zerr(ui, &msg),
             None => self.scope = Some(Scope::add(rt)),
@@ -218,5 +176,48 @@ impl Session<'_> {
                 }
             }
         }
+    }
+}
+
+/// Why `add <rt>` is refused for a resource a zone can have only once (or that conflicts
+/// with one it has).
+fn singleton_refusal(cfg: &crate::config::ZoneConfig, rt: ResourceType) -> Option<String> {
+    let refuse = |s: &str| Some(s.to_string());
+    match rt {
+        ResourceType::DedicatedCpu => {
+            if cfg.dedicated_cpu.is_some() {
+                refuse("The dedicated-cpu resource already exists.")
+            } else if rctl::get_alias(&cfg.rctls, rctl::CPU_CAP) != AliasState::Absent {
+                refuse("The capped-cpu resource already exists.")
+            } else if !cfg.pool.is_empty() {
+                refuse("The pool property is already set.  A persistent pool is incompatible with\nthe dedicated-cpu resource.")
+            } else {
+                None
+            }
+        }
+        ResourceType::CappedCpu => {
+            if cfg.dedicated_cpu.is_some() {
+                return refuse("The dedicated-cpu resource already exists.");
+            }
+            match rctl::get_alias(&cfg.rctls, rctl::CPU_CAP) {
+                AliasState::Incompatible => {
+                    refuse("capped-cpu: An incompatible rctl already exists for this property")
+                }
+                AliasState::Set(_) => refuse("The capped-cpu resource already exists."),
+                AliasState::Absent => None,
+            }
+        }
+        ResourceType::CappedMemory => {
+            let set = |a| matches!(rctl::get_alias(&cfg.rctls, a), AliasState::Set(_));
+            if cfg.mcap.is_some() || set(rctl::SWAP) || set(rctl::LOCKED) {
+                refuse("The capped-memory resource or a related resource control already exists.")
+            } else {
+                None
+            }
+        }
+        ResourceType::SecurityFlags if cfg.security_flags.is_some() => {
+            refuse("The security-flags resource already exists.")
+        }
+        _ => None,
     }
 }

@@ -49,7 +49,9 @@ impl Session<'_> {
                 failed = true;
             }};
         }
-        let cfg: ZoneConfig = self.cfg().clone();
+        // Borrowed out of the session for the checks (which only print), put back below:
+        // cloning a large configuration at every `end` made long scripts quadratic.
+        let cfg: ZoneConfig = self.draft.take().unwrap_or_default();
         // First the checks; nothing changes unless all pass.
         match &scope.res {
             Res::Fs(f) => {
@@ -230,6 +232,7 @@ impl Session<'_> {
                 }
             }
         }
+        self.draft = Some(cfg);
         if failed {
             return;
         }
