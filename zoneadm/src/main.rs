@@ -165,6 +165,17 @@ fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
         return EXIT_ERR;
     }
     let zoneadmd = helper("zoneadmd");
+    let precheck = match sub {
+        "install" => Some(libzone::state::Op::Install),
+        "ready" => Some(libzone::state::Op::Ready),
+        "boot" => Some(libzone::state::Op::Boot),
+        _ => None,
+    };
+    if let Some(op) = precheck {
+        if !verify::precheck(ctx, &zone, op) {
+            return EXIT_ERR;
+        }
+    }
     let result = match sub {
         "boot" | "ready" => {
             let bargs = boot_args(sub, args);

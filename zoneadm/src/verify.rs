@@ -29,3 +29,33 @@ pub fn cmd_verify(ctx: &Ctx, zone: &str, args: &[String]) -> i32 {
         EXIT_ERR
     }
 }
+
+/// The verification `install`, `ready` and `boot` run first, as Solaris' zoneadm does: on
+/// failure its findings are printed and the command stops. Commands that do not fit the
+/// zone's state are left to the state check (its message is the one to see).
+pub fn precheck(ctx: &Ctx, zone: &str, op: libzone::state::Op) -> bool {
+    let fits = libzone::admin::status::status(&ctx.store, zone)
+        .map(|st| libzone::state::check(op, st.state, false).is_ok())
+        .unwrap_or(false);
+    if !fits {
+        return true;
+    }
+    let Ok(report) = verify::verify(&ctx.store, zone) else {
+        return true;
+    };
+    if report.ok {
+        return true;
+    }
+    for line in &report.lines {
+        match line {
+            Line::Stderr(t) => eprintln!("{t}"),
+            Line::Stdout(t) => println!("{t}"),
+            Line::Zone(t) => ctx.zerror(t),
+            Line::Program(t) => eprintln!("zoneadm: {t}"),
+        }
+    }
+    if let Some(summary) = report.summary() {
+        eprintln!("zoneadm: {summary}");
+    }
+    false
+}
