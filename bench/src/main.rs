@@ -8,6 +8,7 @@ mod error;
 mod memory;
 mod oci;
 mod pair;
+mod pools;
 mod report;
 mod stats;
 mod stop;
@@ -57,6 +58,12 @@ struct Opts {
     /// Leave out the memory figure.
     #[arg(long)]
     skip_memory: bool,
+    /// Zones bound to a pool for the `pooladm -c` figure.
+    #[arg(long, default_value_t = 100)]
+    pool_zones: usize,
+    /// Leave out the pool figures.
+    #[arg(long)]
+    skip_pools: bool,
     /// Exit with status 3 when a target is missed.
     #[arg(long)]
     strict: bool,
@@ -374,6 +381,24 @@ fn run(opts: &Opts) -> Result<i32> {
         )?;
         missed |= (m.total() as f64 / m.zones as f64) > TARGET_MEM_KIB;
         println!("{}", report::memory(&m, TARGET_MEM_KIB));
+    }
+    if !opts.skip_pools {
+        progress(&format!(
+            "pools: {} zones bound to a pool, {} commits",
+            opts.pool_zones, opts.runs
+        ));
+        let proot = work.path().join("pools-root");
+        std::fs::create_dir_all(&proot).map_err(BenchError::io(&proot))?;
+        let tools = Tools::in_dir(&bin_dir)?;
+        let f = pools::measure(
+            &tools,
+            &bin_dir,
+            &proot,
+            opts.pool_zones,
+            opts.runs,
+            &errlog,
+        )?;
+        println!("{}", pools::report(&f));
     }
     println!("load average at the end: {}", loadavg());
     progress("cleaning up");

@@ -129,6 +129,21 @@ impl ZoneRoot {
             .map(|_| ())
     }
 
+    /// Like `create`, with one more zonecfg command (e.g. `set pool=web`).
+    pub fn create_with(&self, zone: &str, extra: &str) -> Result<()> {
+        self.zones.borrow_mut().push(zone.to_string());
+        let script = format!("create; set zonepath=/zones/{zone}; {extra}; commit");
+        Cmd::new(&self.tools.zonecfg)
+            .arg("-R")
+            .arg(&self.root)
+            .args(["-z", zone, script.as_str()])
+            .run(&self.errlog)?;
+        self.zoneadm(Some(zone))
+            .arg("install")
+            .run(&self.errlog)
+            .map(|_| ())
+    }
+
     /// The runtime record of a running zone.
     pub fn procs(&self, zone: &str) -> Result<ZoneProcs> {
         let path = self.root.join(format!("var/run/zones/{zone}.state"));

@@ -334,3 +334,114 @@ fn pooladm_commit_moves_a_running_zone() {
         sleeper.stdout
     );
 }
+
+/// `zoneadm apply`: changed controls reach the running zone, removed ones are lifted.
+#[test]
+fn apply_changes_controls_of_a_running_zone() {
+    require_root();
+    let s = Scratch::new();
+    let z = unique_zone("apl");
+    s.boot(
+        &z,
+        &[
+            "set max-processes=200",
+            "add capped-memory",
+            "set physical=64M",
+            "end",
+        ],
+    );
+    let pids = cgroup_dir(&s, &z, "pids");
+    let mem = cgroup_dir(&s, &z, "memory");
+    assert_eq!(
+        std::fs::read_to_string(pids.join("pids.max"))
+            .unwrap()
+            .trim(),
+        "200"
+    );
+    s.zonecfg(
+        &z,
+        &["set max-processes=300; select capped-memory; set physical=128M; end; commit"],
+        None,
+    )
+    .ok();
+    s.zoneadm(Some(&z), &["apply"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(pids.join("pids.max"))
+            .unwrap()
+            .trim(),
+        "300"
+    );
+    assert_eq!(read_u64(mem.join("memory.limit_in_bytes")), 128 << 20);
+    s.zonecfg(
+        &z,
+        &["clear max-processes; remove capped-memory; commit"],
+        None,
+    )
+    .ok();
+    s.zoneadm(Some(&z), &["apply"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(pids.join("pids.max"))
+            .unwrap()
+            .trim(),
+        "max"
+    );
+    assert!(read_u64(mem.join("memory.limit_in_bytes")) > 1 << 40);
+    // Only running zones: an installed one is refused.
+    s.zoneadm(Some(&z), &["halt"]).ok();
+    let r = s.zoneadm(Some(&z), &["apply"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("not running"), "{}", r.stderr);
+}
+
+/// `poolbind -p pool -i zoneid zone` moves a running zone onto the pool's CPUs.
+#[test]
+fn poolbind_moves_a_zone() {
+    require_root();
+    if libc_online_cpus() < 2 {
+        eprintln!("skipped: needs two CPUs");
+        return;
+    }
+    let s = Scratch::new();
+    let root = s.root_str();
+    zones_tests::run("pooladm", &["-R", &root, "-e"], None).ok();
+    zones_tests::run(
+        "poolcfg",
+        &[
+            "-R",
+            &root,
+            "-dc",
+            "create pset one (uint pset.min = 1; uint pset.max = 1) create pool p1 associate pool p1 (pset one)",
+        ],
+        None,
+    )
+    .ok();
+    let z = unique_zone("pb");
+    s.boot(&z, &[]);
+    // In the default pool, the zone runs on what the default set kept.
+    let before = cpus_allowed(&s, &z);
+    zones_tests::run(
+        "poolbind",
+        &["-R", &root, "-p", "p1", "-i", "zoneid", &z],
+        None,
+    )
+    .ok();
+    let one = cpus_allowed(&s, &z);
+    assert!(
+        !one.contains(',') && !one.contains('-'),
+        "one CPU expected: {one}"
+    );
+    assert_ne!(one, before, "the zone did not move to p1's set");
+    let q = zones_tests::run("poolbind", &["-R", &root, "-q", "1"], None);
+    assert_eq!(q.code, 0, "{}", q.stderr);
+    let r = zones_tests::run(
+        "poolbind",
+        &["-R", &root, "-p", "p1", "-i", "zoneid", "nosuchzone"],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("invalid zone 'nosuchzone'"),
+        "{}",
+        r.stderr
+    );
+}

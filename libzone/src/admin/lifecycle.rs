@@ -332,3 +332,40 @@ pub fn apply(store: &Store, zone: &str) -> Result<Option<String>, AdminError> {
     }
     answer_note(zone, call(store, zone, &Request::Apply)?)
 }
+
+/// Bind a running zone to `pool` until it halts (`poolbind -p pool -i zoneid zone`); `zone`
+/// is a zone name or a zone id.
+pub fn bind_pool(store: &Store, zone: &str, pool: &str) -> Result<String, AdminError> {
+    let all = status::all(store)?;
+    let st = all
+        .iter()
+        .find(|s| {
+            s.entry.name == zone
+                || zone
+                    .parse::<u32>()
+                    .ok()
+                    .is_some_and(|id| s.zoneid == Some(id))
+        })
+        .ok_or_else(|| AdminError::zone(zone, format!("invalid zone '{zone}'")))?;
+    let name = st.entry.name.clone();
+    if st.entry.name == crate::config::GLOBAL_ZONE
+        || !st.supervised
+        || st.state != ZoneState::Running
+    {
+        return Err(AdminError::zone(
+            &name,
+            format!("zone '{zone}' is not active"),
+        ));
+    }
+    answer(
+        &name,
+        call(
+            store,
+            &name,
+            &Request::Bind {
+                pool: pool.to_string(),
+            },
+        )?,
+    )?;
+    Ok(name)
+}

@@ -88,6 +88,18 @@ pub fn bind_zone(altroot: &Path, zone: &str, want: &PoolBinding) -> Result<ZoneB
     }
 }
 
+/// The CPUs the pool `pool` runs on now (`PoolError::NotActive` with pools disabled,
+/// `Invalid search` when there is no such pool).
+pub fn pool_cpus_now(altroot: &Path, pool: &str) -> Result<Vec<u32>, PoolError> {
+    let facility = Facility::new(altroot, CpusetKernel::new(altroot)?);
+    let cfg = facility.load_dynamic()?;
+    let lay = layout(&cfg);
+    if !lay.pools.iter().any(|p| p.name == pool) {
+        return Err(super::error::PoolErrorCode::InvalidSearch.into());
+    }
+    Ok(pool_cpus(&lay, Some(pool)))
+}
+
 /// Undo what `bind_zone` made for `zone` (its temporary pool).
 pub fn unbind_zone(altroot: &Path, zone: &str, want: &PoolBinding) -> Result<(), PoolError> {
     if !matches!(want, PoolBinding::Dedicated { .. }) {

@@ -24,6 +24,10 @@ pub enum Request {
     Status,
     /// Re-read the configuration and apply its resource controls and pool binding.
     Apply,
+    /// Bind the running zone to a pool until it halts (`poolbind -i zoneid`).
+    Bind {
+        pool: String,
+    },
 }
 
 impl Request {
@@ -36,6 +40,7 @@ impl Request {
             Request::Shutdown { .. } => "shutdown",
             Request::Status => "status",
             Request::Apply => "apply",
+            Request::Bind { .. } => "bind",
         }
     }
 }

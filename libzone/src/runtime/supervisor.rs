@@ -229,6 +229,7 @@ impl Supervisor<'_> {
         let r = match req {
             Request::Status => Ok(()),
             Request::Apply => self.do_apply(),
+            Request::Bind { pool } => self.do_bind(pool),
             Request::Ready => self.do_ready(),
             Request::Boot { args } => self.do_boot(args.clone()),
             Request::Halt => {
@@ -357,6 +358,25 @@ impl Supervisor<'_> {
         self.warning = binding.warning;
         self.save_record();
         self.logf("resource controls applied");
+        Ok(())
+    }
+
+    /// `poolbind -i zoneid`: run the zone on `pool`'s CPUs until it halts.
+    fn do_bind(&mut self, pool: &str) -> Result<(), String> {
+        let Some(live) = self.live.as_ref() else {
+            return Err("zone is not running".to_string());
+        };
+        let cpus =
+            crate::pool::zones::pool_cpus_now(&self.args.altroot, pool).map_err(|e| e.reason())?;
+        live.cgroup
+            .apply(&crate::cgroup::Limits {
+                cpus: Some(crate::host::format_cpu_list(&cpus)),
+                ..Default::default()
+            })
+            .map_err(|e| e.to_string())?;
+        self.pool = Some(pool.to_string());
+        self.save_record();
+        self.logf(&format!("bound to pool {pool}"));
         Ok(())
     }
 

@@ -114,10 +114,13 @@ fn main() {
         );
     }
 
+    if idtype == "zoneid" && p {
+        std::process::exit(bind_zones(&root, pool.as_deref().unwrap_or(""), &ids));
+    }
     if idtype != "pid" {
         die(
             PROG,
-            &format!("binding by {idtype} is not yet supported; use -i pid"),
+            &format!("binding by {idtype} is not supported; use -i pid or -i zoneid"),
         );
     }
     let mode = if p {
@@ -174,6 +177,28 @@ fn process_ids<K: PoolKernel>(
                     status = E_ERROR;
                 }
             },
+        }
+    }
+    status
+}
+
+/// `-i zoneid`: each id is a zone name or zone id; the zone's supervisor moves the whole
+/// zone onto the pool's processor set.
+fn bind_zones(root: &std::path::Path, pool: &str, ids: &[String]) -> i32 {
+    let store = libzone::store::Store::new(root);
+    let mut status = E_SUCCESS;
+    for id in ids {
+        if let Err(e) = libzone::admin::lifecycle::bind_pool(&store, id, pool) {
+            let msg = match e {
+                libzone::admin::AdminError::Zone { msg, .. }
+                    if msg.starts_with("invalid zone") || msg.contains("is not active") =>
+                {
+                    msg
+                }
+                other => format!("binding zoneid {id} to pool '{pool}': {other}"),
+            };
+            warn(PROG, &msg);
+            status = E_ERROR;
         }
     }
     status
