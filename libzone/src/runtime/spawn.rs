@@ -50,6 +50,9 @@ pub struct SpawnArgs<'a> {
     pub zinit: Option<BorrowedFd<'a>>,
     /// The files through which the child joins the zone's cgroups (see `cgjoin`).
     pub cgroups: &'a [std::fs::File],
+    /// Boot at once with these arguments instead of stopping at `Ready` (what `zoneadm boot`
+    /// of a halted zone wants: one round trip less).
+    pub boot_now: Option<Vec<String>>,
 }
 
 fn packet_send<T: serde::Serialize>(fd: BorrowedFd<'_>, msg: &T) -> Result<(), nix::errno::Errno> {
@@ -113,7 +116,13 @@ pub fn spawn(args: &SpawnArgs<'_>) -> Result<ZoneProcess, SpawnError> {
         channel: parent,
     };
     match packet_recv::<SetupReport>(zp.channel.as_fd()) {
-        Ok(Some(SetupReport::Ready)) => Ok(zp),
+        Ok(Some(SetupReport::Ready)) if args.boot_now.is_none() => Ok(zp),
+        // Booting at once: the channel closes when init is executing.
+        Ok(None) if args.boot_now.is_some() => Ok(zp),
+        Ok(Some(SetupReport::Ready)) => {
+            zp.kill();
+            Err(SpawnError::Vanished)
+        }
         Ok(Some(SetupReport::Failed { step, error })) => {
             zp.kill();
             Err(SpawnError::Step { step, error })
@@ -212,13 +221,18 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     if args.console.is_some() {
         take_console().map_err(|e| ("open console".to_string(), e.to_string()))?;
     }
-    at("report ready", packet_send(chan, &SetupReport::Ready))?;
-    let order: Option<SetupOrder> = at("wait for boot", packet_recv(chan))?;
-    let boot_args = match order {
-        Some(SetupOrder::Boot { args }) => args,
-        Some(SetupOrder::Abort) | None => {
-            // SAFETY: as in child_main.
-            unsafe { libc::_exit(0) }
+    let boot_args = match &args.boot_now {
+        Some(a) => a.clone(),
+        None => {
+            at("report ready", packet_send(chan, &SetupReport::Ready))?;
+            let order: Option<SetupOrder> = at("wait for boot", packet_recv(chan))?;
+            match order {
+                Some(SetupOrder::Boot { args }) => args,
+                Some(SetupOrder::Abort) | None => {
+                    // SAFETY: as in child_main.
+                    unsafe { libc::_exit(0) }
+                }
+            }
         }
     };
     let keep = at("capabilities", caps::parse_set(&plan.zone.capabilities))?;

@@ -230,7 +230,7 @@ impl Supervisor<'_> {
             Request::Status => Ok(()),
             Request::Apply => self.do_apply(),
             Request::Bind { pool } => self.do_bind(pool),
-            Request::Ready => self.do_ready(),
+            Request::Ready => self.do_ready(None),
             Request::Boot { args } => self.do_boot(args.clone()),
             Request::Halt => {
                 self.teardown();
@@ -253,7 +253,8 @@ impl Supervisor<'_> {
         }
     }
 
-    fn do_ready(&mut self) -> Result<(), String> {
+    /// Make the zone (`ready`); with `boot_now`, boot it in the same go.
+    fn do_ready(&mut self, boot_now: Option<Vec<String>>) -> Result<(), String> {
         if self.live.is_some() {
             return Ok(());
         }
@@ -280,6 +281,7 @@ impl Supervisor<'_> {
             backend: self.backend.as_ref(),
             zinit: &self.args.zinit,
             cpus: binding.cpus.as_deref().map(crate::host::format_cpu_list),
+            boot_now: boot_now.clone(),
         })
         .map_err(|e| e.to_string());
         if live.is_err() {
@@ -293,10 +295,19 @@ impl Supervisor<'_> {
         match live {
             Ok(l) => {
                 self.live = Some(l);
-                self.state = ZoneState::Ready;
+                self.state = if boot_now.is_some() {
+                    ZoneState::Running
+                } else {
+                    ZoneState::Ready
+                };
                 self.save_record();
                 self.balance_global();
-                self.logf("zone ready");
+                if boot_now.is_some() {
+                    self.logf("zone booted");
+                } else {
+                    self.console_notice("[NOTICE: Zone readied]");
+                    self.logf("zone ready");
+                }
                 Ok(())
             }
             Err(e) => {
@@ -310,7 +321,11 @@ impl Supervisor<'_> {
         if self.state == ZoneState::Running {
             return Err("zone is already booted".to_string());
         }
-        self.do_ready()?;
+        if self.live.is_none() {
+            self.do_ready(Some(args))?;
+            self.console_notice("[NOTICE: Zone booting up]");
+            return Ok(());
+        }
         let Some(live) = self.live.as_ref() else {
             return Err("zone is not ready".to_string());
         };

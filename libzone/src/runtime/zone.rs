@@ -123,6 +123,8 @@ pub struct ReadyArgs<'a> {
     pub zinit: &'a Path,
     /// CPUs of the processor set the zone is bound to, if not the default.
     pub cpus: Option<String>,
+    /// Go on to boot with these arguments (see `SpawnArgs::boot_now`).
+    pub boot_now: Option<Vec<String>>,
 }
 
 /// Bring a zone to `ready`: cgroup, console, namespaces and root, init not yet started.
@@ -175,6 +177,7 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         console: Some(&console.slave_path),
         zinit: zinit.as_ref().map(|f| f.as_fd()),
         cgroups: &join,
+        boot_now: args.boot_now.clone(),
     };
     let process = match spawn::spawn(&spawn_args) {
         Ok(p) => p,
