@@ -272,6 +272,7 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
     if !init.alive() {
         return Err(EnterError::NotRunning(rec.zone.clone()));
     }
+    take_zone_rlimits(init.pid);
     // Opened now, written by the child: after setns our /sys is the zone's.
     let mut procs = super::cgjoin::open(&rec.cgroups)
         .map_err(|(path, source)| EnterError::Io { path, source })?;
@@ -382,6 +383,33 @@ fn close_inherited() {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// The resource limits the zone's processes have (its init's, e.g. the locked-memory cap of
+/// `capped-memory locked`), taken on by us so the process we start inherits them. Limits are
+/// only ever lowered.
+fn take_zone_rlimits(init: i32) {
+    for resource in [
+        libc::RLIMIT_MEMLOCK,
+        libc::RLIMIT_NOFILE,
+        libc::RLIMIT_NPROC,
+    ] {
+        // SAFETY: zeroed rlimits are valid; prlimit/getrlimit write into them.
+        let (mut zone, mut ours): (libc::rlimit, libc::rlimit) =
+            unsafe { (std::mem::zeroed(), std::mem::zeroed()) };
+        // SAFETY: reading another process's limit, writing into our struct.
+        if unsafe { libc::prlimit(init, resource, std::ptr::null(), &mut zone) } < 0 {
+            continue;
+        }
+        // SAFETY: as above, for ourselves.
+        unsafe { libc::getrlimit(resource, &mut ours) };
+        let lim = libc::rlimit {
+            rlim_cur: zone.rlim_cur.min(ours.rlim_max),
+            rlim_max: zone.rlim_max.min(ours.rlim_max),
+        };
+        // SAFETY: setrlimit reads the struct we pass; a refusal leaves ours as they were.
+        unsafe { libc::setrlimit(resource, &lim) };
+    }
+}
+
 fn child_exec(
     pidfd: &OwnedFd,
     procs: &mut [std::fs::File],

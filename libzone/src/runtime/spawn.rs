@@ -235,6 +235,7 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
             }
         }
     };
+    set_rlimits(plan)?;
     let keep = at("capabilities", caps::parse_set(&plan.zone.capabilities))?;
     at("drop capabilities", caps::limit_to(&keep))?;
     // The zone must outlive a supervisor that crashes: zoneadm can still halt it.
@@ -247,6 +248,43 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     }
     sys::reset_signals();
     exec_init(args, boot_args)
+}
+
+/// The plan's resource limits (`zone.max-locked-memory` is RLIMIT_MEMLOCK), set while we
+/// still may: raising one needs the capability the zone may not keep.
+fn set_rlimits(plan: &Plan) -> StepResult<()> {
+    let rlimits = plan
+        .spec
+        .process()
+        .as_ref()
+        .and_then(|p| p.rlimits().clone())
+        .unwrap_or_default();
+    for r in rlimits {
+        let resource = match r.typ() {
+            oci_spec::runtime::PosixRlimitType::RlimitMemlock => libc::RLIMIT_MEMLOCK,
+            oci_spec::runtime::PosixRlimitType::RlimitNofile => libc::RLIMIT_NOFILE,
+            oci_spec::runtime::PosixRlimitType::RlimitNproc => libc::RLIMIT_NPROC,
+            _ => continue,
+        };
+        // A limit is a cap: never above what the host gives us (raising one past its hard
+        // limit needs CAP_SYS_RESOURCE, which a host may not grant).
+        // SAFETY: zeroed rlimit is valid; getrlimit writes into it.
+        let mut cur: libc::rlimit = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        unsafe { libc::getrlimit(resource, &mut cur) };
+        let lim = libc::rlimit {
+            rlim_cur: r.soft().min(cur.rlim_max),
+            rlim_max: r.hard().min(cur.rlim_max),
+        };
+        // SAFETY: setrlimit reads the struct we pass.
+        if unsafe { libc::setrlimit(resource, &lim) } < 0 {
+            return Err((
+                "set resource limits".to_string(),
+                nix::errno::Errno::last().to_string(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn take_console() -> Result<(), nix::errno::Errno> {
@@ -274,6 +312,17 @@ fn cstrings(v: &[String]) -> StepResult<Vec<CString>> {
         .collect()
 }
 
+/// Solaris' `-i <altinit>` boot argument: run that program inside the zone as init (e.g.
+/// `zoneadm boot -- -i /sbin/init` for a sparse zone with its own init). Returns the
+/// program and the other arguments.
+pub fn alternate_init(argv: &[String]) -> Option<(String, Vec<String>)> {
+    let args = argv.get(1..)?;
+    let i = args.iter().position(|a| a == "-i")?;
+    let program = args.get(i + 1)?.clone();
+    let rest = args[..i].iter().chain(&args[i + 2..]).cloned().collect();
+    Some((program, rest))
+}
+
 fn exec_init(args: &SpawnArgs<'_>, boot_args: Vec<String>) -> StepResult<()> {
     let process = args.plan.spec.process().as_ref();
     let mut argv: Vec<String> = process.and_then(|p| p.args().clone()).unwrap_or_default();
@@ -282,8 +331,13 @@ fn exec_init(args: &SpawnArgs<'_>, boot_args: Vec<String>) -> StepResult<()> {
         argv.extend(boot_args);
     }
     let env: Vec<String> = process.and_then(|p| p.env().clone()).unwrap_or_default();
+    let mut init = args.plan.zone.init.clone();
+    if let Some((program, rest)) = alternate_init(&argv) {
+        init = InitKind::Program(program.clone());
+        argv = std::iter::once(program).chain(rest).collect();
+    }
     let (argv_c, env_c) = (cstrings(&argv)?, cstrings(&env)?);
-    let errno = match (&args.plan.zone.init, args.zinit) {
+    let errno = match (&init, args.zinit) {
         (InitKind::Builtin, Some(fd)) => sys::execveat_fd(fd, &argv_c, &env_c),
         (InitKind::Builtin, None) => nix::errno::Errno::ENOENT,
         (InitKind::Program(path), _) => {
@@ -297,4 +351,24 @@ fn exec_init(args: &SpawnArgs<'_>, boot_args: Vec<String>) -> StepResult<()> {
     };
     let what = argv.first().cloned().unwrap_or_default();
     Err((format!("exec {what}"), errno.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn altinit_boot_argument() {
+        assert_eq!(alternate_init(&v(&["zinit", "-s"])), None);
+        assert_eq!(
+            alternate_init(&v(&["zinit", "-s", "-i", "/sbin/init", "-m", "verbose"])),
+            Some(("/sbin/init".to_string(), v(&["-s", "-m", "verbose"])))
+        );
+        assert_eq!(alternate_init(&v(&["zinit", "-i"])), None);
+        assert_eq!(alternate_init(&v(&[])), None);
+    }
 }
