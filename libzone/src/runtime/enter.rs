@@ -382,7 +382,6 @@ fn close_inherited() {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 /// The resource limits the zone's processes have (its init's, e.g. the locked-memory cap of
 /// `capped-memory locked`), taken on by us so the process we start inherits them. Limits are
 /// only ever lowered.
@@ -410,6 +409,7 @@ fn take_zone_rlimits(init: i32) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn child_exec(
     pidfd: &OwnedFd,
     procs: &mut [std::fs::File],
