@@ -39,7 +39,7 @@ fn dedicated_cpus_that_are_not_there_refuse_the_boot() {
     // Nothing of either is left, and the listing says so.
     let list = s.zoneadm(None, &["list", "-p"]).ok().stdout;
     assert!(!list.contains(&big) && !list.contains(&all), "{list}");
-    assert!(zones_tests::cgroups_named(&format!("zones-"))
+    assert!(zones_tests::cgroups_named("zones-")
         .iter()
         .all(|p| { !p.join(&big).exists() && !p.join(&all).exists() }));
 }
