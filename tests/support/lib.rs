@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: the built binaries, a scratch alternate root that
 //! cleans up after itself (halting every zone it holds, even when the test fails), unique
-//! zone names, and a root check.
+//! zone names, a root check, and zones configured with zonecfg or by hand-written files.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -93,6 +93,26 @@ pub fn run(name: &str, args: &[&str], stdin: Option<&str>) -> Run {
     child.wait_with_output().expect("wait").into()
 }
 
+/// Whether `zonecfg` is the real command (the placeholder binary prints nothing and exits 0
+/// whatever it is given; the real one answers a bare `zonecfg` with its usage).
+pub fn have_zonecfg() -> bool {
+    let r = run("zonecfg", &[], None);
+    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
+}
+
+/// The zone file of a sparse, shared-IP zone at `/zones/<zone>` as libzone's store lays it
+/// out, with `limitpriv` if given and `body` (whole lines: the resources) inside `<zone>`.
+pub fn zone_xml(zone: &str, autoboot: bool, limitpriv: Option<&str>, body: &str) -> String {
+    let limitpriv = limitpriv
+        .map(|l| format!(" limitpriv=\"{l}\""))
+        .unwrap_or_default();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"{autoboot}\" \
+         brand=\"sparse\" ip-type=\"shared\"{limitpriv}>\n{body}</zone>\n"
+    )
+}
+
 /// A scratch alternate root (`-R`) in a temp dir. On drop it halts every zone of its index
 /// (killing their processes and removing their cgroups) and deletes the tree, so a failing
 /// test leaves nothing behind.
@@ -160,6 +180,41 @@ impl Scratch {
         }
         script.push_str("commit\n");
         self.zonecfg(zone, &["-f", "-"], Some(&script)).ok();
+    }
+
+    /// Configure a sparse zone at `/zones/<zone>` with the zonecfg commands `lines` or, while
+    /// zonecfg is the placeholder, by writing its index line and the XML `xml` gives.
+    pub fn configure_or_write(&self, zone: &str, lines: &[String], xml: impl FnOnce() -> String) {
+        if have_zonecfg() {
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            self.configure(zone, &refs);
+        } else {
+            self.write_zone(zone, &xml());
+        }
+    }
+
+    /// Configure a default sparse zone at `/zones/<zone>`, as `configure_or_write` does.
+    pub fn configure_default(&self, zone: &str) {
+        self.configure_or_write(zone, &[], || zone_xml(zone, false, None, ""));
+    }
+
+    /// Add `zone` (configured, at `/zones/<zone>`) to the index and write its zone file as
+    /// `xml` says, as zonecfg would; also for settings zonecfg itself refuses, as if edited
+    /// by hand. Not for concurrent use on one root.
+    pub fn write_zone(&self, zone: &str, xml: &str) {
+        let dir = self.root().join("etc/zones");
+        std::fs::create_dir_all(&dir).expect("etc/zones");
+        let index = dir.join("index");
+        let mut text =
+            std::fs::read_to_string(&index).unwrap_or_else(|_| "global:installed:/\n".to_string());
+        text.push_str(&format!("{zone}:configured:/zones/{zone}:\n"));
+        std::fs::write(&index, text).expect("write index");
+        std::fs::write(self.zone_file(zone), xml).expect("write zone file");
+    }
+
+    /// The zone's file in the store: `etc/zones/<zone>.xml`.
+    pub fn zone_file(&self, zone: &str) -> PathBuf {
+        self.root().join(format!("etc/zones/{zone}.xml"))
     }
 
     /// Configure, install and boot a zone.

@@ -3,7 +3,7 @@
 //! and the zone boots once its configuration is fixed. Also: booting a running zone.
 
 use std::path::{Path, PathBuf};
-use zones_tests::{require_root, run, unique_zone, Run, Scratch};
+use zones_tests::{have_zonecfg, require_root, unique_zone, Run, Scratch};
 
 // ----------------------------------------------------------------------------------------
 // Local helpers
@@ -27,12 +27,6 @@ struct Res {
     /// Written straight into the zone's XML, as if edited by hand: for settings zonecfg
     /// itself refuses, which boot must refuse as well.
     hand_edited: bool,
-}
-
-/// Whether `zonecfg` is the real command (the placeholder prints nothing and exits 0).
-fn have_zonecfg() -> bool {
-    let r = run("zonecfg", &[], None);
-    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
 }
 
 /// zonecfg commands that add `res`'s resources and properties.
@@ -60,51 +54,32 @@ fn zonecfg_lines(res: &Res) -> Vec<String> {
 
 /// The zone's XML as libzone's store writes it.
 fn zone_xml(zone: &str, res: &Res) -> String {
-    let limitpriv = res
-        .limitpriv
-        .as_ref()
-        .map(|l| format!(" limitpriv=\"{l}\""))
-        .unwrap_or_default();
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"false\" brand=\"sparse\" \
-         ip-type=\"shared\"{limitpriv}>\n"
-    );
+    let mut body = String::new();
     for f in &res.fs {
         let option = f
             .option
             .as_ref()
             .map(|o| format!("<fsoption name=\"{o}\"/>"))
             .unwrap_or_default();
-        xml.push_str(&format!(
+        body.push_str(&format!(
             "  <filesystem special=\"{}\" directory=\"{}\" type=\"{}\">{option}</filesystem>\n",
             f.special, f.dir, f.fstype
         ));
     }
     for d in &res.devices {
-        xml.push_str(&format!("  <device match=\"{d}\"/>\n"));
+        body.push_str(&format!("  <device match=\"{d}\"/>\n"));
     }
-    xml.push_str("</zone>\n");
-    xml
+    zones_tests::zone_xml(zone, false, res.limitpriv.as_deref(), &body)
 }
 
-/// Configure `zone` with zonecfg, or, until that command exists, by writing its index line
-/// and XML directly.
+/// Configure `zone` with zonecfg, or, until that command exists (or for settings zonecfg
+/// refuses), by writing its index line and XML directly.
 fn configure(s: &Scratch, zone: &str, res: &Res) {
-    if have_zonecfg() && !res.hand_edited {
-        let lines = zonecfg_lines(res);
-        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        s.configure(zone, &refs);
-        return;
+    if res.hand_edited {
+        s.write_zone(zone, &zone_xml(zone, res));
+    } else {
+        s.configure_or_write(zone, &zonecfg_lines(res), || zone_xml(zone, res));
     }
-    let dir = s.root().join("etc/zones");
-    std::fs::create_dir_all(&dir).unwrap();
-    let index = dir.join("index");
-    let mut text =
-        std::fs::read_to_string(&index).unwrap_or_else(|_| "global:installed:/\n".to_string());
-    text.push_str(&format!("{zone}:configured:/zones/{zone}:\n"));
-    std::fs::write(&index, text).unwrap();
-    std::fs::write(dir.join(format!("{zone}.xml")), zone_xml(zone, res)).unwrap();
 }
 
 /// Replace the resources `old` of an installed zone by `new`.
@@ -128,8 +103,7 @@ fn reconfigure(s: &Scratch, zone: &str, old: &Res, new: &Res) {
         s.zonecfg(zone, &["-f", "-"], Some(&script)).ok();
         return;
     }
-    let path = s.root().join(format!("etc/zones/{zone}.xml"));
-    std::fs::write(path, zone_xml(zone, new)).unwrap();
+    std::fs::write(s.zone_file(zone), zone_xml(zone, new)).unwrap();
 }
 
 /// `(zone id, state)` from `zoneadm list -p -z <zone>`.
@@ -229,8 +203,7 @@ fn failing_boot(s: &Scratch, zone: &str, res: &Res) -> Run {
     configure(s, zone, &Res::default());
     s.zoneadm(Some(zone), &["install"]).ok();
     if res.hand_edited {
-        let path = s.root().join(format!("etc/zones/{zone}.xml"));
-        std::fs::write(path, zone_xml(zone, res)).unwrap();
+        std::fs::write(s.zone_file(zone), zone_xml(zone, res)).unwrap();
     } else {
         reconfigure(s, zone, &Res::default(), res);
     }

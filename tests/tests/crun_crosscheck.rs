@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use zones_tests::{require_root, run, unique_zone, Scratch};
+use zones_tests::{require_root, unique_zone, Scratch};
 
 // ----------------------------------------------------------------------------------------
 // A small JSON value: enough to edit config.json (the test crate has no JSON dependency).
@@ -276,37 +276,6 @@ fn json_round_trip() {
 // ----------------------------------------------------------------------------------------
 // Local helpers
 
-/// Whether `zonecfg` is the real command (the placeholder prints nothing and exits 0).
-fn have_zonecfg() -> bool {
-    let r = run("zonecfg", &[], None);
-    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
-}
-
-/// Configure a default sparse zone: with zonecfg, or, until that command exists, by writing
-/// its index line and XML directly.
-fn configure(s: &Scratch, zone: &str) {
-    if have_zonecfg() {
-        s.configure(zone, &[]);
-        return;
-    }
-    let dir = s.root().join("etc/zones");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("index"),
-        format!("global:installed:/\n{zone}:configured:/zones/{zone}:\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join(format!("{zone}.xml")),
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<zone name=\"{zone}\" \
-             zonepath=\"/zones/{zone}\" autoboot=\"false\" brand=\"sparse\" \
-             ip-type=\"shared\"/>\n"
-        ),
-    )
-    .unwrap();
-}
-
 /// What the probe prints, between markers so shell noise cannot confuse the parse.
 const PROBE: &str = "echo '<<hostname'; hostname; \
                      echo '<<status'; grep -E '^Cap(Bnd|Eff)' /proc/self/status; \
@@ -532,7 +501,7 @@ fn crosscheck(repair: bool) -> Vec<String> {
     }
     let s = Scratch::new();
     let zone = unique_zone("crosscheck");
-    configure(&s, &zone);
+    s.configure_default(&zone);
     s.zoneadm(Some(&zone), &["install"]).ok();
     let plan = s.zoneadm(Some(&zone), &["plan"]).ok().stdout;
 
@@ -628,7 +597,7 @@ fn plan_capabilities_are_the_zone_privileges() {
     require_root();
     let s = Scratch::new();
     let zone = unique_zone("crosscaps");
-    configure(&s, &zone);
+    s.configure_default(&zone);
     s.zoneadm(Some(&zone), &["install"]).ok();
     let spec = Json::parse(&s.zoneadm(Some(&zone), &["plan"]).ok().stdout);
     s.zoneadm(Some(&zone), &["boot"]).ok();

@@ -6,44 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use zones_tests::{bin, require_root, run, unique_zone, Scratch};
+use zones_tests::{bin, require_root, unique_zone, Scratch};
 
 // ----------------------------------------------------------------------------------------
 // Local helpers
 
-/// Whether `zonecfg` is the real command (the placeholder prints nothing and exits 0).
-fn have_zonecfg() -> bool {
-    let r = run("zonecfg", &[], None);
-    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
-}
-
-/// Configure a default sparse zone at `/zones/<zone>`: with zonecfg, or, until that command
-/// exists, by writing the index line and the zone's XML. Not for concurrent use on one root.
-fn configure(s: &Scratch, zone: &str) {
-    if have_zonecfg() {
-        s.configure(zone, &[]);
-        return;
-    }
-    let dir = s.root().join("etc/zones");
-    std::fs::create_dir_all(&dir).unwrap();
-    let index = dir.join("index");
-    let mut text =
-        std::fs::read_to_string(&index).unwrap_or_else(|_| "global:installed:/\n".to_string());
-    text.push_str(&format!("{zone}:configured:/zones/{zone}:\n"));
-    std::fs::write(&index, text).unwrap();
-    std::fs::write(
-        dir.join(format!("{zone}.xml")),
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<zone name=\"{zone}\" \
-             zonepath=\"/zones/{zone}\" autoboot=\"false\" brand=\"sparse\" \
-             ip-type=\"shared\"/>\n"
-        ),
-    )
-    .unwrap();
-}
-
 fn install_and_boot(s: &Scratch, zone: &str) {
-    configure(s, zone);
+    s.configure_default(zone);
     s.zoneadm(Some(zone), &["install"]).ok();
     s.zoneadm(Some(zone), &["boot"]).ok();
 }
@@ -430,7 +399,7 @@ fn killing_zoneadm_boot_midway_then_halt_cleans() {
     require_root();
     let s = Scratch::new();
     let zone = unique_zone("fkboot");
-    configure(&s, &zone);
+    s.configure_default(&zone);
     s.zoneadm(Some(&zone), &["install"]).ok();
     for ms in [0u64, 1, 2, 3, 5, 8, 12, 20, 35, 60, 100] {
         killed_boot(&s, &zone, Duration::from_millis(ms));
@@ -471,7 +440,7 @@ fn halt_right_after_a_killed_boot_leaves_the_zone_down() {
     require_root();
     let s = Scratch::new();
     let zone = unique_zone("fkrace");
-    configure(&s, &zone);
+    s.configure_default(&zone);
     s.zoneadm(Some(&zone), &["install"]).ok();
     for ms in [0u64, 1, 2, 3, 5, 8, 12, 20, 35] {
         killed_boot(&s, &zone, Duration::from_millis(ms));
@@ -507,7 +476,7 @@ fn twenty_zones_boot_in_parallel_and_halt_cleanly() {
     let s = Scratch::new();
     let zones: Vec<String> = (0..N).map(|_| unique_zone("fpar")).collect();
     for z in &zones {
-        configure(&s, z);
+        s.configure_default(z);
     }
     std::thread::scope(|sc| {
         for z in &zones {

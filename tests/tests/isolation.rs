@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use zones_tests::{require_root, run, unique_zone, Run, Scratch};
+use zones_tests::{require_root, unique_zone, zone_xml, Run, Scratch};
 
 // ----------------------------------------------------------------------------------------
 // Local helpers
@@ -18,48 +18,24 @@ struct Res {
     inherit_pkg_dirs: Vec<String>,
 }
 
-/// Whether `zonecfg` is the real command (the placeholder prints nothing and exits 0).
-fn have_zonecfg() -> bool {
-    let r = run("zonecfg", &[], None);
-    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
-}
-
 /// Configure `zone` with zonecfg, or, until that command exists, write the index line and
 /// the zone's XML (the layout of libzone's store) directly.
 fn configure(s: &Scratch, zone: &str, res: &Res) {
-    if have_zonecfg() {
-        let mut lines = Vec::new();
-        if let Some(lp) = res.limitpriv {
-            lines.push(format!("set limitpriv=\"{lp}\""));
-        }
-        for d in &res.inherit_pkg_dirs {
-            lines.push(format!("add inherit-pkg-dir\nset dir={d}\nend"));
-        }
-        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        s.configure(zone, &refs);
-        return;
+    let mut lines = Vec::new();
+    if let Some(lp) = res.limitpriv {
+        lines.push(format!("set limitpriv=\"{lp}\""));
     }
-    let dir = s.root().join("etc/zones");
-    std::fs::create_dir_all(&dir).unwrap();
-    let index = dir.join("index");
-    let mut text =
-        std::fs::read_to_string(&index).unwrap_or_else(|_| "global:installed:/\n".to_string());
-    text.push_str(&format!("{zone}:configured:/zones/{zone}:\n"));
-    std::fs::write(&index, text).unwrap();
-    let limitpriv = res
-        .limitpriv
-        .map(|l| format!(" limitpriv=\"{l}\""))
-        .unwrap_or_default();
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"false\" brand=\"sparse\" \
-         ip-type=\"shared\"{limitpriv}>\n"
-    );
     for d in &res.inherit_pkg_dirs {
-        xml.push_str(&format!("  <inherited-pkg-dir directory=\"{d}\"/>\n"));
+        lines.push(format!("add inherit-pkg-dir\nset dir={d}\nend"));
     }
-    xml.push_str("</zone>\n");
-    std::fs::write(dir.join(format!("{zone}.xml")), xml).unwrap();
+    s.configure_or_write(zone, &lines, || {
+        let body: String = res
+            .inherit_pkg_dirs
+            .iter()
+            .map(|d| format!("  <inherited-pkg-dir directory=\"{d}\"/>\n"))
+            .collect();
+        zone_xml(zone, false, res.limitpriv, &body)
+    });
 }
 
 /// A booted zone in its own scratch root (halted and removed on drop).

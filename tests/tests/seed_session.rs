@@ -8,41 +8,15 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use zones_tests::{require_root, run, unique_zone, Scratch};
-
-/// Whether `zonecfg` is the real command (the placeholder binary prints nothing and exits 0
-/// whatever it is given; the real one answers a bare `zonecfg` with its usage).
-fn have_zonecfg() -> bool {
-    let r = run("zonecfg", &[], None);
-    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
-}
+use zones_tests::{have_zonecfg, require_root, unique_zone, zone_xml, Scratch};
 
 /// `zonecfg -z <zone>`: create; set zonepath=/zones/<zone>; set autoboot=true; commit. Until
 /// the zonecfg command exists, the files it would write (index line, zone XML) are written
 /// directly.
 fn configure(s: &Scratch, zone: &str) {
-    if have_zonecfg() {
-        s.configure(zone, &["set autoboot=true"]);
-        return;
-    }
-    let dir = s.root().join("etc/zones");
-    std::fs::create_dir_all(&dir).unwrap();
-    let index = dir.join("index");
-    let mut text =
-        std::fs::read_to_string(&index).unwrap_or_else(|_| "global:installed:/\n".to_string());
-    text.push_str(&format!("{zone}:configured:/zones/{zone}:\n"));
-    std::fs::write(&index, text).unwrap();
-    std::fs::write(
-        dir.join(format!("{zone}.xml")),
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-             <!DOCTYPE zone PUBLIC \"-//Sun Microsystems Inc//DTD Zones//EN\" \
-             \"file:///usr/share/lib/xml/dtd/zonecfg.dtd.1\">\n\
-             <zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"true\" \
-             brand=\"sparse\" ip-type=\"shared\"/>\n"
-        ),
-    )
-    .unwrap();
+    s.configure_or_write(zone, &["set autoboot=true".to_string()], || {
+        zone_xml(zone, true, None, "")
+    });
 }
 
 /// `zonecfg -z <zone> delete -F` (or its effect on the files, without the command).
@@ -51,9 +25,8 @@ fn delete(s: &Scratch, zone: &str) {
         s.zonecfg(zone, &["delete", "-F"], None).ok();
         return;
     }
-    let dir = s.root().join("etc/zones");
-    std::fs::remove_file(dir.join(format!("{zone}.xml"))).unwrap();
-    let index = dir.join("index");
+    std::fs::remove_file(s.zone_file(zone)).unwrap();
+    let index = s.root().join("etc/zones/index");
     let text = std::fs::read_to_string(&index).unwrap();
     let kept: String = text
         .lines()

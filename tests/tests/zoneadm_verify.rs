@@ -42,7 +42,7 @@ fn summary(zone: &str) -> String {
 
 /// Rewrites the zone's file, for settings zonecfg itself would refuse.
 fn edit_zone_file(s: &Scratch, zone: &str, from: &str, to: &str) {
-    let p = s.root().join(format!("etc/zones/{zone}.xml"));
+    let p = s.zone_file(zone);
     let xml = std::fs::read_to_string(&p).expect("zone file");
     assert!(xml.contains(from), "{from} not in {xml}");
     std::fs::write(&p, xml.replacen(from, to, 1)).expect("write zone file");
