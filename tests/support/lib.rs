@@ -1,6 +1,11 @@
 //! Helpers shared by the integration tests: the built binaries, a scratch alternate root that
 //! cleans up after itself (halting every zone it holds, even when the test fails), unique
-//! zone names, a root check, and zones configured with zonecfg or by hand-written files.
+//! zone names, a root check, zones configured with zonecfg or by hand-written files, and
+//! their runtime records.
+
+mod record;
+
+pub use record::{json_strings, record_path, Record};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -215,6 +220,14 @@ impl Scratch {
     /// The zone's file in the store: `etc/zones/<zone>.xml`.
     pub fn zone_file(&self, zone: &str) -> PathBuf {
         self.root().join(format!("etc/zones/{zone}.xml"))
+    }
+
+    /// The runtime record of `zone`, which must exist in the kernel.
+    pub fn record(&self, zone: &str) -> Record {
+        let path = record_path(self.root(), zone);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        Record::parse(&text).unwrap_or_else(|| panic!("{}: not JSON:\n{text}", path.display()))
     }
 
     /// Configure, install and boot a zone.

@@ -469,8 +469,7 @@ fn booting_a_running_zone_again_is_refused() {
     configure(&s, &zone, &Res::default());
     s.zoneadm(Some(&zone), &["install"]).ok();
     s.zoneadm(Some(&zone), &["boot"]).ok();
-    let rec =
-        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
+    let rec = s.record(&zone);
     let r = s.zoneadm(Some(&zone), &["boot"]);
     assert_eq!(r.code, 1);
     assert_eq!(
@@ -478,9 +477,7 @@ fn booting_a_running_zone_again_is_refused() {
         format!("zoneadm: zone '{zone}': zone is already booted\n")
     );
     // Nothing changed: same record (same init, same id), still running.
-    let after =
-        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
-    assert_eq!(rec, after);
+    assert_eq!(rec.text(), s.record(&zone).text());
     assert_eq!(listed(&s, &zone).1, "running");
     s.zoneadm(Some(&zone), &["halt"]).ok();
     assert_undone(&s, &zone);

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use zones_tests::{bin, require_root, unique_zone, Scratch};
+use zones_tests::{bin, require_root, unique_zone, Record, Scratch};
 
 // ----------------------------------------------------------------------------------------
 // Local helpers
@@ -15,26 +15,6 @@ fn install_and_boot(s: &Scratch, zone: &str) {
     s.configure_default(zone);
     s.zoneadm(Some(zone), &["install"]).ok();
     s.zoneadm(Some(zone), &["boot"]).ok();
-}
-
-fn record_text(root: &Path, zone: &str) -> Option<String> {
-    std::fs::read_to_string(root.join(format!("var/run/zones/{zone}.state"))).ok()
-}
-
-/// `"key": {"pid": N, ...}` in the pretty-printed runtime record; `None` for `"key": null`.
-fn json_pid(text: &str, key: &str) -> Option<i32> {
-    let at = text.find(&format!("\"{key}\":"))? + key.len() + 3;
-    let rest = text[at..].trim_start();
-    if rest.starts_with("null") {
-        return None;
-    }
-    let p = rest.find("\"pid\":")? + 6;
-    let digits: String = rest[p..]
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
 }
 
 /// `(zone id, state)` from `zoneadm list -p -z <zone>`.
@@ -264,7 +244,7 @@ fn assert_clean_after_halt(root: &Path, zone: &str, ns: &[ZoneNs]) {
 /// init lives; installed (no id) exactly when nothing of the zone runs.
 fn assert_list_truthful(s: &Scratch, zone: &str) {
     let (id, state) = listed(s, zone);
-    let init = record_text(s.root(), zone).and_then(|r| json_pid(&r, "init"));
+    let init = Record::read(s.root(), zone).and_then(|r| r.init_pid());
     let init_alive = init.is_some_and(alive);
     match state.as_str() {
         "running" => {
@@ -297,9 +277,9 @@ fn killing_init_halts_the_zone() {
     let s = Scratch::new();
     let zone = unique_zone("fkinit");
     install_and_boot(&s, &zone);
-    let rec = record_text(s.root(), &zone).unwrap();
-    let init = json_pid(&rec, "init").unwrap();
-    let sup = json_pid(&rec, "supervisor").unwrap();
+    let rec = s.record(&zone);
+    let init = rec.init_pid().unwrap();
+    let sup = rec.pid("supervisor").unwrap();
     let ns = [zone_ns(init)];
     // A few more processes in the zone, which must go with it.
     s.zlogin(&[&zone, "sleep 300 >/dev/null 2>&1 </dev/null &"], None)
@@ -323,7 +303,7 @@ fn killing_init_halts_the_zone() {
     // And it boots again.
     s.zoneadm(Some(&zone), &["boot"]).ok();
     assert_eq!(listed(&s, &zone).1, "running");
-    let init = json_pid(&record_text(s.root(), &zone).unwrap(), "init").unwrap();
+    let init = s.record(&zone).init_pid().unwrap();
     let ns = [zone_ns(init)];
     s.zoneadm(Some(&zone), &["halt"]).ok();
     assert_clean_after_halt(s.root(), &zone, &ns);
@@ -335,9 +315,9 @@ fn killing_zoneadmd_leaves_a_truthful_list_and_halt_cleans() {
     let s = Scratch::new();
     let zone = unique_zone("fksup");
     install_and_boot(&s, &zone);
-    let rec = record_text(s.root(), &zone).unwrap();
-    let init = json_pid(&rec, "init").unwrap();
-    let sup = json_pid(&rec, "supervisor").unwrap();
+    let rec = s.record(&zone);
+    let init = rec.init_pid().unwrap();
+    let sup = rec.pid("supervisor").unwrap();
     let ns = [zone_ns(init)];
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(sup),
@@ -364,9 +344,9 @@ fn killing_zoneadmd_leaves_a_truthful_list_and_halt_cleans() {
     assert_eq!(listed(&s, &zone), (None, "installed".to_string()));
     // And it boots again, supervised.
     s.zoneadm(Some(&zone), &["boot"]).ok();
-    let rec = record_text(s.root(), &zone).unwrap();
-    assert!(json_pid(&rec, "supervisor").is_some_and(alive));
-    let ns = [zone_ns(json_pid(&rec, "init").unwrap())];
+    let rec = s.record(&zone);
+    assert!(rec.pid("supervisor").is_some_and(alive));
+    let ns = [zone_ns(rec.init_pid().unwrap())];
     s.zoneadm(Some(&zone), &["halt"]).ok();
     assert_clean_after_halt(s.root(), &zone, &ns);
 }
@@ -387,8 +367,8 @@ fn killed_boot(s: &Scratch, zone: &str, delay: Duration) {
 
 /// The zone's init namespaces, if it has a live init now.
 fn live_ns(root: &Path, zone: &str) -> Vec<ZoneNs> {
-    record_text(root, zone)
-        .and_then(|r| json_pid(&r, "init"))
+    Record::read(root, zone)
+        .and_then(|r| r.init_pid())
         .filter(|p| alive(*p))
         .map(|p| vec![zone_ns(p)])
         .unwrap_or_default()
@@ -409,9 +389,7 @@ fn killing_zoneadm_boot_midway_then_halt_cleans() {
             let sup_running = traces(&root, Some(&zone), &[])
                 .iter()
                 .any(|t| t.starts_with("zoneadmd "));
-            let state = record_text(&root, &zone)
-                .map(|r| r.contains("\"state\": \"running\""))
-                .unwrap_or(false);
+            let state = Record::read(&root, &zone).is_some_and(|r| r.state() == Some("running"));
             (sup_running && !state).then(|| "zoneadmd still booting".into())
         });
         settled.unwrap_or_else(|e| panic!("after {ms} ms: {e}"));
@@ -493,8 +471,7 @@ fn twenty_zones_boot_in_parallel_and_halt_cleanly() {
         let (id, state) = listed(&s, z);
         assert_eq!(state, "running", "{z}");
         ids.push(id.unwrap());
-        let rec = record_text(s.root(), z).unwrap();
-        ns.push(zone_ns(json_pid(&rec, "init").unwrap()));
+        ns.push(zone_ns(s.record(z).init_pid().unwrap()));
     }
     ids.sort();
     ids.dedup();

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use zones_tests::{require_root, unique_zone, zone_xml, Run, Scratch};
+use zones_tests::{require_root, unique_zone, zone_xml, Record, Run, Scratch};
 
 // ----------------------------------------------------------------------------------------
 // Local helpers
@@ -61,51 +61,14 @@ impl Zone {
             .zlogin(&[&self.name, &format!("export LC_ALL=C; {cmd}")], None)
     }
 
-    fn record(&self) -> String {
-        let p = self
-            .s
-            .root()
-            .join(format!("var/run/zones/{}.state", self.name));
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    fn record(&self) -> Record {
+        self.s.record(&self.name)
     }
 
     /// Host pid of the zone's init, from the runtime record.
     fn init_pid(&self) -> i32 {
-        json_pid(&self.record(), "init").expect("record has an init pid")
+        self.record().init_pid().expect("record has an init pid")
     }
-}
-
-/// `"key": {"pid": N, ...}` in the pretty-printed runtime record; `None` for `"key": null`.
-fn json_pid(text: &str, key: &str) -> Option<i32> {
-    let at = text.find(&format!("\"{key}\":"))? + key.len() + 3;
-    let rest = text[at..].trim_start();
-    if rest.starts_with("null") {
-        return None;
-    }
-    let p = rest.find("\"pid\":")? + 6;
-    let digits: String = rest[p..]
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
-}
-
-/// `"key": ["a", "b"]` in the runtime record.
-fn json_strings(text: &str, key: &str) -> Vec<String> {
-    let Some(at) = text.find(&format!("\"{key}\":")) else {
-        return Vec::new();
-    };
-    let rest = &text[at..];
-    let (Some(open), Some(close)) = (rest.find('['), rest.find(']')) else {
-        return Vec::new();
-    };
-    rest[open + 1..close]
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
 }
 
 /// Linux capability names by bit number.
@@ -420,11 +383,12 @@ fn zone_processes_stay_in_the_zone_cgroup() {
     // A second process, started through zlogin, which joins the zone's cgroups itself.
     z.sh("sleep 300 >/dev/null 2>&1 < /dev/null &").ok();
     let rec = z.record();
-    let dirs: Vec<PathBuf> = json_strings(&rec, "cgroups")
-        .into_iter()
-        .map(PathBuf::from)
-        .collect();
-    assert!(!dirs.is_empty(), "the record lists no cgroup:\n{rec}");
+    let dirs = rec.cgroups();
+    assert!(
+        !dirs.is_empty(),
+        "the record lists no cgroup:\n{}",
+        rec.text()
+    );
     let pids = zone_pids(z.init_pid());
     assert!(pids.len() >= 2, "the zlogin sleep is not running: {pids:?}");
     for d in &dirs {
@@ -520,8 +484,12 @@ struct CapView {
 
 fn cap_view(z: &Zone) -> CapView {
     let rec = z.record();
-    let record: BTreeSet<String> = json_strings(&rec, "capabilities").into_iter().collect();
-    assert!(!record.is_empty(), "no capabilities in the record:\n{rec}");
+    let record: BTreeSet<String> = rec.capabilities().into_iter().collect();
+    assert!(
+        !record.is_empty(),
+        "no capabilities in the record:\n{}",
+        rec.text()
+    );
     let init = std::fs::read_to_string(format!("/proc/{}/status", z.init_pid())).unwrap();
     let shell = z.sh("cat /proc/self/status").ok().stdout;
     CapView {

@@ -7,63 +7,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use zones_tests::{require_root, unique_zone, Scratch};
 
-/// The zone's cgroup directory of one hierarchy (`cpuacct`, `pids`, ...) from its record.
-fn cgroup_dir(s: &Scratch, zone: &str, hierarchy: &str) -> PathBuf {
-    let rec = std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state")))
-        .expect("runtime record");
-    let v: serde_json_lite::Value = serde_json_lite::parse(&rec);
-    v.cgroups()
-        .into_iter()
-        .find(|d| {
-            d.contains(&format!("/{hierarchy}/"))
-                || d.contains(&format!("/{hierarchy},"))
-                || d.contains(&format!(",{hierarchy}/"))
-        })
-        .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("no {hierarchy} cgroup in {rec}"))
-}
-
-/// The few fields of the runtime record these tests need, without a JSON dependency.
-mod serde_json_lite {
-    pub struct Value(String);
-
-    pub fn parse(text: &str) -> Value {
-        Value(text.to_string())
-    }
-
-    impl Value {
-        /// Strings of the `"cgroups": [...]` array.
-        pub fn cgroups(&self) -> Vec<String> {
-            let Some(start) = self.0.find("\"cgroups\"") else {
-                return Vec::new();
-            };
-            let rest = &self.0[start..];
-            let (Some(open), Some(close)) = (rest.find('['), rest.find(']')) else {
-                return Vec::new();
-            };
-            rest[open + 1..close]
-                .split(',')
-                .map(|s| s.trim().trim_matches('"').to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        }
-
-        /// The `"pid"` of the `"init"` object.
-        pub fn init_pid(&self) -> Option<i32> {
-            let start = self.0.find("\"init\"")?;
-            let rest = &self.0[start..];
-            let p = rest.find("\"pid\"")?;
-            rest[p + 5..]
-                .trim_start_matches([':', ' '])
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect::<String>()
-                .parse()
-                .ok()
-        }
-    }
-}
-
 fn read_u64(p: PathBuf) -> u64 {
     std::fs::read_to_string(&p)
         .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -85,7 +28,10 @@ fn cpus_allowed(s: &Scratch, zone: &str) -> String {
 
 /// CPU time the zone used over `secs` of wall time, as a fraction of one CPU.
 fn cpu_share_over(s: &Scratch, zones: &[&str], secs: f64) -> Vec<f64> {
-    let dirs: Vec<PathBuf> = zones.iter().map(|z| cgroup_dir(s, z, "cpuacct")).collect();
+    let dirs: Vec<PathBuf> = zones
+        .iter()
+        .map(|z| s.record(z).cgroup_dir("cpuacct"))
+        .collect();
     let before: Vec<u64> = dirs
         .iter()
         .map(|d| read_u64(d.join("cpuacct.usage")))
@@ -115,7 +61,11 @@ fn capped_memory_kills_the_allocation_not_the_zone() {
     let z = unique_zone("mem");
     s.boot(&z, &["add capped-memory", "set physical=64M", "end"]);
     assert_eq!(
-        read_u64(cgroup_dir(&s, &z, "memory").join("memory.limit_in_bytes")),
+        read_u64(
+            s.record(&z)
+                .cgroup_dir("memory")
+                .join("memory.limit_in_bytes")
+        ),
         64 << 20
     );
     let r = s.zlogin(
@@ -229,7 +179,7 @@ fn max_processes_stops_a_fork_bomb_and_the_zone_survives() {
     let s = Scratch::new();
     let z = unique_zone("bomb");
     s.boot(&z, &["set max-processes=100"]);
-    let pids = cgroup_dir(&s, &z, "pids");
+    let pids = s.record(&z).cgroup_dir("pids");
     assert_eq!(
         std::fs::read_to_string(pids.join("pids.max"))
             .unwrap()
@@ -250,9 +200,9 @@ fn max_processes_stops_a_fork_bomb_and_the_zone_survives() {
         "the limit was never hit: {events}"
     );
     // Stop the bomb from the host, sparing the zone's init, then the zone works again.
-    let rec = std::fs::read_to_string(s.root().join(format!("var/run/zones/{z}.state"))).unwrap();
-    let init = serde_json_lite::parse(&rec).init_pid().expect("init pid");
-    let freezer = cgroup_dir(&s, &z, "freezer");
+    let rec = s.record(&z);
+    let init = rec.init_pid().expect("init pid");
+    let freezer = rec.cgroup_dir("freezer");
     for _ in 0..50 {
         std::fs::write(freezer.join("freezer.state"), "FROZEN").unwrap();
         let procs = std::fs::read_to_string(pids.join("cgroup.procs")).unwrap();
@@ -350,8 +300,8 @@ fn apply_changes_controls_of_a_running_zone() {
             "end",
         ],
     );
-    let pids = cgroup_dir(&s, &z, "pids");
-    let mem = cgroup_dir(&s, &z, "memory");
+    let rec = s.record(&z);
+    let (pids, mem) = (rec.cgroup_dir("pids"), rec.cgroup_dir("memory"));
     assert_eq!(
         std::fs::read_to_string(pids.join("pids.max"))
             .unwrap()

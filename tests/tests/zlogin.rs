@@ -31,20 +31,6 @@ fn zone_root(s: &Scratch, zone: &str) -> PathBuf {
     s.root().join(format!("zones/{zone}/root"))
 }
 
-/// The host pid of the zone's init, from its runtime record (`"init": {"pid": N, ...}`).
-fn init_pid(s: &Scratch, zone: &str) -> i32 {
-    let text =
-        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
-    let init = &text[text.find("\"init\"").expect("init in record")..];
-    let pid = &init[init.find("\"pid\":").expect("init pid") + 6..];
-    pid.trim_start()
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
 /// zlogin with a clean, known environment (plus `env`), stdin from `stdin` text or null.
 fn zlogin_env(s: &Scratch, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
     let root = s.root_str();
@@ -484,7 +470,7 @@ fn safe_mode_needs_no_account_files() {
 #[test]
 fn command_runs_in_the_zone_namespaces_cgroups_and_capabilities() {
     let (s, z) = booted("zln");
-    let init = init_pid(&s, &z);
+    let init = s.record(&z).init_pid().expect("init pid");
     let root = s.root_str();
     let mut zl = Command::new(bin("zlogin"))
         .args(["-R", &root, &z, "sleep", "60"])
