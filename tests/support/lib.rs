@@ -1,11 +1,15 @@
 //! Helpers shared by the integration tests: the built binaries, a scratch alternate root that
 //! cleans up after itself (halting every zone it holds, even when the test fails), unique
-//! zone names, a root check, zones configured with zonecfg or by hand-written files, and
-//! their runtime records.
+//! zone names, a root check, zones configured with zonecfg or by hand-written files, their
+//! runtime records, and what of them is left on the host.
 
 mod record;
+mod traces;
 
 pub use record::{json_strings, record_path, Record};
+pub use traces::{
+    alive, cgroup_parent, cgroups_named, eventually, gone_within, traces, zone_ns, ZoneNs,
+};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -222,6 +226,14 @@ impl Scratch {
         self.root().join(format!("etc/zones/{zone}.xml"))
     }
 
+    /// `(zone id, state)` from `zoneadm list -p -z <zone>`.
+    pub fn listed(&self, zone: &str) -> (Option<u32>, String) {
+        let out = self.zoneadm(Some(zone), &["list", "-p"]).ok().stdout;
+        let f: Vec<&str> = out.trim().split(':').collect();
+        assert_eq!(f.get(1), Some(&zone), "{out}");
+        (f[0].parse().ok(), f[2].to_string())
+    }
+
     /// The runtime record of `zone`, which must exist in the kernel.
     pub fn record(&self, zone: &str) -> Record {
         let path = record_path(self.root(), zone);
@@ -274,22 +286,4 @@ impl Drop for Scratch {
             let _ = d.close();
         }
     }
-}
-
-/// cgroup directories under any hierarchy whose name starts with `prefix` (leak checks).
-pub fn cgroups_named(prefix: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") else {
-        return out;
-    };
-    for h in rd.flatten() {
-        if let Ok(inner) = std::fs::read_dir(h.path()) {
-            for e in inner.flatten() {
-                if e.file_name().to_string_lossy().starts_with(prefix) && e.path().is_dir() {
-                    out.push(e.path());
-                }
-            }
-        }
-    }
-    out
 }

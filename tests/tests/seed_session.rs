@@ -8,7 +8,9 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use zones_tests::{have_zonecfg, require_root, unique_zone, zone_xml, Scratch};
+use zones_tests::{
+    cgroup_parent, cgroups_named, have_zonecfg, require_root, unique_zone, zone_xml, Scratch,
+};
 
 /// `zonecfg -z <zone>`: create; set zonepath=/zones/<zone>; set autoboot=true; commit. Until
 /// the zonecfg command exists, the files it would write (index line, zone XML) are written
@@ -36,21 +38,6 @@ fn delete(s: &Scratch, zone: &str) {
     std::fs::write(&index, kept).unwrap();
 }
 
-/// The cgroup parent of zones under `root` (as libzone names it: `zones-` and the FNV-1a hash
-/// of the canonical root path).
-fn cgroup_parent(root: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    let canonical = root.canonicalize().unwrap();
-    let hash = canonical
-        .as_os_str()
-        .as_bytes()
-        .iter()
-        .fold(0x811c_9dc5u32, |h, b| {
-            (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
-        });
-    format!("zones-{hash:08x}")
-}
-
 /// What of the host belongs to a scratch root: mounts under it, its cgroups in every
 /// hierarchy, and the zoneadmd/zinit processes of its zones.
 #[derive(Debug, PartialEq, Eq)]
@@ -70,7 +57,7 @@ fn host_view(root: &Path) -> HostView {
         .map(str::to_string)
         .collect();
     let parent = cgroup_parent(root);
-    let cgroups = zones_tests::cgroups_named("zones-")
+    let cgroups = cgroups_named("zones-")
         .into_iter()
         .filter(|p| p.file_name().is_some_and(|n| n == parent.as_str()))
         .map(|p| p.display().to_string())
