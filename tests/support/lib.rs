@@ -1,11 +1,13 @@
 //! Helpers shared by the integration tests: the built binaries, a scratch alternate root that
 //! cleans up after itself (halting every zone it holds, even when the test fails), unique
 //! zone names, a root check, zones configured with zonecfg or by hand-written files, their
-//! runtime records, and what of them is left on the host.
+//! runtime records, what of them is left on the host, and capability sets by name.
 
+mod caps;
 mod record;
 mod traces;
 
+pub use caps::{cap_names, cap_sets, host_bounding, CAP_NAMES};
 pub use record::{json_strings, record_path, Record};
 pub use traces::{
     alive, cgroup_parent, cgroups_named, eventually, gone_within, traces, zone_ns, ZoneNs,

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use zones_tests::{json_strings, require_root, unique_zone, Record, Scratch};
+use zones_tests::{host_bounding, json_strings, require_root, unique_zone, Record, Scratch};
 
 /// config.json is read, edited and written back with serde_json: a round trip keeps every
 /// value, escapes included.
@@ -162,67 +162,13 @@ fn allowed_only_zoneadmd(mp: &str) -> bool {
 /// runtime record) less what the host's own bounding set lacks (crun, unlike zoneadmd,
 /// refuses capabilities it cannot grant).
 fn repaired_caps(record: &Record) -> BTreeSet<String> {
-    let host = std::fs::read_to_string("/proc/self/status").unwrap();
-    let bnd = host
-        .lines()
-        .find_map(|l| l.strip_prefix("CapBnd:\t"))
-        .map(|h| u64::from_str_radix(h.trim(), 16).unwrap())
-        .unwrap();
+    let host = host_bounding();
     record
         .capabilities()
         .into_iter()
-        .filter(|c| {
-            CAP_BITS
-                .iter()
-                .position(|n| n == c)
-                .is_some_and(|b| bnd & (1u64 << b) != 0)
-        })
+        .filter(|c| host.contains(c))
         .collect()
 }
-
-const CAP_BITS: [&str; 41] = [
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-];
 
 /// Run the plan under crun (its capability lists replaced when `repair`) and the same probe
 /// through zlogin in the booted zone; the differences found, beyond the allowed ones.
