@@ -87,19 +87,29 @@ impl Run {
 /// Run a binary with arguments (and optional stdin text).
 pub fn run(name: &str, args: &[&str], stdin: Option<&str>) -> Run {
     let mut cmd = Command::new(bin(name));
-    cmd.args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args(args);
+    run_command(cmd, stdin.map(str::as_bytes))
+}
+
+/// Run a prepared command with `stdin` as its input (`None`: `/dev/null`); its status and
+/// output.
+pub fn run_command(mut cmd: Command, stdin: Option<&[u8]>) -> Run {
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn");
-    if let Some(text) = stdin {
+    if let Some(data) = stdin {
         use std::io::Write;
         let mut input = child.stdin.take().expect("stdin");
-        input.write_all(text.as_bytes()).expect("write stdin");
+        let data = data.to_vec();
+        // A writer thread, so a command that does not read cannot deadlock the test.
+        std::thread::spawn(move || {
+            let _ = input.write_all(&data);
+        });
     }
     child.wait_with_output().expect("wait").into()
 }
@@ -152,6 +162,13 @@ impl Scratch {
 
     pub fn root_str(&self) -> String {
         self.root().to_string_lossy().into_owned()
+    }
+
+    /// `<name> -R root`: one of our binaries, for the caller to complete and start.
+    pub fn command(&self, name: &str) -> Command {
+        let mut cmd = Command::new(bin(name));
+        cmd.arg("-R").arg(self.root());
+        cmd
     }
 
     /// `zonecfg -R root -z zone <args...>`.

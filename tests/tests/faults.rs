@@ -4,11 +4,11 @@
 //! namespace kept alive, no runtime record.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 use zones_tests::{
-    alive, bin, eventually, gone_within, require_root, traces, unique_zone, zone_ns, Record,
-    Scratch, ZoneNs,
+    alive, eventually, gone_within, require_root, traces, unique_zone, zone_ns, Record, Scratch,
+    ZoneNs,
 };
 
 // ----------------------------------------------------------------------------------------
@@ -142,8 +142,9 @@ fn killing_zoneadmd_leaves_a_truthful_list_and_halt_cleans() {
 
 /// Start `zoneadm boot` and SIGKILL it after `delay`.
 fn killed_boot(s: &Scratch, zone: &str, delay: Duration) {
-    let mut child = Command::new(bin("zoneadm"))
-        .args(["-R", &s.root_str(), "-z", zone, "boot"])
+    let mut child = s
+        .command("zoneadm")
+        .args(["-z", zone, "boot"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -5,13 +5,12 @@
 //! zones halted under attached sessions; option and state errors with Solaris' messages.
 //! Each test has its own scratch root and zone; terminals are ptys the test drives.
 
-use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
-use zones_tests::{bin, require_root, run, unique_zone, Run, Scratch};
+use zones_tests::{bin, require_root, run, run_command, unique_zone, Run, Scratch};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -31,32 +30,18 @@ fn zone_root(s: &Scratch, zone: &str) -> PathBuf {
     s.root().join(format!("zones/{zone}/root"))
 }
 
+/// `zlogin -R root <args>` with an empty environment.
+fn zlogin_command(s: &Scratch, args: &[&str]) -> Command {
+    let mut cmd = s.command("zlogin");
+    cmd.args(args).env_clear();
+    cmd
+}
+
 /// zlogin with a clean, known environment (plus `env`), stdin from `stdin` text or null.
 fn zlogin_env(s: &Scratch, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
-    let root = s.root_str();
-    let mut cmd = Command::new(bin("zlogin"));
-    cmd.arg("-R")
-        .arg(&root)
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    if let Some(data) = stdin {
-        let mut input = child.stdin.take().unwrap();
-        let data = data.to_vec();
-        // A writer thread, so a command that does not read cannot deadlock the test.
-        std::thread::spawn(move || {
-            let _ = input.write_all(&data);
-        });
-    }
-    child.wait_with_output().unwrap().into()
+    let mut cmd = zlogin_command(s, args);
+    cmd.envs(env.iter().copied());
+    run_command(cmd, stdin)
 }
 
 fn wait_timeout(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
@@ -96,13 +81,8 @@ impl Tty {
         .unwrap();
         let master = OwnedFd::from(master);
         set_winsize(&master, rows, cols);
-        let root = s.root_str();
-        let mut cmd = Command::new(bin("zlogin"));
-        cmd.arg("-R")
-            .arg(&root)
-            .args(args)
-            .env_clear()
-            .env("TERM", "vt100")
+        let mut cmd = zlogin_command(s, args);
+        cmd.env("TERM", "vt100")
             .env("LANG", "C")
             .stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))
@@ -471,9 +451,9 @@ fn safe_mode_needs_no_account_files() {
 fn command_runs_in_the_zone_namespaces_cgroups_and_capabilities() {
     let (s, z) = booted("zln");
     let init = s.record(&z).init_pid().expect("init pid");
-    let root = s.root_str();
-    let mut zl = Command::new(bin("zlogin"))
-        .args(["-R", &root, &z, "sleep", "60"])
+    let mut zl = s
+        .command("zlogin")
+        .args([&z, "sleep", "60"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
