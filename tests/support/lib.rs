@@ -192,10 +192,14 @@ impl Scratch {
 
     /// `zlogin -R root <args...>`.
     pub fn zlogin(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        let root = self.root_str();
-        let mut a = vec!["-R", root.as_str()];
-        a.extend_from_slice(args);
-        run("zlogin", &a, stdin)
+        self.run("zlogin", args, stdin)
+    }
+
+    /// `<name> -R root <args...>`, for any of our binaries.
+    pub fn run(&self, name: &str, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = self.command(name);
+        cmd.args(args);
+        run_command(cmd, stdin.map(str::as_bytes))
     }
 
     /// Configure a sparse zone at `/zones/<zone>` (inside the scratch root), with extra
@@ -288,8 +292,7 @@ impl Scratch {
             let _ = self.zoneadm(Some(&z), &["halt"]);
         }
         if bin_dir().join("pooladm").exists() {
-            let root = self.root_str();
-            let _ = run("pooladm", &["-R", &root, "-d"], None);
+            let _ = self.run("pooladm", &["-d"], None);
         }
     }
 }

@@ -3,14 +3,18 @@
 //! moving a running zone. Real zones in scratch roots; every zone, pool and cgroup goes
 //! when the test ends, also on failure.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use zones_tests::{require_root, unique_zone, Scratch};
 
+/// A control file's value, without its newline.
+fn read_trimmed(p: &Path) -> String {
+    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    text.trim().to_string()
+}
+
 fn read_u64(p: PathBuf) -> u64 {
-    std::fs::read_to_string(&p)
-        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-        .trim()
+    read_trimmed(&p)
         .parse()
         .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
@@ -119,6 +123,17 @@ fn dedicated_cpu_is_the_zones_alone() {
     assert!(info.contains("installed"), "{info}");
 }
 
+/// Enable pools and give the running configuration a pool `p1` on a set of one CPU.
+fn pool_p1_on_one_cpu(s: &Scratch) {
+    s.run("pooladm", &["-e"], None).ok();
+    s.run(
+        "poolcfg",
+        &["-dc", "create pset one (uint pset.min = 1; uint pset.max = 1) create pool p1 associate pool p1 (pset one)"],
+        None,
+    )
+    .ok();
+}
+
 fn libc_online_cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -143,19 +158,7 @@ fn capped_cpu_half_a_cpu() {
 fn cpu_shares_split_one_cpu_two_to_one() {
     require_root();
     let s = Scratch::new();
-    let root = s.root_str();
-    zones_tests::run("pooladm", &["-R", &root, "-e"], None).ok();
-    zones_tests::run(
-        "poolcfg",
-        &[
-            "-R",
-            &root,
-            "-dc",
-            "create pset one (uint pset.min = 1; uint pset.max = 1) create pool p1 associate pool p1 (pset one)",
-        ],
-        None,
-    )
-    .ok();
+    pool_p1_on_one_cpu(&s);
     let a = unique_zone("sha");
     let b = unique_zone("shb");
     s.boot(&a, &["set pool=p1", "set cpu-shares=20"]);
@@ -180,12 +183,7 @@ fn max_processes_stops_a_fork_bomb_and_the_zone_survives() {
     let z = unique_zone("bomb");
     s.boot(&z, &["set max-processes=100"]);
     let pids = s.record(&z).cgroup_dir("pids");
-    assert_eq!(
-        std::fs::read_to_string(pids.join("pids.max"))
-            .unwrap()
-            .trim(),
-        "100"
-    );
+    assert_eq!(read_trimmed(&pids.join("pids.max")), "100");
     // Start the bomb in the background: zlogin returns, the bomb fills the zone.
     let _ = s.zlogin(
         &[&z, "nohup bash -c 'b(){ b|b& }; b' >/dev/null 2>&1 &"],
@@ -240,22 +238,20 @@ fn pooladm_commit_moves_a_running_zone() {
         return;
     }
     let s = Scratch::new();
-    let root = s.root_str();
     std::fs::create_dir_all(s.root().join("etc")).unwrap();
     let conf = s
         .root()
         .join("etc/pooladm.conf")
         .to_string_lossy()
         .into_owned();
-    let poolcfg =
-        |cmd: &str| zones_tests::run("poolcfg", &["-R", &root, "-c", cmd, &conf], None).ok();
-    zones_tests::run("pooladm", &["-R", &root, "-e"], None).ok();
+    let poolcfg = |cmd: &str| s.run("poolcfg", &["-c", cmd, &conf], None).ok();
+    s.run("pooladm", &["-e"], None).ok();
     // Configuration 1: pool web on its own one-CPU set.
     poolcfg("discover");
     poolcfg("create pset ps1 (uint pset.min = 1; uint pset.max = 1)");
     poolcfg("create pool web");
     poolcfg("associate pool web (pset ps1)");
-    zones_tests::run("pooladm", &["-R", &root, "-c"], None).ok();
+    s.run("pooladm", &["-c"], None).ok();
     let z = unique_zone("mv");
     s.boot(&z, &["set pool=web"]);
     let first = cpus_allowed(&s, &z);
@@ -269,7 +265,7 @@ fn pooladm_commit_moves_a_running_zone() {
     // zone's running processes there.
     poolcfg("associate pool web (pset pset_default)");
     poolcfg("destroy pset ps1");
-    zones_tests::run("pooladm", &["-R", &root, "-c"], None).ok();
+    s.run("pooladm", &["-c"], None).ok();
     let all = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap();
     assert_eq!(cpus_allowed(&s, &z), all.trim());
     let sleeper = s
@@ -302,12 +298,7 @@ fn apply_changes_controls_of_a_running_zone() {
     );
     let rec = s.record(&z);
     let (pids, mem) = (rec.cgroup_dir("pids"), rec.cgroup_dir("memory"));
-    assert_eq!(
-        std::fs::read_to_string(pids.join("pids.max"))
-            .unwrap()
-            .trim(),
-        "200"
-    );
+    assert_eq!(read_trimmed(&pids.join("pids.max")), "200");
     s.zonecfg(
         &z,
         &["set max-processes=300; select capped-memory; set physical=128M; end; commit"],
@@ -315,12 +306,7 @@ fn apply_changes_controls_of_a_running_zone() {
     )
     .ok();
     s.zoneadm(Some(&z), &["apply"]).ok();
-    assert_eq!(
-        std::fs::read_to_string(pids.join("pids.max"))
-            .unwrap()
-            .trim(),
-        "300"
-    );
+    assert_eq!(read_trimmed(&pids.join("pids.max")), "300");
     assert_eq!(read_u64(mem.join("memory.limit_in_bytes")), 128 << 20);
     s.zonecfg(
         &z,
@@ -329,12 +315,7 @@ fn apply_changes_controls_of_a_running_zone() {
     )
     .ok();
     s.zoneadm(Some(&z), &["apply"]).ok();
-    assert_eq!(
-        std::fs::read_to_string(pids.join("pids.max"))
-            .unwrap()
-            .trim(),
-        "max"
-    );
+    assert_eq!(read_trimmed(&pids.join("pids.max")), "max");
     assert!(read_u64(mem.join("memory.limit_in_bytes")) > 1 << 40);
     // Only running zones: an installed one is refused.
     s.zoneadm(Some(&z), &["halt"]).ok();
@@ -352,40 +333,24 @@ fn poolbind_moves_a_zone() {
         return;
     }
     let s = Scratch::new();
-    let root = s.root_str();
-    zones_tests::run("pooladm", &["-R", &root, "-e"], None).ok();
-    zones_tests::run(
-        "poolcfg",
-        &[
-            "-R",
-            &root,
-            "-dc",
-            "create pset one (uint pset.min = 1; uint pset.max = 1) create pool p1 associate pool p1 (pset one)",
-        ],
-        None,
-    )
-    .ok();
+    pool_p1_on_one_cpu(&s);
     let z = unique_zone("pb");
     s.boot(&z, &[]);
     // In the default pool, the zone runs on what the default set kept.
     let before = cpus_allowed(&s, &z);
-    zones_tests::run(
-        "poolbind",
-        &["-R", &root, "-p", "p1", "-i", "zoneid", &z],
-        None,
-    )
-    .ok();
+    s.run("poolbind", &["-p", "p1", "-i", "zoneid", &z], None)
+        .ok();
     let one = cpus_allowed(&s, &z);
     assert!(
         !one.contains(',') && !one.contains('-'),
         "one CPU expected: {one}"
     );
     assert_ne!(one, before, "the zone did not move to p1's set");
-    let q = zones_tests::run("poolbind", &["-R", &root, "-q", "1"], None);
+    let q = s.run("poolbind", &["-q", "1"], None);
     assert_eq!(q.code, 0, "{}", q.stderr);
-    let r = zones_tests::run(
+    let r = s.run(
         "poolbind",
-        &["-R", &root, "-p", "p1", "-i", "zoneid", "nosuchzone"],
+        &["-p", "p1", "-i", "zoneid", "nosuchzone"],
         None,
     );
     assert_eq!(r.code, 1);

@@ -801,9 +801,7 @@ fn usage_and_state_errors() {
         ),
         (&["-x", "z"], "illegal option -- x"),
     ] {
-        let mut a = vec!["-R", root.as_str()];
-        a.extend_from_slice(args);
-        let r = run("zlogin", &a, None);
+        let r = s.zlogin(args, None);
         assert_eq!(r.code, 2, "{args:?}");
         assert_eq!(r.stderr, format!("zlogin: {msg}\n{usage}"), "{args:?}");
     }
