@@ -1,11 +1,11 @@
 //! `add`: at global scope begins a new resource; inside a resource adds to a list property
 //! (`add options ro`, `add value (priv=...,limit=...,action=...)`, `add auths manage`).
 
+use super::refuse::resource_invalid_for_global_zone;
 use super::scope::{Res, Scope};
 use super::{Session, Ui};
 use crate::config::keywords::{PropName, ResourceType};
 use crate::config::rctl::{self, AliasState};
-use crate::state::ZoneState;
 use crate::zonecfg::command::{CmdKind, Command, ComplexValue, ListItem, PropValue, Target};
 use crate::zonecfg::help;
 
@@ -13,19 +13,6 @@ use crate::zonecfg::help;
 pub(super) const GLOBAL_RCTL_WARNING: &str = "WARNING: Setting a global zone resource control too low could deny\nservice to even the root user; this could render the system impossible\nto administer.  Please use caution.";
 
 const GLOBAL_MCAP_WARNING: &str = "WARNING: Setting a global zone memory cap too low could deny\nservice to even the root user; this could render the system impossible\nto administer.  Please use caution.";
-
-/// Resources the global zone cannot have (zonecfg's `gz_invalid_resource()`).
-pub(super) fn invalid_for_global_zone(rt: ResourceType) -> bool {
-    matches!(
-        rt,
-        ResourceType::Fs
-            | ResourceType::InheritPkgDir
-            | ResourceType::Net
-            | ResourceType::Device
-            | ResourceType::Attr
-            | ResourceType::Dataset
-    )
-}
 
 impl Session<'_> {
     pub(super) fn cmd_add(&mut self, cmd: &Command, ui: &mut dyn Ui) {
@@ -50,22 +37,18 @@ impl Session<'_> {
 
     /// Begins a new resource of type `rt`, after the checks zonecfg makes at `add`.
     fn add_resource(&mut self, ui: &mut dyn Ui, rt: ResourceType) {
-        if self.global_zone && invalid_for_global_zone(rt) {
+        if self.global_zone && resource_invalid_for_global_zone(rt) {
             self.zerr(
                 ui,
                 &format!("Cannot add a {rt} resource to the global zone."),
             );
             return;
         }
+        if rt == ResourceType::InheritPkgDir && self.refuse_if_installed(ui, "add inherit-pkg-dir")
+        {
+            return;
+        }
         let refusal = match rt {
-            ResourceType::InheritPkgDir => match self.state_at_least(ui, ZoneState::Installed) {
-                Err(()) => return,
-                Ok(true) => Some(format!(
-                    "Zone {} already installed; add inherit-pkg-dir not allowed.",
-                    self.zone
-                )),
-                Ok(false) => None,
-            },
             ResourceType::Rctl => {
                 if self.global_zone {
                     self.message(ui, GLOBAL_RCTL_WARNING);

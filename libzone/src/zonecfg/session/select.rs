@@ -7,7 +7,6 @@ use super::{Session, Ui};
 use crate::config::keywords::{PropName, ResourceType};
 use crate::config::model::{IpType, RctlValue, ZoneConfig};
 use crate::config::rctl::{self, AliasState};
-use crate::state::ZoneState;
 use crate::zonecfg::command::{CmdKind, Command, ListItem, PropValue, Target};
 use crate::zonecfg::help;
 use crate::zonecfg::info::same_net_address;
@@ -229,22 +228,6 @@ impl Session<'_> {
         }
     }
 
-    /// The inherit-pkg-dir resources are fixed once the zone is installed.
-    fn ipd_frozen(&mut self, ui: &mut dyn Ui, kind: CmdKind) -> bool {
-        match self.state_at_least(ui, ZoneState::Installed) {
-            Err(()) => true,
-            Ok(true) => {
-                let msg = format!(
-                    "Zone {} already installed; {kind} inherit-pkg-dir not allowed.",
-                    self.zone
-                );
-                self.zerr(ui, &msg);
-                true
-            }
-            Ok(false) => false,
-        }
-    }
-
     pub(super) fn cmd_select(&mut self, cmd: &Command, ui: &mut dyn Ui) {
         if self.refuse_read_only(ui, CmdKind::Select) {
             return;
@@ -264,7 +247,9 @@ impl Session<'_> {
         if !self.initialize(ui, true) {
             return;
         }
-        if rt == ResourceType::InheritPkgDir && self.ipd_frozen(ui, CmdKind::Select) {
+        if rt == ResourceType::InheritPkgDir
+            && self.refuse_if_installed(ui, "select inherit-pkg-dir")
+        {
             return;
         }
         let cfg = self.cfg().clone();
@@ -317,11 +302,7 @@ impl Session<'_> {
             self.long_usage(ui, CmdKind::Remove);
             return;
         };
-        if self.global_zone && super::add::invalid_for_global_zone(rt) {
-            self.zerr(
-                ui,
-                &format!("{rt} is not a valid resource for the global zone."),
-            );
+        if self.refuse_global_resource(ui, rt) {
             return;
         }
         let Some(opts) = self.flags(ui, cmd, "F", true) else {
@@ -331,7 +312,9 @@ impl Session<'_> {
         if !self.initialize(ui, true) {
             return;
         }
-        if rt == ResourceType::InheritPkgDir && self.ipd_frozen(ui, CmdKind::Remove) {
+        if rt == ResourceType::InheritPkgDir
+            && self.refuse_if_installed(ui, "remove inherit-pkg-dir")
+        {
             return;
         }
         let prefix = format!("remove {rt}");

@@ -13,24 +13,6 @@ use crate::state::ZoneState;
 use crate::zonecfg::command::{CmdKind, Command, ListItem, PropValue, Target};
 use crate::zonecfg::help;
 
-/// Properties the global zone does not have (zonecfg's `gz_invalid_property()`).
-pub(super) fn invalid_for_global_zone(p: PropName) -> bool {
-    use PropName::*;
-    matches!(
-        p,
-        Zonename
-            | Zonepath
-            | Autoboot
-            | Limitpriv
-            | Bootargs
-            | Brand
-            | SchedulingClass
-            | IpType
-            | Hostid
-            | FsAllowed
-    )
-}
-
 const INCOMPATIBLE: &str = "An incompatible rctl already exists for this property";
 
 /// Why renaming failed (libzonecfg `zonecfg_set_name()`).
@@ -56,11 +38,7 @@ impl Session<'_> {
         let prop = *prop;
         let rt = self.scope.as_ref().map(|s| s.rt);
         if rt.is_none() {
-            if self.global_zone && invalid_for_global_zone(prop) {
-                self.zerr(
-                    ui,
-                    &format!("{prop} is not a valid property for the global zone."),
-                );
+            if self.refuse_global_property(ui, prop) {
                 return;
             }
             if !prop.is_global() {
@@ -143,20 +121,8 @@ impl Session<'_> {
                 Err(None) => {}
             },
             PropName::Zonepath => {
-                if !force {
-                    match self.state_at_least(ui, ZoneState::Installed) {
-                        Err(()) => return,
-                        Ok(true) => {
-                            self.zerr(
-                                ui,
-                                &format!(
-                                    "Zone {zone} already installed; set zonepath not allowed."
-                                ),
-                            );
-                            return;
-                        }
-                        Ok(false) => {}
-                    }
+                if !force && self.refuse_if_installed(ui, "set zonepath") {
+                    return;
                 }
                 if let Err(e) = names::check_zonepath(value) {
                     self.zerr(ui, &e.to_string());
@@ -166,16 +132,8 @@ impl Session<'_> {
                 self.need_to_commit = true;
             }
             PropName::Brand => {
-                match self.state_at_least(ui, ZoneState::Installed) {
-                    Err(()) => return,
-                    Ok(true) => {
-                        self.zerr(
-                            ui,
-                            &format!("Zone {zone} already installed; set brand not allowed."),
-                        );
-                        return;
-                    }
-                    Ok(false) => {}
+                if self.refuse_if_installed(ui, "set brand") {
+                    return;
                 }
                 if !names::is_known_brand(value) {
                     self.zerr(ui, &format!("{value}: unknown brand."));
@@ -566,11 +524,7 @@ impl Session<'_> {
     }
 
     fn clear_global(&mut self, ui: &mut dyn Ui, prop: PropName) {
-        if self.global_zone && invalid_for_global_zone(prop) {
-            self.zerr(
-                ui,
-                &format!("{prop} is not a valid property for the global zone."),
-            );
+        if self.refuse_global_property(ui, prop) {
             return;
         }
         if !self.initialize(ui, true) {
