@@ -77,38 +77,14 @@ impl Session<'_> {
         };
         match (scope.rt, prop) {
             (ResourceType::Fs, PropName::Options) => {
-                let options: Vec<String> = match value {
-                    PropValue::Simple(s) => vec![s.clone()],
-                    PropValue::List(items) => items
-                        .iter()
-                        .map_while(|i| match i {
-                            ListItem::Simple(s) => Some(s.clone()),
-                            ListItem::Complex(_) => None,
-                        })
-                        .collect(),
-                    PropValue::Complex(_) => {
-                        self.zerr(ui, "A simple or list value was expected here.");
-                        return;
-                    }
+                let Some(options) = self.option_words(ui, value) else {
+                    return;
                 };
                 if let Some(Res::Fs(fs)) = self.scope.as_mut().map(|s| &mut s.res) {
                     fs.options.extend(options);
                 }
             }
-            (ResourceType::Rctl, PropName::Value) => match value {
-                PropValue::Complex(pieces) => self.add_rctl_value(ui, pieces),
-                PropValue::List(items) => {
-                    for item in items {
-                        match item {
-                            ListItem::Complex(pieces) => self.add_rctl_value(ui, pieces),
-                            ListItem::Simple(_) => self.add_rctl_value(ui, &Vec::new()),
-                        }
-                    }
-                }
-                PropValue::Simple(_) => {
-                    self.zerr(ui, "A complex or list value was expected here.");
-                }
-            },
+            (ResourceType::Rctl, PropName::Value) => self.add_rctl_values(ui, value),
             (ResourceType::Admin, PropName::Auths) => {
                 let words: Vec<String> = match value {
                     PropValue::Simple(s) => vec![s.clone()],
@@ -137,6 +113,50 @@ impl Session<'_> {
                 self.no_such_property(ui, prop.as_str(), CmdKind::Add)
             }
             (rt, _) => self.no_such_resource_type(ui, rt.as_str(), CmdKind::Add),
+        }
+    }
+
+    /// The words of a simple or list value, as zonecfg reads `options`: a list up to its
+    /// first complex item. `None`, after zonecfg's complaint, for a complex value.
+    pub(super) fn option_words(
+        &mut self,
+        ui: &mut dyn Ui,
+        value: &PropValue,
+    ) -> Option<Vec<String>> {
+        match value {
+            PropValue::Simple(s) => Some(vec![s.clone()]),
+            PropValue::List(items) => Some(
+                items
+                    .iter()
+                    .map_while(|i| match i {
+                        ListItem::Simple(s) => Some(s.clone()),
+                        ListItem::Complex(_) => None,
+                    })
+                    .collect(),
+            ),
+            PropValue::Complex(_) => {
+                self.zerr(ui, "A simple or list value was expected here.");
+                None
+            }
+        }
+    }
+
+    /// The rctl values of a complex value or a list (where a plain word counts as a value
+    /// with nothing in it); a simple value is refused.
+    pub(super) fn add_rctl_values(&mut self, ui: &mut dyn Ui, value: &PropValue) {
+        match value {
+            PropValue::Complex(pieces) => self.add_rctl_value(ui, pieces),
+            PropValue::List(items) => {
+                for item in items {
+                    match item {
+                        ListItem::Complex(pieces) => self.add_rctl_value(ui, pieces),
+                        ListItem::Simple(_) => self.add_rctl_value(ui, &Vec::new()),
+                    }
+                }
+            }
+            PropValue::Simple(_) => {
+                self.zerr(ui, "A complex or list value was expected here.");
+            }
         }
     }
 

@@ -10,7 +10,7 @@ use crate::config::rctl::{self, Alias, AliasState};
 use crate::config::verify::{self as checks, AddressError, FsAllowedError, HostidError};
 use crate::config::{names, units};
 use crate::state::ZoneState;
-use crate::zonecfg::command::{CmdKind, Command, ListItem, PropValue, Target};
+use crate::zonecfg::command::{CmdKind, Command, PropValue, Target};
 use crate::zonecfg::help;
 
 const INCOMPATIBLE: &str = "An incompatible rctl already exists for this property";
@@ -313,19 +313,8 @@ impl Session<'_> {
                 return;
             }
             (ResourceType::Fs, P::Options) => {
-                let options: Vec<String> = match value {
-                    PropValue::Simple(s) => vec![s.clone()],
-                    PropValue::List(items) => items
-                        .iter()
-                        .map_while(|i| match i {
-                            ListItem::Simple(s) => Some(s.clone()),
-                            ListItem::Complex(_) => None,
-                        })
-                        .collect(),
-                    PropValue::Complex(_) => {
-                        self.zerr(ui, "A simple or list value was expected here.");
-                        return;
-                    }
+                let Some(options) = self.option_words(ui, value) else {
+                    return;
                 };
                 if let Some(Res::Fs(fs)) = self.scope.as_mut().map(|s| &mut s.res) {
                     fs.options = options;
@@ -356,18 +345,13 @@ impl Session<'_> {
                 return;
             }
             (ResourceType::Rctl, P::Value) => {
-                let items: Vec<ListItem> = match value {
-                    PropValue::Complex(c) => vec![ListItem::Complex(c.clone())],
-                    PropValue::List(items) => items.clone(),
-                    PropValue::Simple(_) => {
-                        self.zerr(ui, "A complex or list value was expected here.");
-                        return;
+                // A simple value is refused and leaves the values as they were.
+                if !matches!(value, PropValue::Simple(_)) {
+                    if let Some(Res::Rctl(r)) = self.scope.as_mut().map(|s| &mut s.res) {
+                        r.values.clear();
                     }
-                };
-                if let Some(Res::Rctl(r)) = self.scope.as_mut().map(|s| &mut s.res) {
-                    r.values.clear();
                 }
-                self.add_rctl_values(ui, &items);
+                self.add_rctl_values(ui, value);
                 return;
             }
             (ResourceType::DedicatedCpu, P::Ncpus) => {
@@ -488,18 +472,6 @@ impl Session<'_> {
         match slot {
             Some(s) => *s = v,
             None => self.no_such_property(ui, prop.as_str(), CmdKind::Set),
-        }
-    }
-
-    /// Adds the complex items of a list as rctl values (a plain word counts as a value with
-    /// nothing in it).
-    fn add_rctl_values(&mut self, ui: &mut dyn Ui, items: &[ListItem]) {
-        for item in items {
-            let pieces = match item {
-                ListItem::Complex(c) => c.clone(),
-                ListItem::Simple(_) => Vec::new(),
-            };
-            self.add_rctl_value(ui, &pieces);
         }
     }
 
