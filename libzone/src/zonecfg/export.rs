@@ -143,7 +143,8 @@ pub fn export(cfg: &ZoneConfig) -> String {
 pub(crate) mod tests_support {
     use crate::config::model::*;
 
-    fn rv(p: &str, l: &str, a: &str) -> RctlValue {
+    /// An rctl value `(priv=p,limit=l,action=a)`.
+    pub(crate) fn rv(p: &str, l: &str, a: &str) -> RctlValue {
         RctlValue {
             privilege: p.into(),
             limit: l.into(),
@@ -214,16 +215,8 @@ pub(crate) mod tests_support {
 
 #[cfg(test)]
 mod tests {
-    use super::tests_support::example;
+    use super::tests_support::{example, rv};
     use super::*;
-
-    fn rv(p: &str, l: &str, a: &str) -> RctlValue {
-        RctlValue {
-            privilege: p.into(),
-            limit: l.into(),
-            action: a.into(),
-        }
-    }
 
     /// Spec §1.11 line for line, except for the `match` value, quoted so that it re-reads,
     /// and the brand name.

@@ -416,14 +416,7 @@ pub fn filtered(cfg: &ZoneConfig, rt: ResourceType, filters: &[(PropName, String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rv(p: &str, l: &str, a: &str) -> RctlValue {
-        RctlValue {
-            privilege: p.into(),
-            limit: l.into(),
-            action: a.into(),
-        }
-    }
+    use crate::zonecfg::export::tests_support::rv;
 
     /// The configuration of the spec §1.10 example.
     fn example() -> ZoneConfig {
