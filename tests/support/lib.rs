@@ -4,10 +4,12 @@
 //! runtime records, what of them is left on the host, and capability sets by name.
 
 mod caps;
+mod pty;
 mod record;
 mod traces;
 
 pub use caps::{cap_names, cap_sets, host_bounding, CAP_NAMES};
+pub use pty::{set_winsize, spawn_on_pty};
 pub use record::{json_strings, record_path, Record};
 pub use traces::{
     alive, cgroup_parent, cgroups_named, eventually, gone_within, traces, zone_ns, ZoneNs,

@@ -5,12 +5,13 @@
 //! zones halted under attached sessions; option and state errors with Solaris' messages.
 //! Each test has its own scratch root and zone; terminals are ptys the test drives.
 
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
-use zones_tests::{bin, require_root, run, run_command, unique_zone, Run, Scratch};
+use zones_tests::{
+    bin, require_root, run, run_command, set_winsize, spawn_on_pty, unique_zone, Run, Scratch,
+};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -66,38 +67,9 @@ struct Tty {
 impl Tty {
     fn spawn(s: &Scratch, args: &[&str], rows: u16, cols: u16) -> Tty {
         use nix::fcntl::OFlag;
-        // Close-on-exec from the start: tests run in parallel, and a pty end leaking into
-        // another test's child would keep our terminal from ever hanging up.
-        let master =
-            nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).unwrap();
-        nix::pty::grantpt(&master).unwrap();
-        nix::pty::unlockpt(&master).unwrap();
-        let name = nix::pty::ptsname_r(&master).unwrap();
-        let slave: OwnedFd = nix::fcntl::open(
-            name.as_str(),
-            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
-            nix::sys::stat::Mode::empty(),
-        )
-        .unwrap();
-        let master = OwnedFd::from(master);
-        set_winsize(&master, rows, cols);
         let mut cmd = zlogin_command(s, args);
-        cmd.env("TERM", "vt100")
-            .env("LANG", "C")
-            .stdin(Stdio::from(slave.try_clone().unwrap()))
-            .stdout(Stdio::from(slave.try_clone().unwrap()))
-            .stderr(Stdio::from(slave));
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().unwrap();
-        drop(cmd);
+        cmd.env("TERM", "vt100").env("LANG", "C");
+        let (master, child) = spawn_on_pty(cmd, rows, cols);
         let flags = nix::fcntl::fcntl(&master, nix::fcntl::FcntlArg::F_GETFL).unwrap();
         nix::fcntl::fcntl(
             &master,
@@ -241,17 +213,6 @@ impl Drop for Tty {
             let _ = self.child.wait();
         }
     }
-}
-
-fn set_winsize(fd: &OwnedFd, rows: u16, cols: u16) {
-    let ws = libc::winsize {
-        ws_row: rows,
-        ws_col: cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCSWINSZ reads the winsize we pass.
-    assert!(unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, &ws) } >= 0);
 }
 
 /// A child of `parent` whose command name is `comm`.
