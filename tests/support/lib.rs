@@ -175,21 +175,19 @@ impl Scratch {
 
     /// `zonecfg -R root -z zone <args...>`.
     pub fn zonecfg(&self, zone: &str, args: &[&str], stdin: Option<&str>) -> Run {
-        let root = self.root_str();
-        let mut a = vec!["-R", root.as_str(), "-z", zone];
+        let mut a = vec!["-z", zone];
         a.extend_from_slice(args);
-        run("zonecfg", &a, stdin)
+        self.run("zonecfg", &a, stdin)
     }
 
     /// `zoneadm -R root [-z zone] <args...>`.
     pub fn zoneadm(&self, zone: Option<&str>, args: &[&str]) -> Run {
-        let root = self.root_str();
-        let mut a = vec!["-R", root.as_str()];
+        let mut a = Vec::new();
         if let Some(z) = zone {
             a.extend_from_slice(&["-z", z]);
         }
         a.extend_from_slice(args);
-        run("zoneadm", &a, None)
+        self.run("zoneadm", &a, None)
     }
 
     /// `zlogin -R root <args...>`.
