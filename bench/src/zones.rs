@@ -116,27 +116,23 @@ impl ZoneRoot {
     /// Configure (`zonecfg -R`, from the default template) and install a sparse zone at
     /// `/zones/<zone>` inside the alternate root.
     pub fn create(&self, zone: &str) -> Result<()> {
-        self.zones.borrow_mut().push(zone.to_string());
-        let script = format!("create; set zonepath=/zones/{zone}; commit");
-        Cmd::new(&self.tools.zonecfg)
-            .arg("-R")
-            .arg(&self.root)
-            .args(["-z", zone, script.as_str()])
-            .run(&self.errlog)?;
-        self.zoneadm(Some(zone))
-            .arg("install")
-            .run(&self.errlog)
-            .map(|_| ())
+        self.configure_and_install(zone, &format!("create; set zonepath=/zones/{zone}; commit"))
     }
 
     /// Like `create`, with one more zonecfg command (e.g. `set pool=web`).
     pub fn create_with(&self, zone: &str, extra: &str) -> Result<()> {
-        self.zones.borrow_mut().push(zone.to_string());
         let script = format!("create; set zonepath=/zones/{zone}; {extra}; commit");
+        self.configure_and_install(zone, &script)
+    }
+
+    /// `zonecfg -R root -z zone <script>`, then `zoneadm install`; the zone is remembered,
+    /// so `halt_all` halts it.
+    fn configure_and_install(&self, zone: &str, script: &str) -> Result<()> {
+        self.zones.borrow_mut().push(zone.to_string());
         Cmd::new(&self.tools.zonecfg)
             .arg("-R")
             .arg(&self.root)
-            .args(["-z", zone, script.as_str()])
+            .args(["-z", zone, script])
             .run(&self.errlog)?;
         self.zoneadm(Some(zone))
             .arg("install")

@@ -76,24 +76,38 @@ pub fn probe_system_dirs(root: &Path) -> Vec<(String, HostDir)> {
     out
 }
 
-/// Parse a kernel CPU list such as `0-3,8,10-11`.
-pub fn parse_cpu_list(s: &str) -> Option<Vec<u32>> {
+/// Where Linux lists the online CPUs.
+pub const ONLINE_CPUS: &str = "/sys/devices/system/cpu/online";
+
+/// Parse the kernel's CPU list format (`0-3,8,10-11`): the CPUs, sorted, each once; why not
+/// when the text is not such a list.
+pub fn parse_cpu_list(text: &str) -> Result<Vec<u32>, String> {
     let mut cpus = Vec::new();
-    for part in s.trim().split(',').filter(|p| !p.is_empty()) {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(cpus);
+    }
+    for part in text.split(',') {
+        let part = part.trim();
+        let num = |s: &str| {
+            s.trim()
+                .parse::<u32>()
+                .map_err(|_| format!("'{s}' is not a CPU number"))
+        };
         match part.split_once('-') {
             Some((a, b)) => {
-                let (a, b): (u32, u32) = (a.parse().ok()?, b.parse().ok()?);
+                let (a, b) = (num(a)?, num(b)?);
                 if a > b {
-                    return None;
+                    return Err(format!("'{part}' is an empty range"));
                 }
                 cpus.extend(a..=b);
             }
-            None => cpus.push(part.parse().ok()?),
+            None => cpus.push(num(part)?),
         }
     }
     cpus.sort_unstable();
     cpus.dedup();
-    Some(cpus)
+    Ok(cpus)
 }
 
 /// Format CPU ids as a kernel CPU list (`0-3,8`).
@@ -122,9 +136,9 @@ pub fn format_cpu_list(cpus: &[u32]) -> String {
 
 /// The online CPUs (`/sys/devices/system/cpu/online`), falling back to `0..nproc`.
 pub fn online_cpus() -> Vec<u32> {
-    std::fs::read_to_string("/sys/devices/system/cpu/online")
+    std::fs::read_to_string(ONLINE_CPUS)
         .ok()
-        .and_then(|s| parse_cpu_list(&s))
+        .and_then(|s| parse_cpu_list(&s).ok())
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| {
             let n = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -180,11 +194,16 @@ mod tests {
     fn cpu_lists() {
         assert_eq!(
             parse_cpu_list("0-3,8,10-11\n"),
-            Some(vec![0, 1, 2, 3, 8, 10, 11])
+            Ok(vec![0, 1, 2, 3, 8, 10, 11])
         );
-        assert_eq!(parse_cpu_list(""), Some(vec![]));
-        assert_eq!(parse_cpu_list("3-1"), None);
-        assert_eq!(parse_cpu_list("x"), None);
+        assert_eq!(parse_cpu_list("0-3\n"), Ok(vec![0, 1, 2, 3]));
+        assert_eq!(parse_cpu_list("0,2-3,7"), Ok(vec![0, 2, 3, 7]));
+        assert_eq!(parse_cpu_list("5"), Ok(vec![5]));
+        assert_eq!(parse_cpu_list(""), Ok(vec![]));
+        assert!(parse_cpu_list("3-1").is_err());
+        assert!(parse_cpu_list("x").is_err());
+        assert!(parse_cpu_list("a").is_err());
+        assert!(parse_cpu_list("1,,2").is_err());
         assert_eq!(format_cpu_list(&[0, 1, 2, 3, 8, 10, 11]), "0-3,8,10-11");
         assert_eq!(format_cpu_list(&[5]), "5");
         assert_eq!(format_cpu_list(&[]), "");

@@ -16,3 +16,4 @@ pub mod host;
 pub mod install;
 pub mod plan;
 pub mod runtime;
+mod xml_text;

@@ -691,14 +691,7 @@ mod tests {
     #[test]
     fn default_privileges_exclude_dangerous_capabilities() {
         let p = compile(&base(), &facts(), Path::new("/")).unwrap();
-        for bad in [
-            "CAP_SYS_ADMIN",
-            "CAP_SYS_MODULE",
-            "CAP_SYS_RAWIO",
-            "CAP_SYS_TIME",
-            "CAP_MKNOD",
-            "CAP_NET_ADMIN",
-        ] {
+        for bad in crate::config::privs::NEVER_BY_DEFAULT {
             assert!(!p.zone.capabilities.iter().any(|c| c == bad), "{bad}");
         }
         assert!(p.zone.capabilities.iter().any(|c| c == "CAP_CHOWN"));

@@ -1,6 +1,19 @@
 //! Helpers shared by the integration tests: the built binaries, a scratch alternate root that
 //! cleans up after itself (halting every zone it holds, even when the test fails), unique
-//! zone names, and a root check.
+//! zone names, a root check, zones configured with zonecfg or by hand-written files, their
+//! runtime records, what of them is left on the host, and capability sets by name.
+
+mod caps;
+mod pty;
+mod record;
+mod traces;
+
+pub use caps::{cap_names, cap_sets, host_bounding, CAP_NAMES};
+pub use pty::{set_winsize, spawn_on_pty};
+pub use record::{json_strings, record_path, Record};
+pub use traces::{
+    alive, cgroup_parent, cgroups_named, eventually, gone_within, traces, zone_ns, ZoneNs,
+};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -76,21 +89,51 @@ impl Run {
 /// Run a binary with arguments (and optional stdin text).
 pub fn run(name: &str, args: &[&str], stdin: Option<&str>) -> Run {
     let mut cmd = Command::new(bin(name));
-    cmd.args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args(args);
+    run_command(cmd, stdin.map(str::as_bytes))
+}
+
+/// Run a prepared command with `stdin` as its input (`None`: `/dev/null`); its status and
+/// output.
+pub fn run_command(mut cmd: Command, stdin: Option<&[u8]>) -> Run {
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn");
-    if let Some(text) = stdin {
+    if let Some(data) = stdin {
         use std::io::Write;
         let mut input = child.stdin.take().expect("stdin");
-        input.write_all(text.as_bytes()).expect("write stdin");
+        let data = data.to_vec();
+        // A writer thread, so a command that does not read cannot deadlock the test.
+        std::thread::spawn(move || {
+            let _ = input.write_all(&data);
+        });
     }
     child.wait_with_output().expect("wait").into()
+}
+
+/// Whether `zonecfg` is the real command (the placeholder binary prints nothing and exits 0
+/// whatever it is given; the real one answers a bare `zonecfg` with its usage).
+pub fn have_zonecfg() -> bool {
+    let r = run("zonecfg", &[], None);
+    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
+}
+
+/// The zone file of a sparse, shared-IP zone at `/zones/<zone>` as libzone's store lays it
+/// out, with `limitpriv` if given and `body` (whole lines: the resources) inside `<zone>`.
+pub fn zone_xml(zone: &str, autoboot: bool, limitpriv: Option<&str>, body: &str) -> String {
+    let limitpriv = limitpriv
+        .map(|l| format!(" limitpriv=\"{l}\""))
+        .unwrap_or_default();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"{autoboot}\" \
+         brand=\"sparse\" ip-type=\"shared\"{limitpriv}>\n{body}</zone>\n"
+    )
 }
 
 /// A scratch alternate root (`-R`) in a temp dir. On drop it halts every zone of its index
@@ -123,31 +166,40 @@ impl Scratch {
         self.root().to_string_lossy().into_owned()
     }
 
+    /// `<name> -R root`: one of our binaries, for the caller to complete and start.
+    pub fn command(&self, name: &str) -> Command {
+        let mut cmd = Command::new(bin(name));
+        cmd.arg("-R").arg(self.root());
+        cmd
+    }
+
     /// `zonecfg -R root -z zone <args...>`.
     pub fn zonecfg(&self, zone: &str, args: &[&str], stdin: Option<&str>) -> Run {
-        let root = self.root_str();
-        let mut a = vec!["-R", root.as_str(), "-z", zone];
+        let mut a = vec!["-z", zone];
         a.extend_from_slice(args);
-        run("zonecfg", &a, stdin)
+        self.run("zonecfg", &a, stdin)
     }
 
     /// `zoneadm -R root [-z zone] <args...>`.
     pub fn zoneadm(&self, zone: Option<&str>, args: &[&str]) -> Run {
-        let root = self.root_str();
-        let mut a = vec!["-R", root.as_str()];
+        let mut a = Vec::new();
         if let Some(z) = zone {
             a.extend_from_slice(&["-z", z]);
         }
         a.extend_from_slice(args);
-        run("zoneadm", &a, None)
+        self.run("zoneadm", &a, None)
     }
 
     /// `zlogin -R root <args...>`.
     pub fn zlogin(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        let root = self.root_str();
-        let mut a = vec!["-R", root.as_str()];
-        a.extend_from_slice(args);
-        run("zlogin", &a, stdin)
+        self.run("zlogin", args, stdin)
+    }
+
+    /// `<name> -R root <args...>`, for any of our binaries.
+    pub fn run(&self, name: &str, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = self.command(name);
+        cmd.args(args);
+        run_command(cmd, stdin.map(str::as_bytes))
     }
 
     /// Configure a sparse zone at `/zones/<zone>` (inside the scratch root), with extra
@@ -160,6 +212,57 @@ impl Scratch {
         }
         script.push_str("commit\n");
         self.zonecfg(zone, &["-f", "-"], Some(&script)).ok();
+    }
+
+    /// Configure a sparse zone at `/zones/<zone>` with the zonecfg commands `lines` or, while
+    /// zonecfg is the placeholder, by writing its index line and the XML `xml` gives.
+    pub fn configure_or_write(&self, zone: &str, lines: &[String], xml: impl FnOnce() -> String) {
+        if have_zonecfg() {
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            self.configure(zone, &refs);
+        } else {
+            self.write_zone(zone, &xml());
+        }
+    }
+
+    /// Configure a default sparse zone at `/zones/<zone>`, as `configure_or_write` does.
+    pub fn configure_default(&self, zone: &str) {
+        self.configure_or_write(zone, &[], || zone_xml(zone, false, None, ""));
+    }
+
+    /// Add `zone` (configured, at `/zones/<zone>`) to the index and write its zone file as
+    /// `xml` says, as zonecfg would; also for settings zonecfg itself refuses, as if edited
+    /// by hand. Not for concurrent use on one root.
+    pub fn write_zone(&self, zone: &str, xml: &str) {
+        let dir = self.root().join("etc/zones");
+        std::fs::create_dir_all(&dir).expect("etc/zones");
+        let index = dir.join("index");
+        let mut text =
+            std::fs::read_to_string(&index).unwrap_or_else(|_| "global:installed:/\n".to_string());
+        text.push_str(&format!("{zone}:configured:/zones/{zone}:\n"));
+        std::fs::write(&index, text).expect("write index");
+        std::fs::write(self.zone_file(zone), xml).expect("write zone file");
+    }
+
+    /// The zone's file in the store: `etc/zones/<zone>.xml`.
+    pub fn zone_file(&self, zone: &str) -> PathBuf {
+        self.root().join(format!("etc/zones/{zone}.xml"))
+    }
+
+    /// `(zone id, state)` from `zoneadm list -p -z <zone>`.
+    pub fn listed(&self, zone: &str) -> (Option<u32>, String) {
+        let out = self.zoneadm(Some(zone), &["list", "-p"]).ok().stdout;
+        let f: Vec<&str> = out.trim().split(':').collect();
+        assert_eq!(f.get(1), Some(&zone), "{out}");
+        (f[0].parse().ok(), f[2].to_string())
+    }
+
+    /// The runtime record of `zone`, which must exist in the kernel.
+    pub fn record(&self, zone: &str) -> Record {
+        let path = record_path(self.root(), zone);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        Record::parse(&text).unwrap_or_else(|| panic!("{}: not JSON:\n{text}", path.display()))
     }
 
     /// Configure, install and boot a zone.
@@ -189,8 +292,7 @@ impl Scratch {
             let _ = self.zoneadm(Some(&z), &["halt"]);
         }
         if bin_dir().join("pooladm").exists() {
-            let root = self.root_str();
-            let _ = run("pooladm", &["-R", &root, "-d"], None);
+            let _ = self.run("pooladm", &["-d"], None);
         }
     }
 }
@@ -206,22 +308,4 @@ impl Drop for Scratch {
             let _ = d.close();
         }
     }
-}
-
-/// cgroup directories under any hierarchy whose name starts with `prefix` (leak checks).
-pub fn cgroups_named(prefix: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") else {
-        return out;
-    };
-    for h in rd.flatten() {
-        if let Ok(inner) = std::fs::read_dir(h.path()) {
-            for e in inner.flatten() {
-                if e.file_name().to_string_lossy().starts_with(prefix) && e.path().is_dir() {
-                    out.push(e.path());
-                }
-            }
-        }
-    }
-    out
 }

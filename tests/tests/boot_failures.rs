@@ -2,8 +2,9 @@
 //! step already done is undone (state `installed`, no cgroup, no process, no runtime record),
 //! and the zone boots once its configuration is fixed. Also: booting a running zone.
 
-use std::path::{Path, PathBuf};
-use zones_tests::{require_root, run, unique_zone, Run, Scratch};
+use std::path::PathBuf;
+use std::time::Duration;
+use zones_tests::{gone_within, have_zonecfg, require_root, unique_zone, Run, Scratch};
 
 // ----------------------------------------------------------------------------------------
 // Local helpers
@@ -27,12 +28,6 @@ struct Res {
     /// Written straight into the zone's XML, as if edited by hand: for settings zonecfg
     /// itself refuses, which boot must refuse as well.
     hand_edited: bool,
-}
-
-/// Whether `zonecfg` is the real command (the placeholder prints nothing and exits 0).
-fn have_zonecfg() -> bool {
-    let r = run("zonecfg", &[], None);
-    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
 }
 
 /// zonecfg commands that add `res`'s resources and properties.
@@ -60,51 +55,32 @@ fn zonecfg_lines(res: &Res) -> Vec<String> {
 
 /// The zone's XML as libzone's store writes it.
 fn zone_xml(zone: &str, res: &Res) -> String {
-    let limitpriv = res
-        .limitpriv
-        .as_ref()
-        .map(|l| format!(" limitpriv=\"{l}\""))
-        .unwrap_or_default();
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"false\" brand=\"sparse\" \
-         ip-type=\"shared\"{limitpriv}>\n"
-    );
+    let mut body = String::new();
     for f in &res.fs {
         let option = f
             .option
             .as_ref()
             .map(|o| format!("<fsoption name=\"{o}\"/>"))
             .unwrap_or_default();
-        xml.push_str(&format!(
+        body.push_str(&format!(
             "  <filesystem special=\"{}\" directory=\"{}\" type=\"{}\">{option}</filesystem>\n",
             f.special, f.dir, f.fstype
         ));
     }
     for d in &res.devices {
-        xml.push_str(&format!("  <device match=\"{d}\"/>\n"));
+        body.push_str(&format!("  <device match=\"{d}\"/>\n"));
     }
-    xml.push_str("</zone>\n");
-    xml
+    zones_tests::zone_xml(zone, false, res.limitpriv.as_deref(), &body)
 }
 
-/// Configure `zone` with zonecfg, or, until that command exists, by writing its index line
-/// and XML directly.
+/// Configure `zone` with zonecfg, or, until that command exists (or for settings zonecfg
+/// refuses), by writing its index line and XML directly.
 fn configure(s: &Scratch, zone: &str, res: &Res) {
-    if have_zonecfg() && !res.hand_edited {
-        let lines = zonecfg_lines(res);
-        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        s.configure(zone, &refs);
-        return;
+    if res.hand_edited {
+        s.write_zone(zone, &zone_xml(zone, res));
+    } else {
+        s.configure_or_write(zone, &zonecfg_lines(res), || zone_xml(zone, res));
     }
-    let dir = s.root().join("etc/zones");
-    std::fs::create_dir_all(&dir).unwrap();
-    let index = dir.join("index");
-    let mut text =
-        std::fs::read_to_string(&index).unwrap_or_else(|_| "global:installed:/\n".to_string());
-    text.push_str(&format!("{zone}:configured:/zones/{zone}:\n"));
-    std::fs::write(&index, text).unwrap();
-    std::fs::write(dir.join(format!("{zone}.xml")), zone_xml(zone, res)).unwrap();
 }
 
 /// Replace the resources `old` of an installed zone by `new`.
@@ -128,98 +104,15 @@ fn reconfigure(s: &Scratch, zone: &str, old: &Res, new: &Res) {
         s.zonecfg(zone, &["-f", "-"], Some(&script)).ok();
         return;
     }
-    let path = s.root().join(format!("etc/zones/{zone}.xml"));
-    std::fs::write(path, zone_xml(zone, new)).unwrap();
-}
-
-/// `(zone id, state)` from `zoneadm list -p -z <zone>`.
-fn listed(s: &Scratch, zone: &str) -> (Option<u32>, String) {
-    let out = s.zoneadm(Some(zone), &["list", "-p"]).ok().stdout;
-    let f: Vec<&str> = out.trim().split(':').collect();
-    assert_eq!(f.get(1), Some(&zone), "{out}");
-    (f[0].parse().ok(), f[2].to_string())
-}
-
-/// The cgroup parent of zones under `root` (libzone's name: `zones-` and the FNV-1a hash of
-/// the canonical root path).
-fn cgroup_parent(root: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    let canonical = root.canonicalize().unwrap();
-    let hash = canonical
-        .as_os_str()
-        .as_bytes()
-        .iter()
-        .fold(0x811c_9dc5u32, |h, b| {
-            (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
-        });
-    format!("zones-{hash:08x}")
-}
-
-/// What of `zone` is left on the host: its cgroup in any hierarchy, processes in it, its
-/// zoneadmd, mounts of its root, runtime files.
-fn traces(root: &Path, zone: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let rel = format!("/{}/{zone}", cgroup_parent(root));
-    for h in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
-        let d = PathBuf::from(format!("{}{rel}", h.path().display()));
-        if d.exists() {
-            out.push(format!("cgroup {}", d.display()));
-        }
-    }
-    let root_s = root.to_string_lossy().into_owned();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        if stat.rfind(')').and_then(|i| stat.get(i + 2..i + 3)) == Some("Z") {
-            continue;
-        }
-        let cg = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
-        if cg.lines().any(|l| l.ends_with(&rel)) {
-            out.push(format!("process {pid} in {rel}"));
-        }
-        let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
-            .map(|b| format!("{} ", String::from_utf8_lossy(&b).replace('\0', " ")))
-            .unwrap_or_default();
-        if cmd.contains("zoneadmd ") && cmd.contains(&format!(" -R {root_s} -z {zone} ")) {
-            out.push(format!("zoneadmd {pid}"));
-        }
-    }
-    let zroot = format!("{root_s}/zones/{zone}/");
-    for l in std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap()
-        .lines()
-    {
-        if l.contains(&zroot) {
-            out.push(format!("mount {l}"));
-        }
-    }
-    for suffix in ["state", "zoneadmd_sock", "console_sock"] {
-        let p = root.join(format!("var/run/zones/{zone}.{suffix}"));
-        if p.exists() {
-            out.push(format!("runtime file {}", p.display()));
-        }
-    }
-    out
+    std::fs::write(s.zone_file(zone), zone_xml(zone, new)).unwrap();
 }
 
 /// After a failed boot: installed, no id, nothing of the zone left. zoneadmd answers before
 /// it exits, so it gets a moment to go.
 fn assert_undone(s: &Scratch, zone: &str) {
-    assert_eq!(listed(s, zone), (None, "installed".to_string()));
-    let end = std::time::Instant::now() + std::time::Duration::from_secs(3);
-    loop {
-        let t = traces(s.root(), zone);
-        if t.is_empty() {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < end,
-            "left after a failed boot of {zone}: {t:#?}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    assert_eq!(s.listed(zone), (None, "installed".to_string()));
+    gone_within(Duration::from_secs(3), s.root(), Some(zone), &[])
+        .unwrap_or_else(|t| panic!("left after a failed boot of {zone}: {t}"));
 }
 
 /// Configure and install a plain zone, give it `res` (install itself verifies, so bad
@@ -229,8 +122,7 @@ fn failing_boot(s: &Scratch, zone: &str, res: &Res) -> Run {
     configure(s, zone, &Res::default());
     s.zoneadm(Some(zone), &["install"]).ok();
     if res.hand_edited {
-        let path = s.root().join(format!("etc/zones/{zone}.xml"));
-        std::fs::write(path, zone_xml(zone, res)).unwrap();
+        std::fs::write(s.zone_file(zone), zone_xml(zone, res)).unwrap();
     } else {
         reconfigure(s, zone, &Res::default(), res);
     }
@@ -249,7 +141,7 @@ fn failing_boot(s: &Scratch, zone: &str, res: &Res) -> Run {
 /// Boot, check the zone runs and `check` holds inside, halt.
 fn boot_works(s: &Scratch, zone: &str, check: &str) {
     s.zoneadm(Some(zone), &["boot"]).ok();
-    let (id, state) = listed(s, zone);
+    let (id, state) = s.listed(zone);
     assert_eq!(state, "running");
     assert!(id.is_some());
     s.zlogin(&[zone, check], None).ok();
@@ -496,8 +388,7 @@ fn booting_a_running_zone_again_is_refused() {
     configure(&s, &zone, &Res::default());
     s.zoneadm(Some(&zone), &["install"]).ok();
     s.zoneadm(Some(&zone), &["boot"]).ok();
-    let rec =
-        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
+    let rec = s.record(&zone);
     let r = s.zoneadm(Some(&zone), &["boot"]);
     assert_eq!(r.code, 1);
     assert_eq!(
@@ -505,10 +396,8 @@ fn booting_a_running_zone_again_is_refused() {
         format!("zoneadm: zone '{zone}': zone is already booted\n")
     );
     // Nothing changed: same record (same init, same id), still running.
-    let after =
-        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
-    assert_eq!(rec, after);
-    assert_eq!(listed(&s, &zone).1, "running");
+    assert_eq!(rec.text(), s.record(&zone).text());
+    assert_eq!(s.listed(&zone).1, "running");
     s.zoneadm(Some(&zone), &["halt"]).ok();
     assert_undone(&s, &zone);
 }

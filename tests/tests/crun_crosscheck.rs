@@ -9,303 +9,24 @@
 //! private mount namespace with `/sys/fs/cgroup/unified` unmounted (the host keeps it), with
 //! its own state directory and a unique cgroup path that is removed afterwards.
 
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use zones_tests::{require_root, run, unique_zone, Scratch};
+use zones_tests::{host_bounding, json_strings, require_root, unique_zone, Record, Scratch};
 
-// ----------------------------------------------------------------------------------------
-// A small JSON value: enough to edit config.json (the test crate has no JSON dependency).
-
-#[derive(Debug, Clone, PartialEq)]
-enum Json {
-    Null,
-    Bool(bool),
-    Num(String),
-    Str(String),
-    Arr(Vec<Json>),
-    Obj(Vec<(String, Json)>),
-}
-
-struct Parser<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl Parser<'_> {
-    fn ws(&mut self) {
-        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
-            self.i += 1;
-        }
-    }
-
-    fn eat(&mut self, c: u8) {
-        self.ws();
-        assert_eq!(
-            self.s.get(self.i),
-            Some(&c),
-            "JSON: expected {:?} at {}",
-            c as char,
-            self.i
-        );
-        self.i += 1;
-    }
-
-    fn value(&mut self) -> Json {
-        self.ws();
-        match self.s[self.i] {
-            b'{' => {
-                self.i += 1;
-                let mut members = Vec::new();
-                self.ws();
-                if self.s[self.i] == b'}' {
-                    self.i += 1;
-                    return Json::Obj(members);
-                }
-                loop {
-                    self.ws();
-                    let Json::Str(k) = self.value() else {
-                        panic!("JSON: object key at {}", self.i)
-                    };
-                    self.eat(b':');
-                    members.push((k, self.value()));
-                    self.ws();
-                    self.i += 1;
-                    if self.s[self.i - 1] == b'}' {
-                        return Json::Obj(members);
-                    }
-                }
-            }
-            b'[' => {
-                self.i += 1;
-                let mut items = Vec::new();
-                self.ws();
-                if self.s[self.i] == b']' {
-                    self.i += 1;
-                    return Json::Arr(items);
-                }
-                loop {
-                    items.push(self.value());
-                    self.ws();
-                    self.i += 1;
-                    if self.s[self.i - 1] == b']' {
-                        return Json::Arr(items);
-                    }
-                }
-            }
-            b'"' => {
-                self.i += 1;
-                let mut out = String::new();
-                loop {
-                    let c = self.s[self.i];
-                    self.i += 1;
-                    match c {
-                        b'"' => return Json::Str(out),
-                        b'\\' => {
-                            let e = self.s[self.i];
-                            self.i += 1;
-                            out.push(match e {
-                                b'n' => '\n',
-                                b't' => '\t',
-                                b'r' => '\r',
-                                b'b' => '\u{8}',
-                                b'f' => '\u{c}',
-                                b'u' => {
-                                    let hex =
-                                        std::str::from_utf8(&self.s[self.i..self.i + 4]).unwrap();
-                                    self.i += 4;
-                                    char::from_u32(u32::from_str_radix(hex, 16).unwrap())
-                                        .unwrap_or('\u{fffd}')
-                                }
-                                other => other as char,
-                            });
-                        }
-                        _ => {
-                            // Copy the whole UTF-8 sequence.
-                            let start = self.i - 1;
-                            let len = match c {
-                                0xf0..=0xff => 4,
-                                0xe0..=0xef => 3,
-                                0xc0..=0xdf => 2,
-                                _ => 1,
-                            };
-                            self.i = start + len;
-                            out.push_str(std::str::from_utf8(&self.s[start..self.i]).unwrap());
-                        }
-                    }
-                }
-            }
-            b't' => {
-                self.i += 4;
-                Json::Bool(true)
-            }
-            b'f' => {
-                self.i += 5;
-                Json::Bool(false)
-            }
-            b'n' => {
-                self.i += 4;
-                Json::Null
-            }
-            _ => {
-                let start = self.i;
-                while self.i < self.s.len() && b"+-.eE0123456789".contains(&self.s[self.i]) {
-                    self.i += 1;
-                }
-                assert!(self.i > start, "JSON: bad value at {start}");
-                Json::Num(String::from_utf8_lossy(&self.s[start..self.i]).into_owned())
-            }
-        }
-    }
-}
-
-impl Json {
-    fn parse(text: &str) -> Json {
-        let mut p = Parser {
-            s: text.as_bytes(),
-            i: 0,
-        };
-        let v = p.value();
-        p.ws();
-        assert_eq!(p.i, text.len(), "JSON: trailing text");
-        v
-    }
-
-    fn get(&self, key: &str) -> Option<&Json> {
-        match self {
-            Json::Obj(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    fn get_mut(&mut self, key: &str) -> Option<&mut Json> {
-        match self {
-            Json::Obj(m) => m.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    fn set(&mut self, key: &str, value: Json) {
-        let Json::Obj(m) = self else {
-            panic!("set {key} on a non-object")
-        };
-        match m.iter_mut().find(|(k, _)| k == key) {
-            Some((_, v)) => *v = value,
-            None => m.push((key.to_string(), value)),
-        }
-    }
-
-    fn str(&self) -> Option<&str> {
-        match self {
-            Json::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    fn strs(&self) -> Vec<String> {
-        match self {
-            Json::Arr(v) => v
-                .iter()
-                .filter_map(|x| x.str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn write(&self, out: &mut String) {
-        match self {
-            Json::Null => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Num(n) => out.push_str(n),
-            Json::Str(s) => {
-                out.push('"');
-                for c in s.chars() {
-                    match c {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        '\n' => out.push_str("\\n"),
-                        c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-                        c => out.push(c),
-                    }
-                }
-                out.push('"');
-            }
-            Json::Arr(v) => {
-                out.push('[');
-                for (i, x) in v.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    x.write(out);
-                }
-                out.push(']');
-            }
-            Json::Obj(m) => {
-                out.push('{');
-                for (i, (k, v)) in m.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    Json::Str(k.clone()).write(out);
-                    out.push(':');
-                    v.write(out);
-                }
-                out.push('}');
-            }
-        }
-    }
-
-    fn text(&self) -> String {
-        let mut s = String::new();
-        self.write(&mut s);
-        s
-    }
-}
-
+/// config.json is read, edited and written back with serde_json: a round trip keeps every
+/// value, escapes included.
 #[test]
 fn json_round_trip() {
     let t = r#"{"a": [1, -2.5e3, true, false, null], "b": {"c": "x\"y\\z\n\u00e9é"}, "d": []}"#;
-    let v = Json::parse(t);
-    assert_eq!(Json::parse(&v.text()), v);
-    assert_eq!(
-        v.get("b").unwrap().get("c").unwrap().str(),
-        Some("x\"y\\z\néé")
-    );
+    let v: Value = serde_json::from_str(t).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&v.to_string()).unwrap(), v);
+    assert_eq!(v["b"]["c"].as_str(), Some("x\"y\\z\néé"));
 }
 
 // ----------------------------------------------------------------------------------------
 // Local helpers
-
-/// Whether `zonecfg` is the real command (the placeholder prints nothing and exits 0).
-fn have_zonecfg() -> bool {
-    let r = run("zonecfg", &[], None);
-    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
-}
-
-/// Configure a default sparse zone: with zonecfg, or, until that command exists, by writing
-/// its index line and XML directly.
-fn configure(s: &Scratch, zone: &str) {
-    if have_zonecfg() {
-        s.configure(zone, &[]);
-        return;
-    }
-    let dir = s.root().join("etc/zones");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("index"),
-        format!("global:installed:/\n{zone}:configured:/zones/{zone}:\n"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join(format!("{zone}.xml")),
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<zone name=\"{zone}\" \
-             zonepath=\"/zones/{zone}\" autoboot=\"false\" brand=\"sparse\" \
-             ip-type=\"shared\"/>\n"
-        ),
-    )
-    .unwrap();
-}
 
 /// What the probe prints, between markers so shell noise cannot confuse the parse.
 const PROBE: &str = "echo '<<hostname'; hostname; \
@@ -386,43 +107,28 @@ fn run_plan_under_crun(
     plan: &str,
     caps: Option<&BTreeSet<String>>,
 ) -> (View, String) {
-    let mut spec = Json::parse(plan);
+    let mut spec: Value = serde_json::from_str(plan).expect("the plan is JSON");
     let process = spec.get_mut("process").expect("plan has a process");
     if let Some(caps) = caps {
-        let list = |v: &BTreeSet<String>| Json::Arr(v.iter().cloned().map(Json::Str).collect());
-        let none = BTreeSet::new();
-        process.set(
-            "capabilities",
-            Json::Obj(vec![
-                ("bounding".into(), list(caps)),
-                ("effective".into(), list(caps)),
-                ("permitted".into(), list(caps)),
-                ("inheritable".into(), list(&none)),
-                ("ambient".into(), list(&none)),
-            ]),
-        );
+        process["capabilities"] = json!({
+            "bounding": caps,
+            "effective": caps,
+            "permitted": caps,
+            "inheritable": [],
+            "ambient": [],
+        });
     }
-    process.set(
-        "args",
-        Json::Arr(
-            ["/bin/sh", "-c", PROBE]
-                .iter()
-                .map(|a| Json::Str(a.to_string()))
-                .collect(),
-        ),
-    );
-    process.set("terminal", Json::Bool(false));
+    process["args"] = json!(["/bin/sh", "-c", PROBE]);
+    process["terminal"] = json!(false);
     let id = unique_zone("zonetest-crun");
     let guard = CrunRun {
         state: s.root().join("crun-state"),
         cgroup: format!("/{id}"),
     };
-    spec.get_mut("linux")
-        .expect("plan has a linux section")
-        .set("cgroupsPath", Json::Str(guard.cgroup.clone()));
+    spec.get_mut("linux").expect("plan has a linux section")["cgroupsPath"] = json!(guard.cgroup);
     let bundle = s.root().join("crun-bundle");
     std::fs::create_dir_all(&bundle).unwrap();
-    std::fs::write(bundle.join("config.json"), spec.text()).unwrap();
+    std::fs::write(bundle.join("config.json"), spec.to_string()).unwrap();
     let script = "umount /sys/fs/cgroup/unified 2>/dev/null; \
                   exec crun --root \"$1\" run --bundle \"$2\" \"$3\"";
     let out = Command::new("unshare")
@@ -455,70 +161,14 @@ fn allowed_only_zoneadmd(mp: &str) -> bool {
 /// The capability set a fixed plan would carry on this host: the zone's set (from the
 /// runtime record) less what the host's own bounding set lacks (crun, unlike zoneadmd,
 /// refuses capabilities it cannot grant).
-fn repaired_caps(record: &str) -> BTreeSet<String> {
-    let host = std::fs::read_to_string("/proc/self/status").unwrap();
-    let bnd = host
-        .lines()
-        .find_map(|l| l.strip_prefix("CapBnd:\t"))
-        .map(|h| u64::from_str_radix(h.trim(), 16).unwrap())
-        .unwrap();
-    Json::parse(record)
-        .get("capabilities")
-        .map(Json::strs)
-        .unwrap_or_default()
+fn repaired_caps(record: &Record) -> BTreeSet<String> {
+    let host = host_bounding();
+    record
+        .capabilities()
         .into_iter()
-        .filter(|c| {
-            CAP_BITS
-                .iter()
-                .position(|n| n == c)
-                .is_some_and(|b| bnd & (1u64 << b) != 0)
-        })
+        .filter(|c| host.contains(c))
         .collect()
 }
-
-const CAP_BITS: [&str; 41] = [
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-];
 
 /// Run the plan under crun (its capability lists replaced when `repair`) and the same probe
 /// through zlogin in the booted zone; the differences found, beyond the allowed ones.
@@ -532,29 +182,22 @@ fn crosscheck(repair: bool) -> Vec<String> {
     }
     let s = Scratch::new();
     let zone = unique_zone("crosscheck");
-    configure(&s, &zone);
+    s.configure_default(&zone);
     s.zoneadm(Some(&zone), &["install"]).ok();
     let plan = s.zoneadm(Some(&zone), &["plan"]).ok().stdout;
 
     // The plan as a spec: what the zone is made of.
-    let spec = Json::parse(&plan);
-    assert!(spec.get("ociVersion").and_then(Json::str).is_some());
-    assert_eq!(
-        spec.get("hostname").and_then(Json::str),
-        Some(zone.as_str())
-    );
-    let root = spec
-        .get("root")
-        .and_then(|r| r.get("path"))
-        .and_then(Json::str);
+    let spec: Value = serde_json::from_str(&plan).expect("the plan is JSON");
+    assert!(spec["ociVersion"].as_str().is_some());
+    assert_eq!(spec["hostname"].as_str(), Some(zone.as_str()));
+    let root = spec["root"]["path"].as_str();
     assert_eq!(
         root.map(PathBuf::from),
         Some(s.root().join(format!("zones/{zone}/root")))
     );
 
     s.zoneadm(Some(&zone), &["boot"]).ok();
-    let record =
-        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
+    let record = s.record(&zone);
     let zl = s.zlogin(&[&zone, PROBE], None).ok();
     let zoneadmd = view(&zl.stdout);
     s.zoneadm(Some(&zone), &["halt"]).ok();
@@ -628,19 +271,14 @@ fn plan_capabilities_are_the_zone_privileges() {
     require_root();
     let s = Scratch::new();
     let zone = unique_zone("crosscaps");
-    configure(&s, &zone);
+    s.configure_default(&zone);
     s.zoneadm(Some(&zone), &["install"]).ok();
-    let spec = Json::parse(&s.zoneadm(Some(&zone), &["plan"]).ok().stdout);
+    let plan = s.zoneadm(Some(&zone), &["plan"]).ok().stdout;
+    let spec: Value = serde_json::from_str(&plan).expect("the plan is JSON");
     s.zoneadm(Some(&zone), &["boot"]).ok();
-    let rec =
-        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
+    let rec = s.record(&zone);
     s.zoneadm(Some(&zone), &["halt"]).ok();
-    let want: BTreeSet<String> = Json::parse(&rec)
-        .get("capabilities")
-        .map(Json::strs)
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
+    let want: BTreeSet<String> = rec.capabilities().into_iter().collect();
     assert!(!want.is_empty());
     let caps = spec
         .get("process")
@@ -648,7 +286,7 @@ fn plan_capabilities_are_the_zone_privileges() {
         .expect("plan has process.capabilities");
     let list = |k: &str| -> BTreeSet<String> {
         caps.get(k)
-            .map(Json::strs)
+            .map(json_strings)
             .unwrap_or_default()
             .into_iter()
             .collect()

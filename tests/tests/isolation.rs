@@ -6,7 +6,9 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use zones_tests::{require_root, run, unique_zone, Run, Scratch};
+use zones_tests::{
+    cap_sets, host_bounding, require_root, unique_zone, zone_xml, Record, Run, Scratch,
+};
 
 // ----------------------------------------------------------------------------------------
 // Local helpers
@@ -18,48 +20,24 @@ struct Res {
     inherit_pkg_dirs: Vec<String>,
 }
 
-/// Whether `zonecfg` is the real command (the placeholder prints nothing and exits 0).
-fn have_zonecfg() -> bool {
-    let r = run("zonecfg", &[], None);
-    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
-}
-
 /// Configure `zone` with zonecfg, or, until that command exists, write the index line and
 /// the zone's XML (the layout of libzone's store) directly.
 fn configure(s: &Scratch, zone: &str, res: &Res) {
-    if have_zonecfg() {
-        let mut lines = Vec::new();
-        if let Some(lp) = res.limitpriv {
-            lines.push(format!("set limitpriv=\"{lp}\""));
-        }
-        for d in &res.inherit_pkg_dirs {
-            lines.push(format!("add inherit-pkg-dir\nset dir={d}\nend"));
-        }
-        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        s.configure(zone, &refs);
-        return;
+    let mut lines = Vec::new();
+    if let Some(lp) = res.limitpriv {
+        lines.push(format!("set limitpriv=\"{lp}\""));
     }
-    let dir = s.root().join("etc/zones");
-    std::fs::create_dir_all(&dir).unwrap();
-    let index = dir.join("index");
-    let mut text =
-        std::fs::read_to_string(&index).unwrap_or_else(|_| "global:installed:/\n".to_string());
-    text.push_str(&format!("{zone}:configured:/zones/{zone}:\n"));
-    std::fs::write(&index, text).unwrap();
-    let limitpriv = res
-        .limitpriv
-        .map(|l| format!(" limitpriv=\"{l}\""))
-        .unwrap_or_default();
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"false\" brand=\"sparse\" \
-         ip-type=\"shared\"{limitpriv}>\n"
-    );
     for d in &res.inherit_pkg_dirs {
-        xml.push_str(&format!("  <inherited-pkg-dir directory=\"{d}\"/>\n"));
+        lines.push(format!("add inherit-pkg-dir\nset dir={d}\nend"));
     }
-    xml.push_str("</zone>\n");
-    std::fs::write(dir.join(format!("{zone}.xml")), xml).unwrap();
+    s.configure_or_write(zone, &lines, || {
+        let body: String = res
+            .inherit_pkg_dirs
+            .iter()
+            .map(|d| format!("  <inherited-pkg-dir directory=\"{d}\"/>\n"))
+            .collect();
+        zone_xml(zone, false, res.limitpriv, &body)
+    });
 }
 
 /// A booted zone in its own scratch root (halted and removed on drop).
@@ -85,120 +63,14 @@ impl Zone {
             .zlogin(&[&self.name, &format!("export LC_ALL=C; {cmd}")], None)
     }
 
-    fn record(&self) -> String {
-        let p = self
-            .s
-            .root()
-            .join(format!("var/run/zones/{}.state", self.name));
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    fn record(&self) -> Record {
+        self.s.record(&self.name)
     }
 
     /// Host pid of the zone's init, from the runtime record.
     fn init_pid(&self) -> i32 {
-        json_pid(&self.record(), "init").expect("record has an init pid")
+        self.record().init_pid().expect("record has an init pid")
     }
-}
-
-/// `"key": {"pid": N, ...}` in the pretty-printed runtime record; `None` for `"key": null`.
-fn json_pid(text: &str, key: &str) -> Option<i32> {
-    let at = text.find(&format!("\"{key}\":"))? + key.len() + 3;
-    let rest = text[at..].trim_start();
-    if rest.starts_with("null") {
-        return None;
-    }
-    let p = rest.find("\"pid\":")? + 6;
-    let digits: String = rest[p..]
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
-}
-
-/// `"key": ["a", "b"]` in the runtime record.
-fn json_strings(text: &str, key: &str) -> Vec<String> {
-    let Some(at) = text.find(&format!("\"{key}\":")) else {
-        return Vec::new();
-    };
-    let rest = &text[at..];
-    let (Some(open), Some(close)) = (rest.find('['), rest.find(']')) else {
-        return Vec::new();
-    };
-    rest[open + 1..close]
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
-}
-
-/// Linux capability names by bit number.
-const CAPS: [&str; 41] = [
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-];
-
-/// The capability names of a `/proc/<pid>/status` hex mask.
-fn cap_names(hex: &str) -> BTreeSet<String> {
-    let mask = u64::from_str_radix(hex.trim(), 16).unwrap_or_else(|_| panic!("bad mask {hex}"));
-    (0..64)
-        .filter(|b| mask & (1u64 << b) != 0)
-        .map(|b| {
-            CAPS.get(b)
-                .map_or_else(|| format!("CAP_{b}"), |n| n.to_string())
-        })
-        .collect()
-}
-
-/// `CapBnd` and `CapEff` of a status text.
-fn cap_sets(status: &str) -> (BTreeSet<String>, BTreeSet<String>) {
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}:\t")))
-            .unwrap_or_else(|| panic!("no {name} in\n{status}"))
-            .to_string()
-    };
-    (cap_names(&field("CapBnd")), cap_names(&field("CapEff")))
 }
 
 /// Host pids of the processes in the pid namespace of `init` (the zone's processes).
@@ -444,11 +316,12 @@ fn zone_processes_stay_in_the_zone_cgroup() {
     // A second process, started through zlogin, which joins the zone's cgroups itself.
     z.sh("sleep 300 >/dev/null 2>&1 < /dev/null &").ok();
     let rec = z.record();
-    let dirs: Vec<PathBuf> = json_strings(&rec, "cgroups")
-        .into_iter()
-        .map(PathBuf::from)
-        .collect();
-    assert!(!dirs.is_empty(), "the record lists no cgroup:\n{rec}");
+    let dirs = rec.cgroups();
+    assert!(
+        !dirs.is_empty(),
+        "the record lists no cgroup:\n{}",
+        rec.text()
+    );
     let pids = zone_pids(z.init_pid());
     assert!(pids.len() >= 2, "the zlogin sleep is not running: {pids:?}");
     for d in &dirs {
@@ -544,8 +417,12 @@ struct CapView {
 
 fn cap_view(z: &Zone) -> CapView {
     let rec = z.record();
-    let record: BTreeSet<String> = json_strings(&rec, "capabilities").into_iter().collect();
-    assert!(!record.is_empty(), "no capabilities in the record:\n{rec}");
+    let record: BTreeSet<String> = rec.capabilities().into_iter().collect();
+    assert!(
+        !record.is_empty(),
+        "no capabilities in the record:\n{}",
+        rec.text()
+    );
     let init = std::fs::read_to_string(format!("/proc/{}/status", z.init_pid())).unwrap();
     let shell = z.sh("cat /proc/self/status").ok().stdout;
     CapView {
@@ -553,11 +430,6 @@ fn cap_view(z: &Zone) -> CapView {
         init: cap_sets(&init),
         shell: cap_sets(&shell),
     }
-}
-
-/// The bounding set of this (host) process: no zone can hold more.
-fn host_bounding() -> BTreeSet<String> {
-    cap_sets(&std::fs::read_to_string("/proc/self/status").unwrap()).0
 }
 
 /// Zone processes hold exactly the record's set, less what the host itself lacks.

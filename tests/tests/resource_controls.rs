@@ -3,71 +3,18 @@
 //! moving a running zone. Real zones in scratch roots; every zone, pool and cgroup goes
 //! when the test ends, also on failure.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use zones_tests::{require_root, unique_zone, Scratch};
 
-/// The zone's cgroup directory of one hierarchy (`cpuacct`, `pids`, ...) from its record.
-fn cgroup_dir(s: &Scratch, zone: &str, hierarchy: &str) -> PathBuf {
-    let rec = std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state")))
-        .expect("runtime record");
-    let v: serde_json_lite::Value = serde_json_lite::parse(&rec);
-    v.cgroups()
-        .into_iter()
-        .find(|d| {
-            d.contains(&format!("/{hierarchy}/"))
-                || d.contains(&format!("/{hierarchy},"))
-                || d.contains(&format!(",{hierarchy}/"))
-        })
-        .map(PathBuf::from)
-        .unwrap_or_else(|| panic!("no {hierarchy} cgroup in {rec}"))
-}
-
-/// The few fields of the runtime record these tests need, without a JSON dependency.
-mod serde_json_lite {
-    pub struct Value(String);
-
-    pub fn parse(text: &str) -> Value {
-        Value(text.to_string())
-    }
-
-    impl Value {
-        /// Strings of the `"cgroups": [...]` array.
-        pub fn cgroups(&self) -> Vec<String> {
-            let Some(start) = self.0.find("\"cgroups\"") else {
-                return Vec::new();
-            };
-            let rest = &self.0[start..];
-            let (Some(open), Some(close)) = (rest.find('['), rest.find(']')) else {
-                return Vec::new();
-            };
-            rest[open + 1..close]
-                .split(',')
-                .map(|s| s.trim().trim_matches('"').to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        }
-
-        /// The `"pid"` of the `"init"` object.
-        pub fn init_pid(&self) -> Option<i32> {
-            let start = self.0.find("\"init\"")?;
-            let rest = &self.0[start..];
-            let p = rest.find("\"pid\"")?;
-            rest[p + 5..]
-                .trim_start_matches([':', ' '])
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect::<String>()
-                .parse()
-                .ok()
-        }
-    }
+/// A control file's value, without its newline.
+fn read_trimmed(p: &Path) -> String {
+    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    text.trim().to_string()
 }
 
 fn read_u64(p: PathBuf) -> u64 {
-    std::fs::read_to_string(&p)
-        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-        .trim()
+    read_trimmed(&p)
         .parse()
         .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
@@ -85,7 +32,10 @@ fn cpus_allowed(s: &Scratch, zone: &str) -> String {
 
 /// CPU time the zone used over `secs` of wall time, as a fraction of one CPU.
 fn cpu_share_over(s: &Scratch, zones: &[&str], secs: f64) -> Vec<f64> {
-    let dirs: Vec<PathBuf> = zones.iter().map(|z| cgroup_dir(s, z, "cpuacct")).collect();
+    let dirs: Vec<PathBuf> = zones
+        .iter()
+        .map(|z| s.record(z).cgroup_dir("cpuacct"))
+        .collect();
     let before: Vec<u64> = dirs
         .iter()
         .map(|d| read_u64(d.join("cpuacct.usage")))
@@ -115,7 +65,11 @@ fn capped_memory_kills_the_allocation_not_the_zone() {
     let z = unique_zone("mem");
     s.boot(&z, &["add capped-memory", "set physical=64M", "end"]);
     assert_eq!(
-        read_u64(cgroup_dir(&s, &z, "memory").join("memory.limit_in_bytes")),
+        read_u64(
+            s.record(&z)
+                .cgroup_dir("memory")
+                .join("memory.limit_in_bytes")
+        ),
         64 << 20
     );
     let r = s.zlogin(
@@ -169,6 +123,17 @@ fn dedicated_cpu_is_the_zones_alone() {
     assert!(info.contains("installed"), "{info}");
 }
 
+/// Enable pools and give the running configuration a pool `p1` on a set of one CPU.
+fn pool_p1_on_one_cpu(s: &Scratch) {
+    s.run("pooladm", &["-e"], None).ok();
+    s.run(
+        "poolcfg",
+        &["-dc", "create pset one (uint pset.min = 1; uint pset.max = 1) create pool p1 associate pool p1 (pset one)"],
+        None,
+    )
+    .ok();
+}
+
 fn libc_online_cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -193,19 +158,7 @@ fn capped_cpu_half_a_cpu() {
 fn cpu_shares_split_one_cpu_two_to_one() {
     require_root();
     let s = Scratch::new();
-    let root = s.root_str();
-    zones_tests::run("pooladm", &["-R", &root, "-e"], None).ok();
-    zones_tests::run(
-        "poolcfg",
-        &[
-            "-R",
-            &root,
-            "-dc",
-            "create pset one (uint pset.min = 1; uint pset.max = 1) create pool p1 associate pool p1 (pset one)",
-        ],
-        None,
-    )
-    .ok();
+    pool_p1_on_one_cpu(&s);
     let a = unique_zone("sha");
     let b = unique_zone("shb");
     s.boot(&a, &["set pool=p1", "set cpu-shares=20"]);
@@ -229,13 +182,8 @@ fn max_processes_stops_a_fork_bomb_and_the_zone_survives() {
     let s = Scratch::new();
     let z = unique_zone("bomb");
     s.boot(&z, &["set max-processes=100"]);
-    let pids = cgroup_dir(&s, &z, "pids");
-    assert_eq!(
-        std::fs::read_to_string(pids.join("pids.max"))
-            .unwrap()
-            .trim(),
-        "100"
-    );
+    let pids = s.record(&z).cgroup_dir("pids");
+    assert_eq!(read_trimmed(&pids.join("pids.max")), "100");
     // Start the bomb in the background: zlogin returns, the bomb fills the zone.
     let _ = s.zlogin(
         &[&z, "nohup bash -c 'b(){ b|b& }; b' >/dev/null 2>&1 &"],
@@ -250,9 +198,9 @@ fn max_processes_stops_a_fork_bomb_and_the_zone_survives() {
         "the limit was never hit: {events}"
     );
     // Stop the bomb from the host, sparing the zone's init, then the zone works again.
-    let rec = std::fs::read_to_string(s.root().join(format!("var/run/zones/{z}.state"))).unwrap();
-    let init = serde_json_lite::parse(&rec).init_pid().expect("init pid");
-    let freezer = cgroup_dir(&s, &z, "freezer");
+    let rec = s.record(&z);
+    let init = rec.init_pid().expect("init pid");
+    let freezer = rec.cgroup_dir("freezer");
     for _ in 0..50 {
         std::fs::write(freezer.join("freezer.state"), "FROZEN").unwrap();
         let procs = std::fs::read_to_string(pids.join("cgroup.procs")).unwrap();
@@ -290,22 +238,20 @@ fn pooladm_commit_moves_a_running_zone() {
         return;
     }
     let s = Scratch::new();
-    let root = s.root_str();
     std::fs::create_dir_all(s.root().join("etc")).unwrap();
     let conf = s
         .root()
         .join("etc/pooladm.conf")
         .to_string_lossy()
         .into_owned();
-    let poolcfg =
-        |cmd: &str| zones_tests::run("poolcfg", &["-R", &root, "-c", cmd, &conf], None).ok();
-    zones_tests::run("pooladm", &["-R", &root, "-e"], None).ok();
+    let poolcfg = |cmd: &str| s.run("poolcfg", &["-c", cmd, &conf], None).ok();
+    s.run("pooladm", &["-e"], None).ok();
     // Configuration 1: pool web on its own one-CPU set.
     poolcfg("discover");
     poolcfg("create pset ps1 (uint pset.min = 1; uint pset.max = 1)");
     poolcfg("create pool web");
     poolcfg("associate pool web (pset ps1)");
-    zones_tests::run("pooladm", &["-R", &root, "-c"], None).ok();
+    s.run("pooladm", &["-c"], None).ok();
     let z = unique_zone("mv");
     s.boot(&z, &["set pool=web"]);
     let first = cpus_allowed(&s, &z);
@@ -319,7 +265,7 @@ fn pooladm_commit_moves_a_running_zone() {
     // zone's running processes there.
     poolcfg("associate pool web (pset pset_default)");
     poolcfg("destroy pset ps1");
-    zones_tests::run("pooladm", &["-R", &root, "-c"], None).ok();
+    s.run("pooladm", &["-c"], None).ok();
     let all = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap();
     assert_eq!(cpus_allowed(&s, &z), all.trim());
     let sleeper = s
@@ -350,14 +296,9 @@ fn apply_changes_controls_of_a_running_zone() {
             "end",
         ],
     );
-    let pids = cgroup_dir(&s, &z, "pids");
-    let mem = cgroup_dir(&s, &z, "memory");
-    assert_eq!(
-        std::fs::read_to_string(pids.join("pids.max"))
-            .unwrap()
-            .trim(),
-        "200"
-    );
+    let rec = s.record(&z);
+    let (pids, mem) = (rec.cgroup_dir("pids"), rec.cgroup_dir("memory"));
+    assert_eq!(read_trimmed(&pids.join("pids.max")), "200");
     s.zonecfg(
         &z,
         &["set max-processes=300; select capped-memory; set physical=128M; end; commit"],
@@ -365,12 +306,7 @@ fn apply_changes_controls_of_a_running_zone() {
     )
     .ok();
     s.zoneadm(Some(&z), &["apply"]).ok();
-    assert_eq!(
-        std::fs::read_to_string(pids.join("pids.max"))
-            .unwrap()
-            .trim(),
-        "300"
-    );
+    assert_eq!(read_trimmed(&pids.join("pids.max")), "300");
     assert_eq!(read_u64(mem.join("memory.limit_in_bytes")), 128 << 20);
     s.zonecfg(
         &z,
@@ -379,12 +315,7 @@ fn apply_changes_controls_of_a_running_zone() {
     )
     .ok();
     s.zoneadm(Some(&z), &["apply"]).ok();
-    assert_eq!(
-        std::fs::read_to_string(pids.join("pids.max"))
-            .unwrap()
-            .trim(),
-        "max"
-    );
+    assert_eq!(read_trimmed(&pids.join("pids.max")), "max");
     assert!(read_u64(mem.join("memory.limit_in_bytes")) > 1 << 40);
     // Only running zones: an installed one is refused.
     s.zoneadm(Some(&z), &["halt"]).ok();
@@ -402,40 +333,24 @@ fn poolbind_moves_a_zone() {
         return;
     }
     let s = Scratch::new();
-    let root = s.root_str();
-    zones_tests::run("pooladm", &["-R", &root, "-e"], None).ok();
-    zones_tests::run(
-        "poolcfg",
-        &[
-            "-R",
-            &root,
-            "-dc",
-            "create pset one (uint pset.min = 1; uint pset.max = 1) create pool p1 associate pool p1 (pset one)",
-        ],
-        None,
-    )
-    .ok();
+    pool_p1_on_one_cpu(&s);
     let z = unique_zone("pb");
     s.boot(&z, &[]);
     // In the default pool, the zone runs on what the default set kept.
     let before = cpus_allowed(&s, &z);
-    zones_tests::run(
-        "poolbind",
-        &["-R", &root, "-p", "p1", "-i", "zoneid", &z],
-        None,
-    )
-    .ok();
+    s.run("poolbind", &["-p", "p1", "-i", "zoneid", &z], None)
+        .ok();
     let one = cpus_allowed(&s, &z);
     assert!(
         !one.contains(',') && !one.contains('-'),
         "one CPU expected: {one}"
     );
     assert_ne!(one, before, "the zone did not move to p1's set");
-    let q = zones_tests::run("poolbind", &["-R", &root, "-q", "1"], None);
+    let q = s.run("poolbind", &["-q", "1"], None);
     assert_eq!(q.code, 0, "{}", q.stderr);
-    let r = zones_tests::run(
+    let r = s.run(
         "poolbind",
-        &["-R", &root, "-p", "p1", "-i", "zoneid", "nosuchzone"],
+        &["-p", "p1", "-i", "zoneid", "nosuchzone"],
         None,
     );
     assert_eq!(r.code, 1);

@@ -8,41 +8,17 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use zones_tests::{require_root, run, unique_zone, Scratch};
-
-/// Whether `zonecfg` is the real command (the placeholder binary prints nothing and exits 0
-/// whatever it is given; the real one answers a bare `zonecfg` with its usage).
-fn have_zonecfg() -> bool {
-    let r = run("zonecfg", &[], None);
-    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
-}
+use zones_tests::{
+    cgroup_parent, cgroups_named, have_zonecfg, require_root, unique_zone, zone_xml, Scratch,
+};
 
 /// `zonecfg -z <zone>`: create; set zonepath=/zones/<zone>; set autoboot=true; commit. Until
 /// the zonecfg command exists, the files it would write (index line, zone XML) are written
 /// directly.
 fn configure(s: &Scratch, zone: &str) {
-    if have_zonecfg() {
-        s.configure(zone, &["set autoboot=true"]);
-        return;
-    }
-    let dir = s.root().join("etc/zones");
-    std::fs::create_dir_all(&dir).unwrap();
-    let index = dir.join("index");
-    let mut text =
-        std::fs::read_to_string(&index).unwrap_or_else(|_| "global:installed:/\n".to_string());
-    text.push_str(&format!("{zone}:configured:/zones/{zone}:\n"));
-    std::fs::write(&index, text).unwrap();
-    std::fs::write(
-        dir.join(format!("{zone}.xml")),
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-             <!DOCTYPE zone PUBLIC \"-//Sun Microsystems Inc//DTD Zones//EN\" \
-             \"file:///usr/share/lib/xml/dtd/zonecfg.dtd.1\">\n\
-             <zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"true\" \
-             brand=\"sparse\" ip-type=\"shared\"/>\n"
-        ),
-    )
-    .unwrap();
+    s.configure_or_write(zone, &["set autoboot=true".to_string()], || {
+        zone_xml(zone, true, None, "")
+    });
 }
 
 /// `zonecfg -z <zone> delete -F` (or its effect on the files, without the command).
@@ -51,9 +27,8 @@ fn delete(s: &Scratch, zone: &str) {
         s.zonecfg(zone, &["delete", "-F"], None).ok();
         return;
     }
-    let dir = s.root().join("etc/zones");
-    std::fs::remove_file(dir.join(format!("{zone}.xml"))).unwrap();
-    let index = dir.join("index");
+    std::fs::remove_file(s.zone_file(zone)).unwrap();
+    let index = s.root().join("etc/zones/index");
     let text = std::fs::read_to_string(&index).unwrap();
     let kept: String = text
         .lines()
@@ -61,21 +36,6 @@ fn delete(s: &Scratch, zone: &str) {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(&index, kept).unwrap();
-}
-
-/// The cgroup parent of zones under `root` (as libzone names it: `zones-` and the FNV-1a hash
-/// of the canonical root path).
-fn cgroup_parent(root: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    let canonical = root.canonicalize().unwrap();
-    let hash = canonical
-        .as_os_str()
-        .as_bytes()
-        .iter()
-        .fold(0x811c_9dc5u32, |h, b| {
-            (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
-        });
-    format!("zones-{hash:08x}")
 }
 
 /// What of the host belongs to a scratch root: mounts under it, its cgroups in every
@@ -97,7 +57,7 @@ fn host_view(root: &Path) -> HostView {
         .map(str::to_string)
         .collect();
     let parent = cgroup_parent(root);
-    let cgroups = zones_tests::cgroups_named("zones-")
+    let cgroups = cgroups_named("zones-")
         .into_iter()
         .filter(|p| p.file_name().is_some_and(|n| n == parent.as_str()))
         .map(|p| p.display().to_string())

@@ -5,13 +5,13 @@
 //! zones halted under attached sessions; option and state errors with Solaris' messages.
 //! Each test has its own scratch root and zone; terminals are ptys the test drives.
 
-use std::io::Write;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
-use zones_tests::{bin, require_root, run, unique_zone, Run, Scratch};
+use zones_tests::{
+    bin, require_root, run, run_command, set_winsize, spawn_on_pty, unique_zone, Run, Scratch,
+};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -31,46 +31,18 @@ fn zone_root(s: &Scratch, zone: &str) -> PathBuf {
     s.root().join(format!("zones/{zone}/root"))
 }
 
-/// The host pid of the zone's init, from its runtime record (`"init": {"pid": N, ...}`).
-fn init_pid(s: &Scratch, zone: &str) -> i32 {
-    let text =
-        std::fs::read_to_string(s.root().join(format!("var/run/zones/{zone}.state"))).unwrap();
-    let init = &text[text.find("\"init\"").expect("init in record")..];
-    let pid = &init[init.find("\"pid\":").expect("init pid") + 6..];
-    pid.trim_start()
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
+/// `zlogin -R root <args>` with an empty environment.
+fn zlogin_command(s: &Scratch, args: &[&str]) -> Command {
+    let mut cmd = s.command("zlogin");
+    cmd.args(args).env_clear();
+    cmd
 }
 
 /// zlogin with a clean, known environment (plus `env`), stdin from `stdin` text or null.
 fn zlogin_env(s: &Scratch, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Run {
-    let root = s.root_str();
-    let mut cmd = Command::new(bin("zlogin"));
-    cmd.arg("-R")
-        .arg(&root)
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    if let Some(data) = stdin {
-        let mut input = child.stdin.take().unwrap();
-        let data = data.to_vec();
-        // A writer thread, so a command that does not read cannot deadlock the test.
-        std::thread::spawn(move || {
-            let _ = input.write_all(&data);
-        });
-    }
-    child.wait_with_output().unwrap().into()
+    let mut cmd = zlogin_command(s, args);
+    cmd.envs(env.iter().copied());
+    run_command(cmd, stdin)
 }
 
 fn wait_timeout(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
@@ -95,43 +67,9 @@ struct Tty {
 impl Tty {
     fn spawn(s: &Scratch, args: &[&str], rows: u16, cols: u16) -> Tty {
         use nix::fcntl::OFlag;
-        // Close-on-exec from the start: tests run in parallel, and a pty end leaking into
-        // another test's child would keep our terminal from ever hanging up.
-        let master =
-            nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).unwrap();
-        nix::pty::grantpt(&master).unwrap();
-        nix::pty::unlockpt(&master).unwrap();
-        let name = nix::pty::ptsname_r(&master).unwrap();
-        let slave: OwnedFd = nix::fcntl::open(
-            name.as_str(),
-            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
-            nix::sys::stat::Mode::empty(),
-        )
-        .unwrap();
-        let master = OwnedFd::from(master);
-        set_winsize(&master, rows, cols);
-        let root = s.root_str();
-        let mut cmd = Command::new(bin("zlogin"));
-        cmd.arg("-R")
-            .arg(&root)
-            .args(args)
-            .env_clear()
-            .env("TERM", "vt100")
-            .env("LANG", "C")
-            .stdin(Stdio::from(slave.try_clone().unwrap()))
-            .stdout(Stdio::from(slave.try_clone().unwrap()))
-            .stderr(Stdio::from(slave));
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().unwrap();
-        drop(cmd);
+        let mut cmd = zlogin_command(s, args);
+        cmd.env("TERM", "vt100").env("LANG", "C");
+        let (master, child) = spawn_on_pty(cmd, rows, cols);
         let flags = nix::fcntl::fcntl(&master, nix::fcntl::FcntlArg::F_GETFL).unwrap();
         nix::fcntl::fcntl(
             &master,
@@ -275,17 +213,6 @@ impl Drop for Tty {
             let _ = self.child.wait();
         }
     }
-}
-
-fn set_winsize(fd: &OwnedFd, rows: u16, cols: u16) {
-    let ws = libc::winsize {
-        ws_row: rows,
-        ws_col: cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCSWINSZ reads the winsize we pass.
-    assert!(unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, &ws) } >= 0);
 }
 
 /// A child of `parent` whose command name is `comm`.
@@ -484,10 +411,10 @@ fn safe_mode_needs_no_account_files() {
 #[test]
 fn command_runs_in_the_zone_namespaces_cgroups_and_capabilities() {
     let (s, z) = booted("zln");
-    let init = init_pid(&s, &z);
-    let root = s.root_str();
-    let mut zl = Command::new(bin("zlogin"))
-        .args(["-R", &root, &z, "sleep", "60"])
+    let init = s.record(&z).init_pid().expect("init pid");
+    let mut zl = s
+        .command("zlogin")
+        .args([&z, "sleep", "60"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -835,9 +762,7 @@ fn usage_and_state_errors() {
         ),
         (&["-x", "z"], "illegal option -- x"),
     ] {
-        let mut a = vec!["-R", root.as_str()];
-        a.extend_from_slice(args);
-        let r = run("zlogin", &a, None);
+        let r = s.zlogin(args, None);
         assert_eq!(r.code, 2, "{args:?}");
         assert_eq!(r.stderr, format!("zlogin: {msg}\n{usage}"), "{args:?}");
     }

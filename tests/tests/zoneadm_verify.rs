@@ -3,7 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use zones_tests::{require_root, unique_zone, Scratch};
+use zones_tests::{require_root, unique_zone, Run, Scratch};
 
 fn chmod(p: &Path, mode: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
@@ -36,13 +36,20 @@ fn assert_only_tmpfs_remarks(stdout: &str) {
     );
 }
 
+/// `zoneadm verify` of `zone`, which must fail (exit status 1).
+fn verify_fails(s: &Scratch, zone: &str) -> Run {
+    let r = s.zoneadm(Some(zone), &["verify"]);
+    assert_eq!(r.code, 1, "verify of {zone} did not fail: {}", r.stderr);
+    r
+}
+
 fn summary(zone: &str) -> String {
     format!("zoneadm: zone {zone} failed to verify\n")
 }
 
 /// Rewrites the zone's file, for settings zonecfg itself would refuse.
 fn edit_zone_file(s: &Scratch, zone: &str, from: &str, to: &str) {
-    let p = s.root().join(format!("etc/zones/{zone}.xml"));
+    let p = s.zone_file(zone);
     let xml = std::fs::read_to_string(&p).expect("zone file");
     assert!(xml.contains(from), "{from} not in {xml}");
     std::fs::write(&p, xml.replacen(from, to, 1)).expect("write zone file");
@@ -109,8 +116,7 @@ fn zonepath_mode_owner_and_parent() {
     let p = zone_with(&s, &z, &[]);
     let shown = p.display().to_string();
     chmod(&p, 0o755);
-    let r = s.zoneadm(Some(&z), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &z);
     assert_eq!(
         r.stderr,
         format!(
@@ -121,8 +127,7 @@ fn zonepath_mode_owner_and_parent() {
 
     chmod(&p, 0o700);
     std::os::unix::fs::chown(&p, Some(65534), None).expect("chown");
-    let r = s.zoneadm(Some(&z), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &z);
     assert!(
         r.stderr
             .starts_with(&format!("{shown} is not owned by root.\n")),
@@ -133,8 +138,7 @@ fn zonepath_mode_owner_and_parent() {
 
     let parent = p.parent().unwrap().display().to_string();
     chmod(p.parent().unwrap(), 0o777);
-    let r = s.zoneadm(Some(&z), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &z);
     assert_eq!(
         r.stderr,
         format!(
@@ -148,8 +152,7 @@ fn zonepath_mode_owner_and_parent() {
     // Not a directory at all.
     std::fs::remove_dir(&p).unwrap();
     std::fs::write(&p, "").unwrap();
-    let r = s.zoneadm(Some(&z), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &z);
     assert!(r
         .stderr
         .starts_with(&format!("{shown} is not a directory.\n")));
@@ -163,8 +166,7 @@ fn zone_root_before_install() {
     let p = zone_with(&s, &z, &[]);
     std::fs::create_dir(p.join("root")).unwrap();
     chmod(&p.join("root"), 0o700);
-    let r = s.zoneadm(Some(&z), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &z);
     assert_eq!(
         r.stderr,
         format!(
@@ -191,8 +193,7 @@ fn overlapping_zonepaths() {
     let pb = pa.join(&b);
     std::fs::create_dir(&pb).unwrap();
     chmod(&pb, 0o700);
-    let r = s.zoneadm(Some(&b), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &b);
     assert_eq!(
         r.stderr,
         format!(
@@ -212,8 +213,7 @@ fn brand_and_privileges() {
     let z = unique_zone("brand");
     zone_with(&s, &z, &[]);
     edit_zone_file(&s, &z, "brand=\"sparse\"", "brand=\"nosuchbrand\"");
-    let r = s.zoneadm(Some(&z), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &z);
     assert_eq!(
         r.stderr,
         format!(
@@ -266,8 +266,7 @@ fn rctl_value_not_valid_for_its_rctl() {
             "end",
         ],
     );
-    let r = s.zoneadm(Some(&z), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &z);
     assert_eq!(
         r.stderr,
         format!(
@@ -298,8 +297,7 @@ fn file_systems() {
             "end",
         ],
     );
-    let r = s.zoneadm(Some(&z), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &z);
     assert_eq!(
         r.stderr,
         format!(
@@ -324,8 +322,7 @@ fn exclusive_ip_interface_must_exist() {
             "end",
         ],
     );
-    let r = s.zoneadm(Some(&z), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &z);
     assert_eq!(
         r.stderr,
         format!(
@@ -368,8 +365,7 @@ fn dedicated_cpus_beyond_the_machine() {
             None => 1,
         })
         .sum();
-    let r = s.zoneadm(Some(&z), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &z);
     assert_eq!(
         r.stderr,
         format!(
@@ -400,8 +396,7 @@ fn state_and_store_problems() {
     let z = unique_zone("state");
     zone_with(&s, &z, &[]);
     s.zoneadm(Some(&z), &["mark", "incomplete"]).ok();
-    let r = s.zoneadm(Some(&z), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &z);
     assert_eq!(
         r.stderr,
         format!("zoneadm: zone '{z}': zone is incomplete; uninstall required.\n")
@@ -416,16 +411,14 @@ fn state_and_store_problems() {
         &format!("zonepath=\"/zones/{m}\""),
         "zonepath=\"/zones/elsewhere\"",
     );
-    let r = s.zoneadm(Some(&m), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, &m);
     let root = s.root().display().to_string();
     assert_eq!(
         r.stderr,
         format!("The XML repository has zonepath '{root}/zones/elsewhere',\nbut the index file has zonepath '{root}/zones/{m}'.\nThese must match, so fix the incorrect entry.\n")
     );
 
-    let r = s.zoneadm(Some("global"), &["verify"]);
-    assert_eq!(r.code, 1);
+    let r = verify_fails(&s, "global");
     assert_eq!(
         r.stderr,
         "zoneadm: zone 'global': verify operation is invalid for the global zone.\n"

@@ -144,7 +144,7 @@ fn command_file_error_saves_nothing() {
     let z = unique_zone("file");
     s.configure(&z, &["set bootargs=first"]);
     let index = s.root().join("etc/zones/index");
-    let xml = s.root().join(format!("etc/zones/{z}.xml"));
+    let xml = s.zone_file(&z);
     let (index_before, xml_before) = (read(&index), read(&xml));
     assert!(xml_before.is_some());
 

@@ -2,13 +2,11 @@
 //! pseudo-terminal, with prompts, line editing, the unsaved-changes question, Ctrl-C and
 //! Ctrl-D; then `zoneadm list -cv` shows the new zone.
 
-use nix::pty::{openpty, Winsize};
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::os::fd::AsFd;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
-use zones_tests::{bin, require_root, unique_zone, Scratch};
+use zones_tests::{bin, require_root, spawn_on_pty, unique_zone, Scratch};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -62,36 +60,11 @@ fn clean(raw: &mut Vec<u8>) -> String {
 
 impl Pty {
     fn spawn(args: &[&str]) -> Pty {
-        let size = Winsize {
-            ws_row: 40,
-            ws_col: 200,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        let pty = openpty(Some(&size), None).expect("openpty");
-        let slave: OwnedFd = pty.slave;
-        let io = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup pty"));
         let mut cmd = Command::new(bin("zonecfg"));
-        cmd.args(args)
-            .env("TERM", "xterm")
-            .stdin(io(&slave))
-            .stdout(io(&slave))
-            .stderr(io(&slave));
-        // SAFETY: setsid and ioctl are async-signal-safe; the terminal becomes the child's
-        // controlling terminal, as for a login shell.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("spawn zonecfg");
-        drop(cmd);
-        drop(slave);
+        cmd.args(args).env("TERM", "xterm");
+        let (master, child) = spawn_on_pty(cmd, 40, 200);
         Pty {
-            master: std::fs::File::from(pty.master),
+            master: std::fs::File::from(master),
             child,
             seen: String::new(),
             raw: Vec::new(),

@@ -4,10 +4,10 @@
 //! TIOCSTI, or change its settings): a pipe stands in for it and zlogin copies between the two.
 
 use crate::options::Options;
-use crate::{zerror, EXIT_ERR};
-use libzone::runtime::enter::{self, EnterError, EnterSpec};
+use crate::{setup, zerror, EXIT_ERR};
+use libzone::runtime::enter;
 use libzone::runtime::record::ZoneRecord;
-use libzone::runtime::relay::{self, Pump};
+use libzone::runtime::relay::Pump;
 use libzone::runtime::sys;
 use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
@@ -15,40 +15,12 @@ use nix::unistd::Pid;
 use std::io::IsTerminal;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
-/// The signals zlogin passes on to the command (its process group) instead of dying of them.
-pub const FORWARDED: [Signal; 4] = [
-    Signal::SIGHUP,
-    Signal::SIGINT,
-    Signal::SIGQUIT,
-    Signal::SIGTERM,
-];
-
-/// The caller's environment as far as it can pass into a zone (the rest is filtered again by
-/// the entry: only TERM, LANG and LC_* go through).
-pub fn passable_env() -> Vec<(String, String)> {
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .filter(|(k, _)| k == "TERM" || k == "LANG" || k.starts_with("LC_"))
-        .collect()
-}
-
 /// The exit status zlogin reports for its child.
 pub fn exit_code(status: nix::Result<WaitStatus>) -> i32 {
     match status {
         Ok(WaitStatus::Exited(_, code)) => code,
         Ok(WaitStatus::Signaled(_, sig, _)) => 128 + sig as i32,
         _ => EXIT_ERR,
-    }
-}
-
-/// Report a failed entry; `NotRunning` gets Solaris' message with the zone's true state.
-pub fn enter_failed(opts: &Options, e: EnterError) -> i32 {
-    match e {
-        EnterError::NotRunning(_) => crate::target::not_running(opts),
-        other => {
-            zerror(other);
-            EXIT_ERR
-        }
     }
 }
 
@@ -124,26 +96,14 @@ pub fn run(opts: &Options, rec: ZoneRecord) -> i32 {
             return EXIT_ERR;
         }
     };
-    let signals = match relay::catch_signals(&FORWARDED) {
+    let signals = match setup::catch_signals(false) {
         Ok(s) => s,
-        Err(e) => {
-            zerror(format!("signals: {e}"));
-            return EXIT_ERR;
-        }
-    };
-    let spec = EnterSpec {
-        user: opts.user().to_string(),
-        command: opts.command.clone(),
-        safe: opts.safe,
-        pty: false,
-        termios: None,
-        winsize: None,
-        env: passable_env(),
+        Err(code) => return code,
     };
     let stdio = [stdin.raw(0), stdout.raw(1), stderr.raw(2)];
-    let entered = match enter::enter(&rec, &spec, stdio) {
+    let entered = match enter::enter(&rec, &setup::enter_spec(opts), stdio) {
         Ok(e) => e,
-        Err(e) => return enter_failed(opts, e),
+        Err(e) => return setup::enter_failed(opts, e),
     };
     let child = entered.pid;
     // The command's ends are the command's now: holding them would keep pipes from ending.

@@ -2,15 +2,13 @@
 //! in raw mode until `~.` or until the supervisor goes (the zone halted). A zone that is
 //! installed but not up yet is waited for, so the console can be watched from before boot.
 
-use crate::command::FORWARDED;
 use crate::options::Options;
-use crate::{target, zerror, EXIT_ERR};
+use crate::{setup, target, zerror, EXIT_ERR};
 use libzone::runtime::console::{self, AttachError};
 use libzone::runtime::escape::{Escape, TermChars};
 use libzone::runtime::record::RunDir;
 use libzone::runtime::relay::{self, Link, RawTerminal, Session, SessionEnd};
 use libzone::state::ZoneState;
-use nix::sys::signal::Signal;
 use std::io::IsTerminal;
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
@@ -38,14 +36,9 @@ pub fn run(opts: &Options) -> i32 {
         Err(AttachError::NoServer(_)) => None,
         Err(e) => return busy_or_broken(e),
     };
-    let mut caught = FORWARDED.to_vec();
-    caught.push(Signal::SIGWINCH);
-    let signals = match relay::catch_signals(&caught) {
+    let signals = match setup::catch_signals(true) {
         Ok(s) => s,
-        Err(e) => {
-            zerror(format!("signals: {e}"));
-            return EXIT_ERR;
-        }
+        Err(code) => return code,
     };
     if !opts.quiet {
         eprintln!("[Connected to zone '{}' console]", opts.zone);
@@ -54,12 +47,9 @@ pub fn run(opts: &Options) -> i32 {
     let stdout = std::io::stdout();
     // Without a terminal (a script feeding the console) there is nothing to make raw.
     let terminal = if stdin.is_terminal() {
-        match RawTerminal::enter(stdin.as_fd()) {
+        match setup::raw_terminal(stdin.as_fd()) {
             Ok(t) => Some(t),
-            Err(e) => {
-                zerror(format!("failed to set stdin pty to raw mode: {e}"));
-                return EXIT_ERR;
-            }
+            Err(code) => return code,
         }
     } else {
         None

@@ -3,17 +3,16 @@
 //! zlogin relays between the two, with escapes and window sizes, until the shell exits, the
 //! zone halts, or the user types `~.`.
 
-use crate::command::{enter_failed, exit_code, passable_env, FORWARDED};
+use crate::command::exit_code;
 use crate::options::Options;
-use crate::{zerror, EXIT_ERR};
+use crate::{setup, zerror, EXIT_ERR};
 use libzone::runtime::console;
 use libzone::runtime::enter::{self, EnterSpec};
 use libzone::runtime::escape::Escape;
 use libzone::runtime::record::ZoneRecord;
-use libzone::runtime::relay::{self, Link, RawTerminal, Session, SessionEnd};
+use libzone::runtime::relay::{self, Link, Session, SessionEnd};
 use libzone::runtime::sys;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::Signal;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use std::os::fd::AsFd;
 
@@ -30,27 +29,19 @@ pub fn run(opts: &Options, rec: ZoneRecord) -> i32 {
             return EXIT_ERR;
         }
     };
-    let mut caught = FORWARDED.to_vec();
-    caught.push(Signal::SIGWINCH);
-    let signals = match relay::catch_signals(&caught) {
+    let signals = match setup::catch_signals(true) {
         Ok(s) => s,
-        Err(e) => {
-            zerror(format!("signals: {e}"));
-            return EXIT_ERR;
-        }
+        Err(code) => return code,
     };
     let spec = EnterSpec {
-        user: opts.user().to_string(),
-        command: opts.command.clone(),
-        safe: opts.safe,
         pty: true,
         termios: Some(saved.clone()),
         winsize: console::get_winsize(stdin.as_fd()),
-        env: passable_env(),
+        ..setup::enter_spec(opts)
     };
     let entered = match enter::enter(&rec, &spec, [0, 1, 2]) {
         Ok(e) => e,
-        Err(e) => return enter_failed(opts, e),
+        Err(e) => return setup::enter_failed(opts, e),
     };
     let child = entered.pid;
     let (Some(master), Some(pts)) = (entered.pty_master, entered.pty_name) else {
@@ -67,12 +58,9 @@ pub fn run(opts: &Options, rec: ZoneRecord) -> i32 {
     if !opts.quiet {
         eprintln!("[Connected to zone '{}' {pts}]", opts.zone);
     }
-    let terminal = match RawTerminal::enter(stdin.as_fd()) {
+    let terminal = match setup::raw_terminal(stdin.as_fd()) {
         Ok(t) => t,
-        Err(e) => {
-            zerror(format!("failed to set stdin pty to raw mode: {e}"));
-            return EXIT_ERR;
-        }
+        Err(code) => return code,
     };
     let link = Link::Pty(master);
     let mut escape = Escape::new(opts.escape(), relay::term_chars(&saved));

@@ -6,6 +6,7 @@ mod command;
 mod console;
 mod login;
 mod options;
+mod setup;
 mod target;
 
 use options::{Options, ParseError, USAGE};

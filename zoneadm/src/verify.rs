@@ -2,7 +2,7 @@
 //! it, then the summary line on failure.
 
 use crate::{sub_usage_exit, Ctx, EXIT_ERR, EXIT_OK};
-use libzone::admin::verify::{self, Line};
+use libzone::admin::verify::{self, Line, VerifyReport};
 
 pub fn cmd_verify(ctx: &Ctx, zone: &str, args: &[String]) -> i32 {
     if !args.is_empty() {
@@ -12,17 +12,7 @@ pub fn cmd_verify(ctx: &Ctx, zone: &str, args: &[String]) -> i32 {
         Ok(r) => r,
         Err(e) => return ctx.fail(e),
     };
-    for line in &report.lines {
-        match line {
-            Line::Stderr(t) => eprintln!("{t}"),
-            Line::Stdout(t) => println!("{t}"),
-            Line::Zone(t) => ctx.zerror(t),
-            Line::Program(t) => eprintln!("zoneadm: {t}"),
-        }
-    }
-    if let Some(summary) = report.summary() {
-        eprintln!("zoneadm: {summary}");
-    }
+    print_report(ctx, &report);
     if report.ok {
         EXIT_OK
     } else {
@@ -46,6 +36,13 @@ pub fn precheck(ctx: &Ctx, zone: &str, op: libzone::state::Op) -> bool {
     if report.ok {
         return true;
     }
+    print_report(ctx, &report);
+    false
+}
+
+/// What verification found, each line where zoneadm prints it, then the summary line on
+/// failure.
+fn print_report(ctx: &Ctx, report: &VerifyReport) {
     for line in &report.lines {
         match line {
             Line::Stderr(t) => eprintln!("{t}"),
@@ -57,5 +54,4 @@ pub fn precheck(ctx: &Ctx, zone: &str, op: libzone::state::Op) -> bool {
     if let Some(summary) = report.summary() {
         eprintln!("zoneadm: {summary}");
     }
-    false
 }

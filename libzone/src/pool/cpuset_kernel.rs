@@ -109,7 +109,7 @@ pub fn pool_cpus(layout: &KernelLayout, pool: Option<&str>) -> Vec<u32> {
 
 impl PoolKernel for CpusetKernel {
     fn online_cpus(&self) -> Result<Vec<u32>, PoolError> {
-        kernel::read_online_cpus(Path::new(kernel::ONLINE_CPUS))
+        kernel::read_online_cpus(Path::new(crate::host::ONLINE_CPUS))
     }
 
     fn nodename(&self) -> Result<String, PoolError> {

@@ -4,6 +4,7 @@
 //! fake, and the real back end can be written once the cgroup layer exists.
 
 use super::error::PoolError;
+use crate::host::{parse_cpu_list, ONLINE_CPUS};
 use std::path::Path;
 
 /// A processor set as the kernel must have it.
@@ -94,44 +95,11 @@ impl PoolKernel for StubKernel {
     }
 }
 
-/// Where Linux lists the online CPUs.
-pub const ONLINE_CPUS: &str = "/sys/devices/system/cpu/online";
-
 /// Read a CPU list file such as `/sys/devices/system/cpu/online`.
 pub fn read_online_cpus(path: &Path) -> Result<Vec<u32>, PoolError> {
     let text = std::fs::read_to_string(path).map_err(|e| PoolError::io(path, e))?;
     parse_cpu_list(&text)
         .map_err(|msg| PoolError::System(format!("{}: bad CPU list: {msg}", path.display())))
-}
-
-/// Parse the kernel's CPU list format (`0-3,5,7-8`).
-pub fn parse_cpu_list(text: &str) -> Result<Vec<u32>, String> {
-    let mut cpus = Vec::new();
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(cpus);
-    }
-    for part in text.split(',') {
-        let part = part.trim();
-        let num = |s: &str| {
-            s.trim()
-                .parse::<u32>()
-                .map_err(|_| format!("'{s}' is not a CPU number"))
-        };
-        match part.split_once('-') {
-            Some((a, b)) => {
-                let (a, b) = (num(a)?, num(b)?);
-                if a > b {
-                    return Err(format!("'{part}' is an empty range"));
-                }
-                cpus.extend(a..=b);
-            }
-            None => cpus.push(num(part)?),
-        }
-    }
-    cpus.sort_unstable();
-    cpus.dedup();
-    Ok(cpus)
 }
 
 /// The node name, as `uname -n` prints it.
@@ -144,17 +112,6 @@ pub fn host_nodename() -> Result<String, PoolError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cpu_lists() {
-        assert_eq!(parse_cpu_list("0-3\n"), Ok(vec![0, 1, 2, 3]));
-        assert_eq!(parse_cpu_list("0,2-3,7"), Ok(vec![0, 2, 3, 7]));
-        assert_eq!(parse_cpu_list("5"), Ok(vec![5]));
-        assert_eq!(parse_cpu_list(""), Ok(vec![]));
-        assert!(parse_cpu_list("3-1").is_err());
-        assert!(parse_cpu_list("a").is_err());
-        assert!(parse_cpu_list("1,,2").is_err());
-    }
 
     #[test]
     fn stub_reads_but_never_changes() {

@@ -72,10 +72,7 @@ impl<K: PoolKernel> ConfigTarget for StaticTarget<'_, K> {
     }
 
     fn nodename(&self) -> String {
-        self.facility
-            .kernel()
-            .nodename()
-            .unwrap_or_else(|_| "unknown".into())
+        nodename(self.facility)
     }
 
     fn discover(&self) -> Result<PoolConfig, String> {
@@ -89,6 +86,14 @@ impl<K: PoolKernel> ConfigTarget for StaticTarget<'_, K> {
     fn remove(&mut self) -> Result<(), String> {
         std::fs::remove_file(&self.path).map_err(|e| io_reason(&e))
     }
+}
+
+/// The node name the kernel reports, `unknown` when it cannot.
+fn nodename<K: PoolKernel>(facility: &Facility<K>) -> String {
+    facility
+        .kernel()
+        .nodename()
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// The dynamic configuration (`poolcfg -d`).
@@ -118,10 +123,7 @@ impl<K: PoolKernel> ConfigTarget for DynamicTarget<'_, K> {
     }
 
     fn nodename(&self) -> String {
-        self.facility
-            .kernel()
-            .nodename()
-            .unwrap_or_else(|_| "unknown".into())
+        nodename(self.facility)
     }
 
     fn discover(&self) -> Result<PoolConfig, String> {

@@ -7,6 +7,7 @@ use super::error::PoolError;
 use super::model::{Cpu, Pool, PoolConfig, Props, Pset, System};
 use super::props::ElemClass;
 use super::value::{PropType, PropValue};
+use crate::xml_text;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::path::{Path, PathBuf};
@@ -183,20 +184,14 @@ fn write_props(out: &mut String, depth: usize, props: &[(&str, &PropValue)]) {
     }
 }
 
-/// XML-escape, keeping tabs and newlines through attribute normalisation.
+/// XML-escape, keeping tabs and newlines through attribute normalisation; other characters
+/// go as they are.
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c => out.push(c),
+        match xml_text::reference_for(c) {
+            Some(r) => out.push_str(r),
+            None => out.push(c),
         }
     }
     out
@@ -207,10 +202,7 @@ pub fn read_file(path: &Path) -> Result<PoolConfig, PoolError> {
     let text = std::fs::read(path).map_err(|e| PoolError::io(path, e))?;
     let text = String::from_utf8(text).map_err(|e| XmlError {
         path: path.to_path_buf(),
-        line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count(),
+        line: xml_text::line_of(e.as_bytes(), e.utf8_error().valid_up_to()),
         msg: "not UTF-8 text".into(),
     })?;
     Ok(parse(&text, path)?)
@@ -244,13 +236,9 @@ enum Node<'a> {
 
 impl<'a> Parser<'a> {
     fn err(&self, msg: impl Into<String>) -> XmlError {
-        let upto = self.at.min(self.text.len());
         XmlError {
             path: self.path.to_path_buf(),
-            line: 1 + self.text.as_bytes()[..upto]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count(),
+            line: xml_text::line_of(self.text.as_bytes(), self.at),
             msg: msg.into(),
         }
     }

@@ -616,6 +616,28 @@ mod tests {
         nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap()
     }
 
+    /// A session between the pipe ends `input` and `output` and `link`: no child, no
+    /// terminal, no signals; how it ended.
+    fn plain_session(
+        input: &OwnedFd,
+        output: &OwnedFd,
+        link: &Link,
+        escape: &mut Escape,
+    ) -> SessionEnd {
+        let sfd = nonblocking_signals();
+        Session {
+            input: input.as_fd(),
+            output: output.as_fd(),
+            link,
+            escape,
+            signals: &sfd,
+            child: None,
+            terminal: None,
+        }
+        .run()
+        .unwrap()
+    }
+
     fn nonblocking_signals() -> SignalFd {
         // An empty mask: nothing is blocked, the fd never becomes readable.
         SignalFd::with_flags(
@@ -632,20 +654,9 @@ mod tests {
         let (out_r, out_w) = pipe();
         let link = Link::Console(ours);
         let mut escape = Escape::new(Some(b'~'), TermChars::default());
-        let sfd = nonblocking_signals();
         theirs.write_all(b"login: ").unwrap();
         nix::unistd::write(&in_w, b"root\r~.").unwrap();
-        let end = Session {
-            input: in_r.as_fd(),
-            output: out_w.as_fd(),
-            link: &link,
-            escape: &mut escape,
-            signals: &sfd,
-            child: None,
-            terminal: None,
-        }
-        .run()
-        .unwrap();
+        let end = plain_session(&in_r, &out_w, &link, &mut escape);
         assert_eq!(end, SessionEnd::Disconnected);
         drop(out_w);
         let mut out = String::new();
@@ -673,19 +684,8 @@ mod tests {
         let (_out_r, out_w) = pipe();
         let link = Link::Console(ours);
         let mut escape = Escape::new(None, TermChars::default());
-        let sfd = nonblocking_signals();
         drop(theirs);
-        let end = Session {
-            input: in_r.as_fd(),
-            output: out_w.as_fd(),
-            link: &link,
-            escape: &mut escape,
-            signals: &sfd,
-            child: None,
-            terminal: None,
-        }
-        .run()
-        .unwrap();
+        let end = plain_session(&in_r, &out_w, &link, &mut escape);
         assert_eq!(end, SessionEnd::Closed);
     }
 
@@ -699,18 +699,7 @@ mod tests {
         drop(slave);
         let link = Link::Pty(pty.master);
         let mut escape = Escape::new(Some(b'~'), TermChars::default());
-        let sfd = nonblocking_signals();
-        let end = Session {
-            input: in_r.as_fd(),
-            output: out_w.as_fd(),
-            link: &link,
-            escape: &mut escape,
-            signals: &sfd,
-            child: None,
-            terminal: None,
-        }
-        .run()
-        .unwrap();
+        let end = plain_session(&in_r, &out_w, &link, &mut escape);
         assert_eq!(end, SessionEnd::Closed);
         drop(out_w);
         let mut out = String::new();

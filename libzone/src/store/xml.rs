@@ -12,6 +12,7 @@ use crate::config::{
     Admin, Attr, Dataset, DedicatedCpu, Device, Fs, InheritPkgDir, IpType, Mcap, Net, Rctl,
     RctlValue, SecurityFlags, ZoneConfig,
 };
+use crate::xml_text;
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -96,17 +97,13 @@ impl Out {
 /// XML document can carry (and no C string in libzonecfg could), is dropped.
 fn escape_into(s: &str, out: &mut String) {
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\0' => {}
-            c if c.is_control() => {
+        match (c, xml_text::reference_for(c)) {
+            (_, Some(r)) => out.push_str(r),
+            ('\0', None) => {}
+            (c, None) if c.is_control() => {
                 let _ = write!(out, "&#{};", c as u32);
             }
-            c => out.push(c),
+            (c, None) => out.push(c),
         }
     }
 }
@@ -268,15 +265,6 @@ fn offset_in(text: &str, part: &[u8]) -> Option<usize> {
 /// Where a problem found at the end of the document is reported: its last non-blank line.
 fn end_of_content(text: &str) -> usize {
     text.trim_end().len()
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 fn attr_error_msg(e: &AttrError) -> (usize, &'static str) {
@@ -553,7 +541,7 @@ pub fn from_xml(text: &str, path: &Path) -> Result<ZoneConfig, StoreError> {
         .and_then(|root| zone_from_tree(&root))
         .map_err(|p| StoreError::BadDocument {
             path: path.to_path_buf(),
-            line: line_of(text, p.offset),
+            line: xml_text::line_of(text.as_bytes(), p.offset),
             msg: p.msg,
         })
 }
@@ -562,14 +550,11 @@ pub fn from_xml(text: &str, path: &Path) -> Result<ZoneConfig, StoreError> {
 pub fn from_xml_bytes(bytes: &[u8], path: &Path) -> Result<ZoneConfig, StoreError> {
     match std::str::from_utf8(bytes) {
         Ok(text) => from_xml(text, path),
-        Err(e) => {
-            let good = &bytes[..e.valid_up_to()];
-            Err(StoreError::BadDocument {
-                path: path.to_path_buf(),
-                line: good.iter().filter(|&&b| b == b'\n').count() + 1,
-                msg: "not valid UTF-8".to_string(),
-            })
-        }
+        Err(e) => Err(StoreError::BadDocument {
+            path: path.to_path_buf(),
+            line: xml_text::line_of(bytes, e.valid_up_to()),
+            msg: "not valid UTF-8".to_string(),
+        }),
     }
 }
 

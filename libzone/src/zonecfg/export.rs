@@ -12,14 +12,31 @@
 //! - the global zone's export holds only what the global zone accepts (`pool` and the
 //!   resource controls and resources), without `create -b`.
 
+use crate::config::keywords::{PropName, ResourceType};
 use crate::config::model::*;
 use crate::config::units;
 use crate::zonecfg::parser::quote_value;
+use crate::zonecfg::resource_props as props;
 
 fn set(out: &mut String, prop: &str, value: &str) {
     if !value.is_empty() {
         out.push_str(&format!("set {prop}={}\n", quote_value(value)));
     }
+}
+
+/// `add <rt>`, its properties that are set, what `more` writes (list properties), `end`.
+fn add(
+    out: &mut String,
+    rt: ResourceType,
+    values: &[(PropName, &str)],
+    more: impl FnOnce(&mut String),
+) {
+    out.push_str(&format!("add {rt}\n"));
+    for (p, v) in values {
+        set(out, p.as_str(), v);
+    }
+    more(out);
+    out.push_str("end\n");
 }
 
 /// The physical cap as `export` writes it: with units when they re-read exactly.
@@ -56,33 +73,25 @@ pub fn export(cfg: &ZoneConfig) -> String {
         set(&mut s, "fs-allowed", &cfg.fs_allowed);
     }
     for ipd in &cfg.inherit_pkg_dirs {
-        s.push_str("add inherit-pkg-dir\n");
-        set(&mut s, "dir", &ipd.dir);
-        s.push_str("end\n");
+        add(
+            &mut s,
+            ResourceType::InheritPkgDir,
+            &props::ipd(ipd),
+            |_| {},
+        );
     }
     for fs in &cfg.fs {
-        s.push_str("add fs\n");
-        set(&mut s, "dir", &fs.dir);
-        set(&mut s, "special", &fs.special);
-        set(&mut s, "raw", &fs.raw);
-        set(&mut s, "type", &fs.fstype);
-        for opt in &fs.options {
-            s.push_str(&format!("add options {}\n", quote_value(opt)));
-        }
-        s.push_str("end\n");
+        add(&mut s, ResourceType::Fs, &props::fs(fs), |s| {
+            for opt in &fs.options {
+                s.push_str(&format!("add options {}\n", quote_value(opt)));
+            }
+        });
     }
     for net in &cfg.nets {
-        s.push_str("add net\n");
-        set(&mut s, "address", &net.address);
-        set(&mut s, "allowed-address", &net.allowed_address);
-        set(&mut s, "physical", &net.physical);
-        set(&mut s, "defrouter", &net.defrouter);
-        s.push_str("end\n");
+        add(&mut s, ResourceType::Net, &props::net(net), |_| {});
     }
     for dev in &cfg.devices {
-        s.push_str("add device\n");
-        set(&mut s, "match", &dev.match_);
-        s.push_str("end\n");
+        add(&mut s, ResourceType::Device, &props::device(dev), |_| {});
     }
     if let Some(mcap) = &cfg.mcap {
         s.push_str("add capped-memory\n");
@@ -90,27 +99,20 @@ pub fn export(cfg: &ZoneConfig) -> String {
         s.push_str("end\n");
     }
     for r in &cfg.rctls {
-        s.push_str("add rctl\n");
-        set(&mut s, "name", &r.name);
-        for v in &r.values {
-            s.push_str(&format!(
-                "add value (priv={},limit={},action={})\n",
-                v.privilege, v.limit, v.action
-            ));
-        }
-        s.push_str("end\n");
+        add(&mut s, ResourceType::Rctl, &props::rctl(r), |s| {
+            for v in &r.values {
+                s.push_str(&format!(
+                    "add value (priv={},limit={},action={})\n",
+                    v.privilege, v.limit, v.action
+                ));
+            }
+        });
     }
     for a in &cfg.attrs {
-        s.push_str("add attr\n");
-        set(&mut s, "name", &a.name);
-        set(&mut s, "type", &a.attr_type);
-        set(&mut s, "value", &a.value);
-        s.push_str("end\n");
+        add(&mut s, ResourceType::Attr, &props::attr(a), |_| {});
     }
     for d in &cfg.datasets {
-        s.push_str("add dataset\n");
-        set(&mut s, "name", &d.name);
-        s.push_str("end\n");
+        add(&mut s, ResourceType::Dataset, &props::dataset(d), |_| {});
     }
     if let Some(p) = &cfg.dedicated_cpu {
         s.push_str("add dedicated-cpu\n");
@@ -123,17 +125,15 @@ pub fn export(cfg: &ZoneConfig) -> String {
         s.push_str("end\n");
     }
     for a in &cfg.admins {
-        s.push_str("add admin\n");
-        set(&mut s, "user", &a.user);
-        set(&mut s, "auths", &a.auths);
-        s.push_str("end\n");
+        add(&mut s, ResourceType::Admin, &props::admin(a), |_| {});
     }
     if let Some(f) = &cfg.security_flags {
-        s.push_str("add security-flags\n");
-        set(&mut s, "lower", &f.lower);
-        set(&mut s, "default", &f.default);
-        set(&mut s, "upper", &f.upper);
-        s.push_str("end\n");
+        add(
+            &mut s,
+            ResourceType::SecurityFlags,
+            &props::secflags(f),
+            |_| {},
+        );
     }
     s
 }
@@ -143,7 +143,8 @@ pub fn export(cfg: &ZoneConfig) -> String {
 pub(crate) mod tests_support {
     use crate::config::model::*;
 
-    fn rv(p: &str, l: &str, a: &str) -> RctlValue {
+    /// An rctl value `(priv=p,limit=l,action=a)`.
+    pub(crate) fn rv(p: &str, l: &str, a: &str) -> RctlValue {
         RctlValue {
             privilege: p.into(),
             limit: l.into(),
@@ -214,16 +215,8 @@ pub(crate) mod tests_support {
 
 #[cfg(test)]
 mod tests {
-    use super::tests_support::example;
+    use super::tests_support::{example, rv};
     use super::*;
-
-    fn rv(p: &str, l: &str, a: &str) -> RctlValue {
-        RctlValue {
-            privilege: p.into(),
-            limit: l.into(),
-            action: a.into(),
-        }
-    }
 
     /// Spec §1.11 line for line, except for the `match` value, quoted so that it re-reads,
     /// and the brand name.

@@ -9,6 +9,7 @@ use crate::config::keywords::{PropName, ResourceType};
 use crate::config::model::*;
 use crate::config::rctl::{self, AliasState};
 use crate::config::{names, units};
+use crate::zonecfg::resource_props as props;
 
 /// zonecfg's `quoteit()`: double quotes around a value containing a blank.
 fn quoteit(v: &str) -> String {
@@ -33,13 +34,18 @@ fn bracket_line(out: &mut String, prop: &str, value: &str) {
     out.push_str(&format!("\t[{prop}: {}]\n", quoteit(value)));
 }
 
+/// A resource's header line and its single-valued properties.
+fn props_block(rt: ResourceType, values: &[(PropName, &str)]) -> String {
+    let mut s = format!("{rt}:\n");
+    for (p, v) in values {
+        prop_line(&mut s, p.as_str(), v, true);
+    }
+    s
+}
+
 /// An `fs` resource.
 pub fn fs_block(fs: &Fs) -> String {
-    let mut s = String::from("fs:\n");
-    prop_line(&mut s, "dir", &fs.dir, true);
-    prop_line(&mut s, "special", &fs.special, true);
-    prop_line(&mut s, "raw", &fs.raw, true);
-    prop_line(&mut s, "type", &fs.fstype, true);
+    let mut s = props_block(ResourceType::Fs, &props::fs(fs));
     let opts: Vec<String> = fs
         .options
         .iter()
@@ -57,32 +63,22 @@ pub fn fs_block(fs: &Fs) -> String {
 
 /// An `inherit-pkg-dir` resource.
 pub fn ipd_block(ipd: &InheritPkgDir) -> String {
-    let mut s = String::from("inherit-pkg-dir:\n");
-    prop_line(&mut s, "dir", &ipd.dir, true);
-    s
+    props_block(ResourceType::InheritPkgDir, &props::ipd(ipd))
 }
 
 /// A `net` resource.
 pub fn net_block(net: &Net) -> String {
-    let mut s = String::from("net:\n");
-    prop_line(&mut s, "address", &net.address, true);
-    prop_line(&mut s, "allowed-address", &net.allowed_address, true);
-    prop_line(&mut s, "physical", &net.physical, true);
-    prop_line(&mut s, "defrouter", &net.defrouter, true);
-    s
+    props_block(ResourceType::Net, &props::net(net))
 }
 
 /// A `device` resource.
 pub fn device_block(dev: &Device) -> String {
-    let mut s = String::from("device:\n");
-    prop_line(&mut s, "match", &dev.match_, true);
-    s
+    props_block(ResourceType::Device, &props::device(dev))
 }
 
 /// An `rctl` resource.
 pub fn rctl_block(r: &Rctl) -> String {
-    let mut s = String::from("rctl:\n");
-    prop_line(&mut s, "name", &r.name, true);
+    let mut s = props_block(ResourceType::Rctl, &props::rctl(r));
     for v in &r.values {
         s.push_str(&format!(
             "\tvalue: (priv={},limit={},action={})\n",
@@ -94,18 +90,12 @@ pub fn rctl_block(r: &Rctl) -> String {
 
 /// An `attr` resource.
 pub fn attr_block(a: &Attr) -> String {
-    let mut s = String::from("attr:\n");
-    prop_line(&mut s, "name", &a.name, true);
-    prop_line(&mut s, "type", &a.attr_type, true);
-    prop_line(&mut s, "value", &a.value, true);
-    s
+    props_block(ResourceType::Attr, &props::attr(a))
 }
 
 /// A `dataset` resource.
 pub fn dataset_block(d: &Dataset) -> String {
-    let mut s = String::from("dataset:\n");
-    prop_line(&mut s, "name", &d.name, true);
-    s
+    props_block(ResourceType::Dataset, &props::dataset(d))
 }
 
 /// The `dedicated-cpu` resource: `ncpus` as one number when min and max agree.
@@ -163,19 +153,12 @@ pub fn has_mcap(cfg: &ZoneConfig) -> bool {
 
 /// An `admin` resource.
 pub fn admin_block(a: &Admin) -> String {
-    let mut s = String::from("admin:\n");
-    prop_line(&mut s, "user", &a.user, true);
-    prop_line(&mut s, "auths", &a.auths, true);
-    s
+    props_block(ResourceType::Admin, &props::admin(a))
 }
 
 /// The `security-flags` resource.
 pub fn secflags_block(f: &SecurityFlags) -> String {
-    let mut s = String::from("security-flags:\n");
-    prop_line(&mut s, "lower", &f.lower, true);
-    prop_line(&mut s, "default", &f.default, true);
-    prop_line(&mut s, "upper", &f.upper, true);
-    s
+    props_block(ResourceType::SecurityFlags, &props::secflags(f))
 }
 
 /// The `info <prop>` line(s) of a global property or alias; `None` when `prop` is not a
@@ -339,40 +322,11 @@ fn filter_props(rt: ResourceType) -> (&'static [PropName], &'static [PropName]) 
 
 /// A resource's value for a property, for filtering.
 fn resource_value(cfg: &ZoneConfig, rt: ResourceType, i: usize, p: PropName) -> String {
-    use PropName::*;
-    let v: Option<&String> = match rt {
-        ResourceType::Fs => cfg.fs.get(i).and_then(|f| match p {
-            Dir => Some(&f.dir),
-            Special => Some(&f.special),
-            Raw => Some(&f.raw),
-            Type => Some(&f.fstype),
-            _ => None,
-        }),
-        ResourceType::InheritPkgDir => cfg.inherit_pkg_dirs.get(i).map(|d| &d.dir),
-        ResourceType::Net => cfg.nets.get(i).and_then(|n| match p {
-            Address => Some(&n.address),
-            AllowedAddress => Some(&n.allowed_address),
-            Physical => Some(&n.physical),
-            Defrouter => Some(&n.defrouter),
-            _ => None,
-        }),
-        ResourceType::Device => cfg.devices.get(i).map(|d| &d.match_),
-        ResourceType::Rctl => cfg.rctls.get(i).map(|r| &r.name),
-        ResourceType::Attr => cfg.attrs.get(i).and_then(|a| match p {
-            Name => Some(&a.name),
-            Type => Some(&a.attr_type),
-            Value => Some(&a.value),
-            _ => None,
-        }),
-        ResourceType::Dataset => cfg.datasets.get(i).map(|d| &d.name),
-        ResourceType::Admin => cfg.admins.get(i).and_then(|a| match p {
-            User => Some(&a.user),
-            Auths => Some(&a.auths),
-            _ => None,
-        }),
-        _ => None,
-    };
-    v.cloned().unwrap_or_default()
+    props::of(cfg, rt, i)
+        .into_iter()
+        .find(|(q, _)| *q == p)
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
 }
 
 /// libzonecfg's `zonecfg_same_net_address()`: equal, or equal once the `/prefix` of the
@@ -462,14 +416,7 @@ pub fn filtered(cfg: &ZoneConfig, rt: ResourceType, filters: &[(PropName, String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rv(p: &str, l: &str, a: &str) -> RctlValue {
-        RctlValue {
-            privilege: p.into(),
-            limit: l.into(),
-            action: a.into(),
-        }
-    }
+    use crate::zonecfg::export::tests_support::rv;
 
     /// The configuration of the spec §1.10 example.
     fn example() -> ZoneConfig {

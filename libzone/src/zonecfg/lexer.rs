@@ -430,28 +430,18 @@ impl<'a> Lexer<'a> {
 mod tests {
     use super::*;
 
-    fn kinds(line: &str) -> Vec<TokKind> {
+    /// The tokens of `line` up to `Eof`.
+    fn tokens(line: &str) -> Vec<Token<'_>> {
         let mut lx = Lexer::new(line);
-        let mut out = Vec::new();
-        loop {
-            let t = lx.next_token();
-            if t.kind == TokKind::Eof {
-                return out;
-            }
-            out.push(t.kind);
-        }
+        std::iter::from_fn(|| Some(lx.next_token()).filter(|t| t.kind != TokKind::Eof)).collect()
+    }
+
+    fn kinds(line: &str) -> Vec<TokKind> {
+        tokens(line).iter().map(|t| t.kind).collect()
     }
 
     fn texts(line: &str) -> Vec<String> {
-        let mut lx = Lexer::new(line);
-        let mut out = Vec::new();
-        loop {
-            let t = lx.next_token();
-            if t.kind == TokKind::Eof {
-                return out;
-            }
-            out.push(t.shown());
-        }
+        tokens(line).iter().map(Token::shown).collect()
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod end;
 mod getopt;
 mod lifecycle;
 mod output;
+mod refuse;
 #[cfg(test)]
 mod roundtrip_tests;
 mod scope;

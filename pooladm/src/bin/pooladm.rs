@@ -28,6 +28,18 @@ fn cannot_instantiate(e: &PoolError) -> bool {
     )
 }
 
+/// Die of a configuration at `loc` the facility refused: it cannot be instantiated on this
+/// machine, or `what` failed for another reason.
+fn refused(loc: &str, err: &PoolError, what: &str) -> ! {
+    if cannot_instantiate(err) {
+        die(
+            PROG,
+            &format!("configuration at '{loc}' cannot be instantiated on current system"),
+        );
+    }
+    die(PROG, &format!("{what}: {}", err.reason()))
+}
+
 fn main() {
     let mut getopt = Getopt::new(common::args(), "cdensxR:");
     let (mut c, mut d, mut e, mut n, mut s, mut x) = (false, false, false, false, false, false);
@@ -116,34 +128,16 @@ fn main() {
             ),
         };
         if let Err(err) = facility.validate_static(&cfg) {
-            if cannot_instantiate(&err) {
-                die(
-                    PROG,
-                    &format!("configuration at '{loc}' cannot be instantiated on current system"),
-                );
-            }
-            die(
-                PROG,
-                &format!("couldn't open configuration at '{loc}': {}", err.reason()),
+            refused(
+                &loc,
+                &err,
+                &format!("couldn't open configuration at '{loc}'"),
             );
         }
         if !n {
             if let Err(err) = facility.commit_static(&cfg) {
-                if cannot_instantiate(&err) {
-                    die(
-                        PROG,
-                        &format!(
-                            "configuration at '{loc}' cannot be instantiated on current system"
-                        ),
-                    );
-                }
-                die(
-                    PROG,
-                    &format!(
-                        "couldn't commit configuration changes at '{loc}': {}",
-                        err.reason()
-                    ),
-                );
+                let what = format!("couldn't commit configuration changes at '{loc}'");
+                refused(&loc, &err, &what);
             }
             if s {
                 if let Err(err) = save_static(&static_location, &cfg) {

@@ -1,11 +1,11 @@
 //! `add`: at global scope begins a new resource; inside a resource adds to a list property
 //! (`add options ro`, `add value (priv=...,limit=...,action=...)`, `add auths manage`).
 
+use super::refuse::resource_invalid_for_global_zone;
 use super::scope::{Res, Scope};
 use super::{Session, Ui};
 use crate::config::keywords::{PropName, ResourceType};
 use crate::config::rctl::{self, AliasState};
-use crate::state::ZoneState;
 use crate::zonecfg::command::{CmdKind, Command, ComplexValue, ListItem, PropValue, Target};
 use crate::zonecfg::help;
 
@@ -13,19 +13,6 @@ use crate::zonecfg::help;
 pub(super) const GLOBAL_RCTL_WARNING: &str = "WARNING: Setting a global zone resource control too low could deny\nservice to even the root user; this could render the system impossible\nto administer.  Please use caution.";
 
 const GLOBAL_MCAP_WARNING: &str = "WARNING: Setting a global zone memory cap too low could deny\nservice to even the root user; this could render the system impossible\nto administer.  Please use caution.";
-
-/// Resources the global zone cannot have (zonecfg's `gz_invalid_resource()`).
-pub(super) fn invalid_for_global_zone(rt: ResourceType) -> bool {
-    matches!(
-        rt,
-        ResourceType::Fs
-            | ResourceType::InheritPkgDir
-            | ResourceType::Net
-            | ResourceType::Device
-            | ResourceType::Attr
-            | ResourceType::Dataset
-    )
-}
 
 impl Session<'_> {
     pub(super) fn cmd_add(&mut self, cmd: &Command, ui: &mut dyn Ui) {
@@ -50,22 +37,18 @@ impl Session<'_> {
 
     /// Begins a new resource of type `rt`, after the checks zonecfg makes at `add`.
     fn add_resource(&mut self, ui: &mut dyn Ui, rt: ResourceType) {
-        if self.global_zone && invalid_for_global_zone(rt) {
+        if self.global_zone && resource_invalid_for_global_zone(rt) {
             self.zerr(
                 ui,
                 &format!("Cannot add a {rt} resource to the global zone."),
             );
             return;
         }
+        if rt == ResourceType::InheritPkgDir && self.refuse_if_installed(ui, "add inherit-pkg-dir")
+        {
+            return;
+        }
         let refusal = match rt {
-            ResourceType::InheritPkgDir => match self.state_at_least(ui, ZoneState::Installed) {
-                Err(()) => return,
-                Ok(true) => Some(format!(
-                    "Zone {} already installed; add inherit-pkg-dir not allowed.",
-                    self.zone
-                )),
-                Ok(false) => None,
-            },
             ResourceType::Rctl => {
                 if self.global_zone {
                     self.message(ui, GLOBAL_RCTL_WARNING);
@@ -94,38 +77,14 @@ impl Session<'_> {
         };
         match (scope.rt, prop) {
             (ResourceType::Fs, PropName::Options) => {
-                let options: Vec<String> = match value {
-                    PropValue::Simple(s) => vec![s.clone()],
-                    PropValue::List(items) => items
-                        .iter()
-                        .map_while(|i| match i {
-                            ListItem::Simple(s) => Some(s.clone()),
-                            ListItem::Complex(_) => None,
-                        })
-                        .collect(),
-                    PropValue::Complex(_) => {
-                        self.zerr(ui, "A simple or list value was expected here.");
-                        return;
-                    }
+                let Some(options) = self.option_words(ui, value) else {
+                    return;
                 };
                 if let Some(Res::Fs(fs)) = self.scope.as_mut().map(|s| &mut s.res) {
                     fs.options.extend(options);
                 }
             }
-            (ResourceType::Rctl, PropName::Value) => match value {
-                PropValue::Complex(pieces) => self.add_rctl_value(ui, pieces),
-                PropValue::List(items) => {
-                    for item in items {
-                        match item {
-                            ListItem::Complex(pieces) => self.add_rctl_value(ui, pieces),
-                            ListItem::Simple(_) => self.add_rctl_value(ui, &Vec::new()),
-                        }
-                    }
-                }
-                PropValue::Simple(_) => {
-                    self.zerr(ui, "A complex or list value was expected here.");
-                }
-            },
+            (ResourceType::Rctl, PropName::Value) => self.add_rctl_values(ui, value),
             (ResourceType::Admin, PropName::Auths) => {
                 let words: Vec<String> = match value {
                     PropValue::Simple(s) => vec![s.clone()],
@@ -154,6 +113,50 @@ impl Session<'_> {
                 self.no_such_property(ui, prop.as_str(), CmdKind::Add)
             }
             (rt, _) => self.no_such_resource_type(ui, rt.as_str(), CmdKind::Add),
+        }
+    }
+
+    /// The words of a simple or list value, as zonecfg reads `options`: a list up to its
+    /// first complex item. `None`, after zonecfg's complaint, for a complex value.
+    pub(super) fn option_words(
+        &mut self,
+        ui: &mut dyn Ui,
+        value: &PropValue,
+    ) -> Option<Vec<String>> {
+        match value {
+            PropValue::Simple(s) => Some(vec![s.clone()]),
+            PropValue::List(items) => Some(
+                items
+                    .iter()
+                    .map_while(|i| match i {
+                        ListItem::Simple(s) => Some(s.clone()),
+                        ListItem::Complex(_) => None,
+                    })
+                    .collect(),
+            ),
+            PropValue::Complex(_) => {
+                self.zerr(ui, "A simple or list value was expected here.");
+                None
+            }
+        }
+    }
+
+    /// The rctl values of a complex value or a list (where a plain word counts as a value
+    /// with nothing in it); a simple value is refused.
+    pub(super) fn add_rctl_values(&mut self, ui: &mut dyn Ui, value: &PropValue) {
+        match value {
+            PropValue::Complex(pieces) => self.add_rctl_value(ui, pieces),
+            PropValue::List(items) => {
+                for item in items {
+                    match item {
+                        ListItem::Complex(pieces) => self.add_rctl_value(ui, pieces),
+                        ListItem::Simple(_) => self.add_rctl_value(ui, &Vec::new()),
+                    }
+                }
+            }
+            PropValue::Simple(_) => {
+                self.zerr(ui, "A complex or list value was expected here.");
+            }
         }
     }
 

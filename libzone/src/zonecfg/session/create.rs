@@ -130,16 +130,8 @@ impl Session<'_> {
         if !matches!(self.repo.load(&zone), Ok(Some(_))) {
             return true;
         }
-        match self.state_at_least(ui, ZoneState::Installed) {
-            Err(()) => return false,
-            Ok(true) => {
-                self.zerr(
-                    ui,
-                    &format!("Zone {zone} already installed; create not allowed."),
-                );
-                return false;
-            }
-            Ok(false) => {}
+        if self.refuse_if_installed(ui, "create") {
+            return false;
         }
         if force {
             ui.out(&format!("Zone {zone} already exists; overwriting.\n"));

@@ -41,11 +41,7 @@ impl Session<'_> {
         match cmd.target {
             None => ui.out(&info::info_all(&cfg)),
             Some(Target::Property(p)) => {
-                if self.global_zone && super::set::invalid_for_global_zone(p) {
-                    self.zerr(
-                        ui,
-                        &format!("{p} is not a valid property for the global zone."),
-                    );
+                if self.refuse_global_property(ui, p) {
                     return;
                 }
                 match info::global_property(&cfg, p) {
@@ -54,11 +50,7 @@ impl Session<'_> {
                 }
             }
             Some(Target::Resource(rt)) => {
-                if self.global_zone && super::add::invalid_for_global_zone(rt) {
-                    self.zerr(
-                        ui,
-                        &format!("{rt} is not a valid resource for the global zone."),
-                    );
+                if self.refuse_global_resource(ui, rt) {
                     return;
                 }
                 let instances = info::count(&cfg, rt);

@@ -7,8 +7,7 @@ use super::{Session, Ui};
 use crate::config::keywords::{PropName, ResourceType};
 use crate::config::model::{IpType, RctlValue, ZoneConfig};
 use crate::config::rctl::{self, AliasState};
-use crate::state::ZoneState;
-use crate::zonecfg::command::{CmdKind, Command, ListItem, PropValue, Target};
+use crate::zonecfg::command::{CmdKind, Command, PropValue, Target};
 use crate::zonecfg::help;
 use crate::zonecfg::info::same_net_address;
 
@@ -229,22 +228,6 @@ impl Session<'_> {
         }
     }
 
-    /// The inherit-pkg-dir resources are fixed once the zone is installed.
-    fn ipd_frozen(&mut self, ui: &mut dyn Ui, kind: CmdKind) -> bool {
-        match self.state_at_least(ui, ZoneState::Installed) {
-            Err(()) => true,
-            Ok(true) => {
-                let msg = format!(
-                    "Zone {} already installed; {kind} inherit-pkg-dir not allowed.",
-                    self.zone
-                );
-                self.zerr(ui, &msg);
-                true
-            }
-            Ok(false) => false,
-        }
-    }
-
     pub(super) fn cmd_select(&mut self, cmd: &Command, ui: &mut dyn Ui) {
         if self.refuse_read_only(ui, CmdKind::Select) {
             return;
@@ -264,7 +247,9 @@ impl Session<'_> {
         if !self.initialize(ui, true) {
             return;
         }
-        if rt == ResourceType::InheritPkgDir && self.ipd_frozen(ui, CmdKind::Select) {
+        if rt == ResourceType::InheritPkgDir
+            && self.refuse_if_installed(ui, "select inherit-pkg-dir")
+        {
             return;
         }
         let cfg = self.cfg().clone();
@@ -317,11 +302,7 @@ impl Session<'_> {
             self.long_usage(ui, CmdKind::Remove);
             return;
         };
-        if self.global_zone && super::add::invalid_for_global_zone(rt) {
-            self.zerr(
-                ui,
-                &format!("{rt} is not a valid resource for the global zone."),
-            );
+        if self.refuse_global_resource(ui, rt) {
             return;
         }
         let Some(opts) = self.flags(ui, cmd, "F", true) else {
@@ -331,7 +312,9 @@ impl Session<'_> {
         if !self.initialize(ui, true) {
             return;
         }
-        if rt == ResourceType::InheritPkgDir && self.ipd_frozen(ui, CmdKind::Remove) {
+        if rt == ResourceType::InheritPkgDir
+            && self.refuse_if_installed(ui, "remove inherit-pkg-dir")
+        {
             return;
         }
         let prefix = format!("remove {rt}");
@@ -423,29 +406,12 @@ impl Session<'_> {
         let prop = *prop;
         match (rt, prop) {
             (ResourceType::Fs, PropName::Options) => {
-                let words: Vec<String> = match value {
-                    PropValue::Simple(s) => vec![s.clone()],
-                    PropValue::List(items) => items
-                        .iter()
-                        .map_while(|i| match i {
-                            ListItem::Simple(s) => Some(s.clone()),
-                            ListItem::Complex(_) => None,
-                        })
-                        .collect(),
-                    PropValue::Complex(_) => {
-                        self.zerr(ui, "A simple or list value was expected here.");
-                        return;
-                    }
+                let Some(words) = self.option_words(ui, value) else {
+                    return;
                 };
                 for w in words {
                     let removed = match self.scope.as_mut().map(|s| &mut s.res) {
-                        Some(Res::Fs(fs)) => match fs.options.iter().position(|o| *o == w) {
-                            Some(i) => {
-                                fs.options.remove(i);
-                                true
-                            }
-                            None => false,
-                        },
+                        Some(Res::Fs(fs)) => remove_first(&mut fs.options, &w),
                         _ => true,
                     };
                     if !removed {
@@ -473,13 +439,7 @@ impl Session<'_> {
                     }
                 }
                 let removed = match self.scope.as_mut().map(|s| &mut s.res) {
-                    Some(Res::Rctl(r)) => match r.values.iter().position(|x| *x == v) {
-                        Some(i) => {
-                            r.values.remove(i);
-                            true
-                        }
-                        None => false,
-                    },
+                    Some(Res::Rctl(r)) => remove_first(&mut r.values, &v),
                     _ => true,
                 };
                 if !removed {
@@ -499,14 +459,11 @@ impl Session<'_> {
                 let removed = match self.scope.as_mut().map(|s| &mut s.res) {
                     Some(Res::Admin(a)) => {
                         let mut list: Vec<&str> = a.auths.split(',').collect();
-                        match list.iter().position(|x| x == word) {
-                            Some(i) => {
-                                list.remove(i);
-                                a.auths = list.join(",");
-                                true
-                            }
-                            None => false,
+                        let removed = remove_first(&mut list, &word.as_str());
+                        if removed {
+                            a.auths = list.join(",");
                         }
+                        removed
                     }
                     _ => true,
                 };
@@ -520,6 +477,17 @@ impl Session<'_> {
             ) => self.no_such_property(ui, prop.as_str(), CmdKind::Remove),
             (rt, _) => self.no_such_resource_type(ui, rt.as_str(), CmdKind::Remove),
         }
+    }
+}
+
+/// Removes the first item equal to `x`; whether there was one.
+fn remove_first<T: PartialEq>(list: &mut Vec<T>, x: &T) -> bool {
+    match list.iter().position(|i| i == x) {
+        Some(i) => {
+            list.remove(i);
+            true
+        }
+        None => false,
     }
 }
 

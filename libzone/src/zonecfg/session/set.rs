@@ -10,26 +10,8 @@ use crate::config::rctl::{self, Alias, AliasState};
 use crate::config::verify::{self as checks, AddressError, FsAllowedError, HostidError};
 use crate::config::{names, units};
 use crate::state::ZoneState;
-use crate::zonecfg::command::{CmdKind, Command, ListItem, PropValue, Target};
+use crate::zonecfg::command::{CmdKind, Command, PropValue, Target};
 use crate::zonecfg::help;
-
-/// Properties the global zone does not have (zonecfg's `gz_invalid_property()`).
-pub(super) fn invalid_for_global_zone(p: PropName) -> bool {
-    use PropName::*;
-    matches!(
-        p,
-        Zonename
-            | Zonepath
-            | Autoboot
-            | Limitpriv
-            | Bootargs
-            | Brand
-            | SchedulingClass
-            | IpType
-            | Hostid
-            | FsAllowed
-    )
-}
 
 const INCOMPATIBLE: &str = "An incompatible rctl already exists for this property";
 
@@ -56,11 +38,7 @@ impl Session<'_> {
         let prop = *prop;
         let rt = self.scope.as_ref().map(|s| s.rt);
         if rt.is_none() {
-            if self.global_zone && invalid_for_global_zone(prop) {
-                self.zerr(
-                    ui,
-                    &format!("{prop} is not a valid property for the global zone."),
-                );
+            if self.refuse_global_property(ui, prop) {
                 return;
             }
             if !prop.is_global() {
@@ -143,20 +121,8 @@ impl Session<'_> {
                 Err(None) => {}
             },
             PropName::Zonepath => {
-                if !force {
-                    match self.state_at_least(ui, ZoneState::Installed) {
-                        Err(()) => return,
-                        Ok(true) => {
-                            self.zerr(
-                                ui,
-                                &format!(
-                                    "Zone {zone} already installed; set zonepath not allowed."
-                                ),
-                            );
-                            return;
-                        }
-                        Ok(false) => {}
-                    }
+                if !force && self.refuse_if_installed(ui, "set zonepath") {
+                    return;
                 }
                 if let Err(e) = names::check_zonepath(value) {
                     self.zerr(ui, &e.to_string());
@@ -166,16 +132,8 @@ impl Session<'_> {
                 self.need_to_commit = true;
             }
             PropName::Brand => {
-                match self.state_at_least(ui, ZoneState::Installed) {
-                    Err(()) => return,
-                    Ok(true) => {
-                        self.zerr(
-                            ui,
-                            &format!("Zone {zone} already installed; set brand not allowed."),
-                        );
-                        return;
-                    }
-                    Ok(false) => {}
+                if self.refuse_if_installed(ui, "set brand") {
+                    return;
                 }
                 if !names::is_known_brand(value) {
                     self.zerr(ui, &format!("{value}: unknown brand."));
@@ -355,19 +313,8 @@ impl Session<'_> {
                 return;
             }
             (ResourceType::Fs, P::Options) => {
-                let options: Vec<String> = match value {
-                    PropValue::Simple(s) => vec![s.clone()],
-                    PropValue::List(items) => items
-                        .iter()
-                        .map_while(|i| match i {
-                            ListItem::Simple(s) => Some(s.clone()),
-                            ListItem::Complex(_) => None,
-                        })
-                        .collect(),
-                    PropValue::Complex(_) => {
-                        self.zerr(ui, "A simple or list value was expected here.");
-                        return;
-                    }
+                let Some(options) = self.option_words(ui, value) else {
+                    return;
                 };
                 if let Some(Res::Fs(fs)) = self.scope.as_mut().map(|s| &mut s.res) {
                     fs.options = options;
@@ -398,18 +345,13 @@ impl Session<'_> {
                 return;
             }
             (ResourceType::Rctl, P::Value) => {
-                let items: Vec<ListItem> = match value {
-                    PropValue::Complex(c) => vec![ListItem::Complex(c.clone())],
-                    PropValue::List(items) => items.clone(),
-                    PropValue::Simple(_) => {
-                        self.zerr(ui, "A complex or list value was expected here.");
-                        return;
+                // A simple value is refused and leaves the values as they were.
+                if !matches!(value, PropValue::Simple(_)) {
+                    if let Some(Res::Rctl(r)) = self.scope.as_mut().map(|s| &mut s.res) {
+                        r.values.clear();
                     }
-                };
-                if let Some(Res::Rctl(r)) = self.scope.as_mut().map(|s| &mut s.res) {
-                    r.values.clear();
                 }
-                self.add_rctl_values(ui, &items);
+                self.add_rctl_values(ui, value);
                 return;
             }
             (ResourceType::DedicatedCpu, P::Ncpus) => {
@@ -533,18 +475,6 @@ impl Session<'_> {
         }
     }
 
-    /// Adds the complex items of a list as rctl values (a plain word counts as a value with
-    /// nothing in it).
-    fn add_rctl_values(&mut self, ui: &mut dyn Ui, items: &[ListItem]) {
-        for item in items {
-            let pieces = match item {
-                ListItem::Complex(c) => c.clone(),
-                ListItem::Simple(_) => Vec::new(),
-            };
-            self.add_rctl_value(ui, &pieces);
-        }
-    }
-
     pub(super) fn cmd_clear(&mut self, cmd: &Command, ui: &mut dyn Ui) {
         if self.refuse_read_only(ui, CmdKind::Clear) {
             return;
@@ -566,11 +496,7 @@ impl Session<'_> {
     }
 
     fn clear_global(&mut self, ui: &mut dyn Ui, prop: PropName) {
-        if self.global_zone && invalid_for_global_zone(prop) {
-            self.zerr(
-                ui,
-                &format!("{prop} is not a valid property for the global zone."),
-            );
+        if self.refuse_global_property(ui, prop) {
             return;
         }
         if !self.initialize(ui, true) {

@@ -6,6 +6,7 @@ use super::*;
 use crate::config::model::*;
 use crate::zonecfg::command::Target;
 use crate::zonecfg::export::export;
+use crate::zonecfg::export::tests_support::rv;
 
 fn zone(name: &str) -> ZoneConfig {
     ZoneConfig {
@@ -33,14 +34,6 @@ fn tty(repo: &MemRepo, z: &str, input: &str, answers: &[bool]) -> Run {
 
 fn file(repo: &MemRepo, z: &str, name: &str, input: &str) -> Run {
     run(repo, z, Mode::File(name.into()), input)
-}
-
-fn rv(p: &str, l: &str, a: &str) -> RctlValue {
-    RctlValue {
-        privilege: p.into(),
-        limit: l.into(),
-        action: a.into(),
-    }
 }
 
 // ----- the seed session, prompts, greeting -----
