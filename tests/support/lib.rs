@@ -116,13 +116,6 @@ pub fn run_command(mut cmd: Command, stdin: Option<&[u8]>) -> Run {
     child.wait_with_output().expect("wait").into()
 }
 
-/// Whether `zonecfg` is the real command (the placeholder binary prints nothing and exits 0
-/// whatever it is given; the real one answers a bare `zonecfg` with its usage).
-pub fn have_zonecfg() -> bool {
-    let r = run("zonecfg", &[], None);
-    r.code != 0 || !r.stdout.is_empty() || !r.stderr.is_empty()
-}
-
 /// The zone file of a sparse, shared-IP zone at `/zones/<zone>` as libzone's store lays it
 /// out, with `limitpriv` if given and `body` (whole lines: the resources) inside `<zone>`.
 pub fn zone_xml(zone: &str, autoboot: bool, limitpriv: Option<&str>, body: &str) -> String {
@@ -214,20 +207,15 @@ impl Scratch {
         self.zonecfg(zone, &["-f", "-"], Some(&script)).ok();
     }
 
-    /// Configure a sparse zone at `/zones/<zone>` with the zonecfg commands `lines` or, while
-    /// zonecfg is the placeholder, by writing its index line and the XML `xml` gives.
-    pub fn configure_or_write(&self, zone: &str, lines: &[String], xml: impl FnOnce() -> String) {
-        if have_zonecfg() {
-            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-            self.configure(zone, &refs);
-        } else {
-            self.write_zone(zone, &xml());
-        }
+    /// Configure a zone with `zonecfg` (`create`, the zonepath, then `lines`).
+    pub fn configure_lines(&self, zone: &str, lines: &[String]) {
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        self.configure(zone, &refs);
     }
 
-    /// Configure a default sparse zone at `/zones/<zone>`, as `configure_or_write` does.
+    /// Configure a default sparse zone at `/zones/<zone>`.
     pub fn configure_default(&self, zone: &str) {
-        self.configure_or_write(zone, &[], || zone_xml(zone, false, None, ""));
+        self.configure(zone, &[]);
     }
 
     /// Add `zone` (configured, at `/zones/<zone>`) to the index and write its zone file as

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::time::Duration;
-use zones_tests::{gone_within, have_zonecfg, require_root, unique_zone, Run, Scratch};
+use zones_tests::{gone_within, require_root, unique_zone, Run, Scratch};
 
 // ----------------------------------------------------------------------------------------
 // Local helpers
@@ -73,38 +73,34 @@ fn zone_xml(zone: &str, res: &Res) -> String {
     zones_tests::zone_xml(zone, false, res.limitpriv.as_deref(), &body)
 }
 
-/// Configure `zone` with zonecfg, or, until that command exists (or for settings zonecfg
-/// refuses), by writing its index line and XML directly.
+/// Configure `zone` with zonecfg, or, for settings zonecfg refuses, by writing its index
+/// line and XML directly (as if edited by hand).
 fn configure(s: &Scratch, zone: &str, res: &Res) {
     if res.hand_edited {
         s.write_zone(zone, &zone_xml(zone, res));
     } else {
-        s.configure_or_write(zone, &zonecfg_lines(res), || zone_xml(zone, res));
+        s.configure_lines(zone, &zonecfg_lines(res));
     }
 }
 
 /// Replace the resources `old` of an installed zone by `new`.
 fn reconfigure(s: &Scratch, zone: &str, old: &Res, new: &Res) {
-    if have_zonecfg() {
-        let mut script = String::new();
-        if !old.fs.is_empty() {
-            script.push_str("remove -F fs\n");
-        }
-        if !old.devices.is_empty() {
-            script.push_str("remove -F device\n");
-        }
-        if old.limitpriv.is_some() && new.limitpriv.is_none() {
-            script.push_str("clear limitpriv\n");
-        }
-        for l in zonecfg_lines(new) {
-            script.push_str(&l);
-            script.push('\n');
-        }
-        script.push_str("commit\n");
-        s.zonecfg(zone, &["-f", "-"], Some(&script)).ok();
-        return;
+    let mut script = String::new();
+    if !old.fs.is_empty() {
+        script.push_str("remove -F fs\n");
     }
-    std::fs::write(s.zone_file(zone), zone_xml(zone, new)).unwrap();
+    if !old.devices.is_empty() {
+        script.push_str("remove -F device\n");
+    }
+    if old.limitpriv.is_some() && new.limitpriv.is_none() {
+        script.push_str("clear limitpriv\n");
+    }
+    for l in zonecfg_lines(new) {
+        script.push_str(&l);
+        script.push('\n');
+    }
+    script.push_str("commit\n");
+    s.zonecfg(zone, &["-f", "-"], Some(&script)).ok();
 }
 
 /// After a failed boot: installed, no id, nothing of the zone left. zoneadmd answers before

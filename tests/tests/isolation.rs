@@ -6,9 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use zones_tests::{
-    cap_sets, host_bounding, require_root, unique_zone, zone_xml, Record, Run, Scratch,
-};
+use zones_tests::{cap_sets, host_bounding, require_root, unique_zone, Record, Run, Scratch};
 
 // ----------------------------------------------------------------------------------------
 // Local helpers
@@ -30,14 +28,7 @@ fn configure(s: &Scratch, zone: &str, res: &Res) {
     for d in &res.inherit_pkg_dirs {
         lines.push(format!("add inherit-pkg-dir\nset dir={d}\nend"));
     }
-    s.configure_or_write(zone, &lines, || {
-        let body: String = res
-            .inherit_pkg_dirs
-            .iter()
-            .map(|d| format!("  <inherited-pkg-dir directory=\"{d}\"/>\n"))
-            .collect();
-        zone_xml(zone, false, res.limitpriv, &body)
-    });
+    s.configure_lines(zone, &lines);
 }
 
 /// A booted zone in its own scratch root (halted and removed on drop).

@@ -8,34 +8,16 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use zones_tests::{
-    cgroup_parent, cgroups_named, have_zonecfg, require_root, unique_zone, zone_xml, Scratch,
-};
+use zones_tests::{cgroup_parent, cgroups_named, require_root, unique_zone, Scratch};
 
-/// `zonecfg -z <zone>`: create; set zonepath=/zones/<zone>; set autoboot=true; commit. Until
-/// the zonecfg command exists, the files it would write (index line, zone XML) are written
-/// directly.
+/// `zonecfg -z <zone>`: create; set zonepath=/zones/<zone>; set autoboot=true; commit.
 fn configure(s: &Scratch, zone: &str) {
-    s.configure_or_write(zone, &["set autoboot=true".to_string()], || {
-        zone_xml(zone, true, None, "")
-    });
+    s.configure(zone, &["set autoboot=true"]);
 }
 
-/// `zonecfg -z <zone> delete -F` (or its effect on the files, without the command).
+/// `zonecfg -z <zone> delete -F`.
 fn delete(s: &Scratch, zone: &str) {
-    if have_zonecfg() {
-        s.zonecfg(zone, &["delete", "-F"], None).ok();
-        return;
-    }
-    std::fs::remove_file(s.zone_file(zone)).unwrap();
-    let index = s.root().join("etc/zones/index");
-    let text = std::fs::read_to_string(&index).unwrap();
-    let kept: String = text
-        .lines()
-        .filter(|l| l.split(':').next() != Some(zone))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(&index, kept).unwrap();
+    s.zonecfg(zone, &["delete", "-F"], None).ok();
 }
 
 /// What of the host belongs to a scratch root: mounts under it, its cgroups in every
