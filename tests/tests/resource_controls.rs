@@ -49,6 +49,13 @@ fn cpu_share_over(s: &Scratch, zones: &[&str], secs: f64) -> Vec<f64> {
         .collect()
 }
 
+/// Tests that measure or flood the CPUs run one at a time (the test harness runs the others
+/// of this file in parallel), so one's busy loops do not skew another's figures.
+fn cpu_hungry() -> std::sync::MutexGuard<'static, ()> {
+    static CPU: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    CPU.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn busy_loop(s: &Scratch, zone: &str) {
     // Runs until the zone halts; zlogin returns at once (the loop is in the background).
     s.zlogin(
@@ -141,6 +148,7 @@ fn libc_online_cpus() -> usize {
 #[test]
 fn capped_cpu_half_a_cpu() {
     require_root();
+    let _cpu = cpu_hungry();
     let s = Scratch::new();
     let z = unique_zone("cap");
     s.boot(&z, &["add capped-cpu", "set ncpus=0.5", "end"]);
@@ -157,6 +165,7 @@ fn capped_cpu_half_a_cpu() {
 #[test]
 fn cpu_shares_split_one_cpu_two_to_one() {
     require_root();
+    let _cpu = cpu_hungry();
     let s = Scratch::new();
     pool_p1_on_one_cpu(&s);
     let a = unique_zone("sha");
@@ -179,6 +188,7 @@ fn cpu_shares_split_one_cpu_two_to_one() {
 #[test]
 fn max_processes_stops_a_fork_bomb_and_the_zone_survives() {
     require_root();
+    let _cpu = cpu_hungry();
     let s = Scratch::new();
     let z = unique_zone("bomb");
     s.boot(&z, &["set max-processes=100"]);

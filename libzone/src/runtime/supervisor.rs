@@ -149,6 +149,11 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
     };
     let first = sup.args.first.clone();
     let resp = sup.handle(&first);
+    // A failed start is cleaned up before zoneadm hears of it (and before the zone's lock
+    // goes), so whoever looks next finds the zone installed and nothing of it left.
+    if !resp.ok {
+        sup.teardown();
+    }
     if let Some(n) = notify.as_mut() {
         let _ = proto::send(n, &resp);
     }
@@ -156,7 +161,6 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
     sup.args.notify = None;
     sup.args.lock = None;
     if !resp.ok {
-        sup.teardown();
         return 1;
     }
     sup.serve();
