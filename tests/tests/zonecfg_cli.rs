@@ -116,7 +116,7 @@ fn one_shot_commands() {
     let r = s.zonecfg(&a, &["set autoboot=true; frobnicate; commit"], None);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.starts_with("syntax error at 'f'\n"),
+        r.stderr.starts_with("syntax error at 'frobnicate'\n"),
         "{}",
         r.stderr
     );

@@ -177,49 +177,70 @@ fn zonecfg_tty(s: &Scratch, zone: &str) -> Pty {
     Pty::spawn(&["-R", &root, "-z", zone])
 }
 
-#[test]
-fn seed_session_verbatim() {
-    require_root();
-    let s = Scratch::new();
-    let zone = "webzone";
-    let mut t = zonecfg_tty(&s, zone);
-    let prompt = "zonecfg:webzone> ";
-    let greeting = t.expect(prompt);
+/// The seed's session (lines 339-344): the commands typed at the prompt, each with what it
+/// prints, and the whole transcript a terminal shows.
+const SEED: [(&str, &str); 5] = [
+    (
+        "create",
+        "create: Using system default template 'SYSdefault'\n",
+    ),
+    ("set zonepath=/zones/webzone", ""),
+    ("set autoboot=true", ""),
+    ("commit", ""),
+    ("exit", ""),
+];
+
+const SEED_TRANSCRIPT: &str = "webzone: No such zone configured\n\
+     Use 'create' to begin configuring a new zone.\n\
+     zonecfg:webzone> create\n\
+     create: Using system default template 'SYSdefault'\n\
+     zonecfg:webzone> set zonepath=/zones/webzone\n\
+     zonecfg:webzone> set autoboot=true\n\
+     zonecfg:webzone> commit\n\
+     zonecfg:webzone> exit\n";
+
+const WEBZONE_PROMPT: &str = "zonecfg:webzone> ";
+
+/// The seed's session typed line by line, each after its prompt: the transcript.
+fn type_seed_session(s: &Scratch) -> String {
+    let mut t = zonecfg_tty(s, "webzone");
+    let greeting = t.expect(WEBZONE_PROMPT);
     assert_eq!(
         greeting,
         "webzone: No such zone configured\nUse 'create' to begin configuring a new zone.\n"
     );
-    let mut transcript = format!("{greeting}{prompt}");
-    for (cmd, answer) in [
-        (
-            "create",
-            "create: Using system default template 'SYSdefault'\n",
-        ),
-        ("set zonepath=/zones/webzone", ""),
-        ("set autoboot=true", ""),
-        ("commit", ""),
-    ] {
+    let mut transcript = format!("{greeting}{WEBZONE_PROMPT}");
+    for (cmd, answer) in &SEED[..4] {
         t.line(cmd);
-        let out = t.expect(prompt);
+        let out = t.expect(WEBZONE_PROMPT);
         assert_eq!(out, format!("{cmd}\n{answer}"), "after {cmd}");
-        transcript.push_str(&format!("{out}{prompt}"));
+        transcript.push_str(&format!("{out}{WEBZONE_PROMPT}"));
     }
     t.line("exit");
     assert_eq!(t.finish(), 0, "output:\n{}", t.seen);
     assert_eq!(t.rest(), "exit\n");
     transcript.push_str("exit\n");
-    // The seed, lines 336-344.
-    assert_eq!(
-        transcript,
-        "webzone: No such zone configured\n\
-         Use 'create' to begin configuring a new zone.\n\
-         zonecfg:webzone> create\n\
-         create: Using system default template 'SYSdefault'\n\
-         zonecfg:webzone> set zonepath=/zones/webzone\n\
-         zonecfg:webzone> set autoboot=true\n\
-         zonecfg:webzone> commit\n\
-         zonecfg:webzone> exit\n"
-    );
+    transcript
+}
+
+/// `zonecfg -z webzone export` in `s`.
+fn webzone_export(s: &Scratch) -> String {
+    let out = s.zonecfg("webzone", &["export"], None).ok().stdout;
+    assert!(out.contains("set autoboot=true"), "{out}");
+    out
+}
+
+/// The seed's commands as one block of keys, each line ended by Enter.
+fn seed_keys() -> String {
+    SEED.iter().map(|(cmd, _)| format!("{cmd}\r")).collect()
+}
+
+#[test]
+fn seed_session_verbatim() {
+    require_root();
+    let s = Scratch::new();
+    let transcript = type_seed_session(&s);
+    assert_eq!(transcript, SEED_TRANSCRIPT);
 
     let list = s.zoneadm(None, &["list", "-cv"]).ok();
     assert_eq!(
@@ -228,8 +249,240 @@ fn seed_session_verbatim() {
          \x20  0 global           running    /                              linux    shared\n\
          \x20  - webzone          configured /zones/webzone                 sparse   shared\n"
     );
-    let info = s.zonecfg(zone, &["info", "autoboot"], None).ok();
+    let info = s.zonecfg("webzone", &["info", "autoboot"], None).ok();
     assert_eq!(info.stdout, "autoboot: true\n");
+}
+
+/// A terminal, `screen` or `expect` pasting the seed's block unbracketed: every line runs,
+/// in order, after its own prompt, and the zone is committed exactly as when typed.
+#[test]
+fn seed_session_pasted_as_one_block() {
+    require_root();
+    let typed = Scratch::new();
+    type_seed_session(&typed);
+
+    let s = Scratch::new();
+    let mut t = zonecfg_tty(&s, "webzone");
+    t.expect(WEBZONE_PROMPT);
+    t.send(&seed_keys());
+    assert_eq!(t.finish(), 0, "output:\n{}", t.seen);
+    assert_eq!(t.seen, SEED_TRANSCRIPT);
+    assert_eq!(webzone_export(&s), webzone_export(&typed));
+}
+
+/// Typing ahead, key by key, faster than zonecfg answers: no line is lost and each gets its
+/// prompt (keys typed while a command runs are also echoed by the terminal itself).
+#[test]
+fn typed_ahead_lines_all_run() {
+    require_root();
+    let typed = Scratch::new();
+    type_seed_session(&typed);
+
+    let s = Scratch::new();
+    let mut t = zonecfg_tty(&s, "webzone");
+    t.expect(WEBZONE_PROMPT);
+    for key in seed_keys().chars() {
+        t.send(&key.to_string());
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(t.finish(), 0, "output:\n{}", t.seen);
+    assert_eq!(
+        t.seen.matches(WEBZONE_PROMPT).count(),
+        SEED.len(),
+        "one prompt per line:\n{}",
+        t.seen
+    );
+    assert!(t
+        .seen
+        .contains("create: Using system default template 'SYSdefault'\n"));
+    assert_eq!(webzone_export(&s), webzone_export(&typed));
+}
+
+/// A bracketed paste runs at once, line by line, without waiting for another Enter.
+#[test]
+fn bracketed_paste_runs_every_line() {
+    require_root();
+    let s = Scratch::new();
+    let mut t = zonecfg_tty(&s, "webzone");
+    t.expect(WEBZONE_PROMPT);
+    let block: String = SEED[..4]
+        .iter()
+        .map(|(cmd, _)| format!("{cmd}\r"))
+        .collect();
+    t.send(&format!("\x1b[200~{block}\x1b[201~"));
+    for _ in 0..4 {
+        t.expect(WEBZONE_PROMPT);
+    }
+    t.line("exit");
+    assert_eq!(t.finish(), 0, "output:\n{}", t.seen);
+    assert_eq!(t.seen, SEED_TRANSCRIPT);
+    let info = s.zonecfg("webzone", &["info", "autoboot"], None).ok();
+    assert_eq!(info.stdout, "autoboot: true\n");
+}
+
+/// Tab twice lists what can follow `typed`: the listing (the line is then dropped).
+fn listing(t: &mut Pty, prompt: &str, typed: &str) -> String {
+    t.send(&format!("{typed}\t"));
+    // An ambiguous Tab rings the bell; a second one lists the choices and redraws the line.
+    t.expect("\x07");
+    t.send("\t");
+    let list = t.expect(&format!("{prompt}{typed}"));
+    // Ctrl-C drops the half-typed line; a fresh prompt follows.
+    t.send("\x03");
+    t.expect(prompt);
+    list
+}
+
+/// The words of a listing.
+fn words(list: &str) -> Vec<&str> {
+    list.split_whitespace().collect()
+}
+
+/// Runs `info <what>` and returns what it printed before the next `prompt`.
+fn info(t: &mut Pty, prompt: &str, what: &str) -> String {
+    let cmd = format!("info {what}").trim_end().to_string();
+    t.line(&cmd);
+    t.expect(&format!("{cmd}\n"));
+    t.expect(prompt)
+}
+
+#[test]
+fn completion_of_commands_per_scope() {
+    require_root();
+    let s = Scratch::new();
+    let mut t = zonecfg_tty(&s, "webzone");
+    t.expect(WEBZONE_PROMPT);
+    assert_eq!(
+        words(&listing(&mut t, WEBZONE_PROMPT, "c")),
+        ["clear", "commit", "create"]
+    );
+    t.send("cr\t\r");
+    t.expect("create: Using system default template 'SYSdefault'\n");
+    t.expect(WEBZONE_PROMPT);
+    t.line("add fs");
+    let fs = "zonecfg:webzone:fs> ";
+    t.expect(fs);
+    // Inside a resource: cancel and end, no commit or create.
+    assert_eq!(words(&listing(&mut t, fs, "c")), ["cancel", "clear"]);
+    assert_eq!(words(&listing(&mut t, fs, "e")), ["end", "exit"]);
+    t.send("canc\t\r");
+    t.expect(WEBZONE_PROMPT);
+    // No zonepath yet: leave without the question about unsaved changes.
+    t.line("exit -F");
+    t.finish();
+}
+
+#[test]
+fn completion_of_resource_types() {
+    require_root();
+    let s = Scratch::new();
+    let mut t = zonecfg_tty(&s, "webzone");
+    t.expect(WEBZONE_PROMPT);
+    t.line("create");
+    t.expect(WEBZONE_PROMPT);
+    t.send("add capped-m\t\r");
+    t.expect("zonecfg:webzone:capped-memory> ");
+    t.line("cancel");
+    t.expect(WEBZONE_PROMPT);
+    assert_eq!(
+        words(&listing(&mut t, WEBZONE_PROMPT, "select d")),
+        ["dataset", "dedicated-cpu", "device"]
+    );
+    assert_eq!(
+        words(&listing(&mut t, WEBZONE_PROMPT, "remove capped-")),
+        ["capped-cpu", "capped-memory"]
+    );
+    // info also takes the zone's properties.
+    assert_eq!(
+        words(&listing(&mut t, WEBZONE_PROMPT, "info a")),
+        ["admin", "attr", "autoboot"]
+    );
+    t.line("exit -F");
+    t.finish();
+}
+
+#[test]
+fn completion_of_property_names() {
+    require_root();
+    let s = Scratch::new();
+    let mut t = zonecfg_tty(&s, "webzone");
+    t.expect(WEBZONE_PROMPT);
+    t.line("create");
+    t.expect(WEBZONE_PROMPT);
+    t.send("set zonep\t/zones/webzone\r");
+    t.expect(WEBZONE_PROMPT);
+    assert_eq!(
+        info(&mut t, WEBZONE_PROMPT, "zonepath"),
+        "zonepath: /zones/webzone\n"
+    );
+    assert_eq!(
+        words(&listing(&mut t, WEBZONE_PROMPT, "set max-s")),
+        ["max-sem-ids=", "max-shm-ids=", "max-shm-memory="]
+    );
+    t.send("clear autob\t\r");
+    t.expect(WEBZONE_PROMPT);
+    t.line("add fs");
+    let fs = "zonecfg:webzone:fs> ";
+    t.expect(fs);
+    // The properties of the resource being edited, not the zone's.
+    assert_eq!(
+        words(&listing(&mut t, fs, "set ")),
+        ["dir=", "options=", "raw=", "special=", "type="]
+    );
+    t.send("set sp\t/dev/sdz1\r");
+    t.expect(fs);
+    let out = info(&mut t, fs, "");
+    assert!(out.contains("special: /dev/sdz1"), "{out:?}");
+    t.line("cancel");
+    t.expect(WEBZONE_PROMPT);
+    t.line("exit");
+    assert_eq!(t.finish(), 0, "{}", t.seen);
+    let info = s.zonecfg("webzone", &["info", "zonepath"], None).ok();
+    assert_eq!(info.stdout, "zonepath: /zones/webzone\n");
+}
+
+#[test]
+fn completion_of_values() {
+    require_root();
+    let s = Scratch::new();
+    let mut t = zonecfg_tty(&s, "webzone");
+    t.expect(WEBZONE_PROMPT);
+    t.line("create");
+    t.expect(WEBZONE_PROMPT);
+    t.line("set zonepath=/zones/webzone");
+    t.expect(WEBZONE_PROMPT);
+    assert_eq!(
+        words(&listing(&mut t, WEBZONE_PROMPT, "set ip-type=")),
+        ["exclusive", "shared"]
+    );
+    t.send("set ip-type=ex\t\r");
+    t.expect(WEBZONE_PROMPT);
+    t.send("set autoboot=t\t\r");
+    t.expect(WEBZONE_PROMPT);
+    // Brands come from the brand templates.
+    assert_eq!(
+        words(&listing(&mut t, WEBZONE_PROMPT, "set brand=")),
+        ["sparse", "whole"]
+    );
+    t.send("set brand=wh\t\r");
+    t.expect(WEBZONE_PROMPT);
+    assert_eq!(
+        info(&mut t, WEBZONE_PROMPT, "ip-type"),
+        "ip-type: exclusive\n"
+    );
+    assert_eq!(info(&mut t, WEBZONE_PROMPT, "autoboot"), "autoboot: true\n");
+    assert_eq!(info(&mut t, WEBZONE_PROMPT, "brand"), "brand: whole\n");
+    t.line("add attr");
+    let attr = "zonecfg:webzone:attr> ";
+    t.expect(attr);
+    assert_eq!(
+        words(&listing(&mut t, attr, "set type=")),
+        ["boolean", "int", "string", "uint"]
+    );
+    t.line("cancel");
+    t.expect(WEBZONE_PROMPT);
+    t.line("exit");
+    assert_eq!(t.finish(), 0, "{}", t.seen);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use libzone::config::names;
 use libzone::zonecfg::help::{self, flags};
+use libzone::zonecfg::session::not_supported;
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,7 @@ pub struct Refused {
     pub code: i32,
 }
 
+const EXIT_ERR: i32 = 1;
 const EXIT_USAGE: i32 = 2;
 
 fn usage_error(stderr: String) -> Refused {
@@ -42,6 +44,10 @@ fn usage_error(stderr: String) -> Refused {
         code: EXIT_USAGE,
     }
 }
+
+/// Solaris 11 options this zonecfg does not have (`-r`: edit the live configuration of a
+/// running zone): refused by name rather than as unknown options.
+const SOLARIS_11_ONLY: &[char] = &['r'];
 
 /// Options that take an argument.
 const WITH_ARGUMENT: &[char] = &['f', 'R', 'z'];
@@ -81,6 +87,13 @@ pub fn parse(program: &str, args: &[String]) -> Result<Invocation, Refused> {
                     stdout: help::usage(program, flags::USAGE | flags::SUBCMDS, true, None),
                     stderr: String::new(),
                     code: EXIT_USAGE,
+                });
+            }
+            if SOLARIS_11_ONLY.contains(&opt) {
+                return Err(Refused {
+                    stdout: String::new(),
+                    stderr: format!("{}\n", not_supported(program, &format!("-{opt}"))),
+                    code: EXIT_ERR,
                 });
             }
             return Err(usage_error(format!(
@@ -217,6 +230,11 @@ mod tests {
         assert_eq!(r.stderr, "root path must be absolute: rel\n");
         let r = parse("zonecfg", &args(&["-R", "/nonexistent/x", "-z", "a"])).unwrap_err();
         assert_eq!(r.stderr, "root path must be a directory: /nonexistent/x\n");
+        let r = parse("zonecfg", &args(&["-z", "a", "-r"])).unwrap_err();
+        assert_eq!(
+            (r.code, r.stderr.as_str()),
+            (1, "zonecfg: -r: not supported\n")
+        );
         let r = parse("zonecfg", &args(&["-?"])).unwrap_err();
         assert_eq!(r.code, 2);
         assert!(r.stdout.starts_with("usage:\tzonecfg help\n"));

@@ -1,11 +1,23 @@
 //! The session's [`Ui`] on the process's standard streams, and where input lines come from:
-//! a line editor with in-memory history when standard input is a terminal, plain reads
-//! otherwise.
+//! a line editor with in-memory history and tab completion when standard input is a
+//! terminal, plain reads otherwise.
+//!
+//! Pasted and typed-ahead lines: the editor reads the terminal in blocks, so one read may
+//! hold several lines. Its `buffer-redux` feature keeps what a read brought beyond the
+//! current line for the next one (without it every line after the first is lost), and
+//! bracketed paste is off and its markers ignored, so a pasted block runs line by line,
+//! each after its prompt, exactly as if typed.
 
+use libzone::zonecfg::complete::{self, Context};
 use libzone::zonecfg::session::Ui;
-use rustyline::config::Config;
+use rustyline::completion::{Completer, Pair};
+use rustyline::config::{CompletionType, Config};
 use rustyline::error::ReadlineError;
-use rustyline::DefaultEditor;
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::history::DefaultHistory;
+use rustyline::validate::Validator;
+use rustyline::{Cmd, Editor, Helper, KeyCode, KeyEvent, Modifiers};
 use std::io::{BufRead, Write};
 
 /// The most lines the history keeps (zonecfg's `MAX_CMD_HIST`).
@@ -19,49 +31,107 @@ pub enum Input {
     Eof,
 }
 
+/// Tab completion from libzone's language tables, for the scope the session is in.
+#[derive(Default)]
+struct ZonecfgHelper {
+    /// `None` while a yes/no question is asked: nothing to complete there.
+    context: Option<Context>,
+}
+
+impl Completer for ZonecfgHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &rustyline::Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let Some(context) = &self.context else {
+            return Ok((pos, Vec::new()));
+        };
+        let c = complete::complete(line, pos, context);
+        let pairs = c
+            .candidates
+            .iter()
+            .map(|cand| Pair {
+                display: cand.display(),
+                replacement: cand.replacement(),
+            })
+            .collect();
+        Ok((c.start, pairs))
+    }
+}
+
+impl Hinter for ZonecfgHelper {
+    type Hint = String;
+}
+impl Highlighter for ZonecfgHelper {}
+impl Validator for ZonecfgHelper {}
+impl Helper for ZonecfgHelper {}
+
+type LineEditor = Editor<ZonecfgHelper, DefaultHistory>;
+
 pub struct Console {
     /// The line editor, when standard input is a terminal.
-    editor: Option<DefaultEditor>,
+    editor: Option<LineEditor>,
     stdin: std::io::StdinLock<'static>,
+}
+
+fn line_editor() -> Option<LineEditor> {
+    let config = Config::builder()
+        .auto_add_history(false)
+        .max_history_size(HISTORY_SIZE)
+        .ok()?
+        // libtecla's way: Tab completes as far as it can, a second Tab lists the choices.
+        .completion_type(CompletionType::List)
+        .bracketed_paste(false)
+        .build();
+    let mut ed = LineEditor::with_config(config).ok()?;
+    ed.set_helper(Some(ZonecfgHelper::default()));
+    // A terminal left in bracketed-paste mode still brackets pastes: the markers are
+    // ignored so the lines between them run one by one.
+    for code in [KeyCode::BracketedPasteStart, KeyCode::BracketedPasteEnd] {
+        ed.bind_sequence(KeyEvent(code, Modifiers::NONE), Cmd::Noop);
+    }
+    Some(ed)
 }
 
 impl Console {
     /// A console for a terminal (`tty`) or for input read as a stream.
     pub fn new(tty: bool) -> Console {
-        let editor = if tty {
-            let config = Config::builder()
-                .auto_add_history(false)
-                .max_history_size(HISTORY_SIZE)
-                .ok()
-                .map(|b| b.build())
-                .unwrap_or_default();
-            DefaultEditor::with_config(config).ok()
-        } else {
-            None
-        };
         Console {
-            editor,
+            editor: if tty { line_editor() } else { None },
             stdin: std::io::stdin().lock(),
         }
     }
 
-    /// The next line. `prompt` is shown only on a terminal.
-    pub fn read_line(&mut self, prompt: &str) -> Input {
+    /// The next line. `prompt` is shown only on a terminal; Tab completes for `context`.
+    pub fn read_line(&mut self, prompt: &str, context: Context) -> Input {
         match &mut self.editor {
-            Some(ed) => match ed.readline(prompt) {
-                Ok(line) => {
-                    if !line.trim().is_empty() {
-                        let _ = ed.add_history_entry(line.as_str());
+            Some(ed) => {
+                if let Some(h) = ed.helper_mut() {
+                    h.context = Some(context);
+                }
+                let read = ed.readline(prompt);
+                if let Some(h) = ed.helper_mut() {
+                    h.context = None;
+                }
+                match read {
+                    Ok(line) => {
+                        if !line.trim().is_empty() {
+                            let _ = ed.add_history_entry(line.as_str());
+                        }
+                        Input::Line(line)
                     }
-                    Input::Line(line)
+                    Err(ReadlineError::Interrupted) => Input::Interrupted,
+                    Err(ReadlineError::Eof) => Input::Eof,
+                    Err(e) => {
+                        self.err(&format!("zonecfg: {e}\n"));
+                        Input::Eof
+                    }
                 }
-                Err(ReadlineError::Interrupted) => Input::Interrupted,
-                Err(ReadlineError::Eof) => Input::Eof,
-                Err(e) => {
-                    self.err(&format!("zonecfg: {e}\n"));
-                    Input::Eof
-                }
-            },
+            }
             None => self.read_plain(),
         }
     }

@@ -113,7 +113,7 @@ impl Run<'_> {
             } else {
                 String::new()
             };
-            match ui.read_line(&prompt) {
+            match ui.read_line(&prompt, session.completion_context()) {
                 Input::Line(line) => {
                     line_no += 1;
                     let parsed = if recover {

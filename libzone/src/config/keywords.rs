@@ -86,6 +86,43 @@ impl ResourceType {
             ResourceType::SecurityFlags => &[Lower, Default, Upper],
         }
     }
+
+    /// The list properties values are added to and removed from inside the resource
+    /// (`add options ro`, `add value (...)`, `add auths manage`).
+    pub fn list_properties(self) -> &'static [PropName] {
+        match self {
+            ResourceType::Fs => &[PropName::Options],
+            ResourceType::Rctl => &[PropName::Value],
+            ResourceType::Admin => &[PropName::Auths],
+            _ => &[],
+        }
+    }
+}
+
+/// Solaris 11 zone-level properties this implementation does not have. They are answered
+/// with `not supported` rather than a syntax error, so a Solaris admin knows why.
+pub const UNSUPPORTED_PROPERTIES: &[&str] = &[
+    "file-mac-profile",
+    "autoshutdown",
+    "global-time",
+    "host-compatible",
+];
+
+/// Solaris 11 resource types this implementation does not have (`anet` aside, which is
+/// still read as an unknown word).
+pub const UNSUPPORTED_RESOURCES: &[&str] = &[
+    "rootzpool",
+    "zpool",
+    "virtual-cpu",
+    "keysource",
+    "suspend",
+    "verified-boot",
+    "ib-vhca",
+];
+
+/// Whether `word` is a Solaris 11 property or resource type this implementation lacks.
+pub fn is_unsupported(word: &str) -> bool {
+    UNSUPPORTED_PROPERTIES.contains(&word) || UNSUPPORTED_RESOURCES.contains(&word)
 }
 
 impl fmt::Display for ResourceType {
@@ -246,6 +283,15 @@ impl PropName {
         (self as usize) <= (PropName::CpuShares as usize)
     }
 
+    /// Whether `clear` may reset this zone-level property (the zone's name, path and brand
+    /// cannot be cleared).
+    pub fn may_be_cleared(self) -> bool {
+        !matches!(
+            self,
+            PropName::Zonename | PropName::Zonepath | PropName::Brand
+        )
+    }
+
     /// The rctl an alias property stands for (`cpu-shares` is `zone.cpu-shares`, ...).
     pub fn alias_rctl(self) -> Option<&'static str> {
         Some(match self {
@@ -282,5 +328,27 @@ mod tests {
         assert!(PropName::CpuShares.is_global());
         assert!(!PropName::Dir.is_global());
         assert_eq!(PropName::CpuShares.alias_rctl(), Some("zone.cpu-shares"));
+        assert!(!PropName::Zonepath.may_be_cleared());
+        assert!(PropName::Autoboot.may_be_cleared());
+    }
+
+    #[test]
+    fn list_properties_are_properties_of_their_resource() {
+        for r in ResourceType::ALL {
+            for p in r.list_properties() {
+                assert!(r.properties().contains(p), "{r} {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn unsupported_names_are_not_ours() {
+        for w in UNSUPPORTED_PROPERTIES.iter().chain(UNSUPPORTED_RESOURCES) {
+            assert!(is_unsupported(w));
+            assert_eq!(PropName::parse(w), None, "{w}");
+            assert_eq!(ResourceType::parse(w), None, "{w}");
+        }
+        assert!(!is_unsupported("anet"));
+        assert!(!is_unsupported("fs"));
     }
 }

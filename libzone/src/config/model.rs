@@ -11,6 +11,8 @@ pub enum IpType {
 }
 
 impl IpType {
+    pub const ALL: [IpType; 2] = [IpType::Shared, IpType::Exclusive];
+
     pub fn as_str(self) -> &'static str {
         match self {
             IpType::Shared => "shared",

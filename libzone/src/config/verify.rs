@@ -538,6 +538,9 @@ pub fn is_valid_dataset_name(name: &str) -> bool {
     components.all(component_ok)
 }
 
+/// The types an `attr` may have (`validate_attr_type_val()`).
+pub const ATTR_TYPES: &[&str] = &["boolean", "int", "string", "uint"];
+
 /// The attr messages zonecfg prints at `end` (`validate_attr_name()`,
 /// `validate_attr_type_val()`); empty when the attr is fine.
 pub fn check_attr(name: &str, attr_type: &str, value: &str) -> Vec<String> {
@@ -948,6 +951,13 @@ mod tests {
             vec!["invalid attr type 'float'"]
         );
         assert!(check_attr("a", "boolean", "true").is_empty());
+        for t in ATTR_TYPES {
+            let lines = check_attr("a", t, "");
+            assert!(
+                lines.iter().all(|l| !l.starts_with("invalid attr type")),
+                "{t}"
+            );
+        }
         assert!(!check_attr("a", "boolean", "yes").is_empty());
         assert_eq!(
             invalid_auths("login,manage,clonefrom"),

@@ -68,6 +68,18 @@ impl CmdKind {
         }
     }
 
+    /// Whether completion offers the command in the global scope (`in_resource` false) or in
+    /// a resource scope, as zonecfg's tab completion does: `end` and `cancel` belong to a
+    /// resource, the commands on the whole configuration to the global scope.
+    pub fn offered_in(self, in_resource: bool) -> bool {
+        use CmdKind::*;
+        match self {
+            Add | Clear | Exit | Help | Info | Remove | Set => true,
+            Cancel | End => in_resource,
+            Commit | Create | Delete | Export | Revert | Select | Verify => !in_resource,
+        }
+    }
+
     /// The command word as typed (`?` is `help`).
     pub fn parse(s: &str) -> Option<CmdKind> {
         if s == "?" {
@@ -143,6 +155,9 @@ pub enum ParseError {
     Syntax { token: String, line: usize },
     /// Input ended in the middle of a command: `syntax error, token expected`.
     TokenExpected { line: usize },
+    /// A Solaris 11 property or resource type this implementation does not have:
+    /// `zonecfg: <name>: not supported`.
+    NotSupported { name: String, line: usize },
     /// A known command with arguments of the wrong shape: print its short usage, followed by
     /// the list of resource types and properties when `with_res_props` is set.
     Usage {
@@ -157,6 +172,7 @@ impl ParseError {
         match self {
             ParseError::Syntax { line, .. }
             | ParseError::TokenExpected { line }
+            | ParseError::NotSupported { line, .. }
             | ParseError::Usage { line, .. } => *line,
         }
     }

@@ -1,10 +1,12 @@
 //! The zonecfg lexer, following illumos `zonecfg_lex.l`.
 //!
 //! Four states, switched by the lexer itself (never by the parser):
-//! - *command* (`INITIAL`): only command words, `#` comments, terminators and single stray
-//!   characters. Command words are matched like lex does, by the longest rule that matches at
-//!   this point; there is no word rule in this state, so `exitx` is `exit` followed by the word
-//!   `x` (exactly what zonecfg does), and `bogus` is the stray character `b`.
+//! - *command* (`INITIAL`): only command words, `#` comments, terminators and stray input.
+//!   Command words are matched like lex does, by the longest rule that matches at this point;
+//!   there is no word rule in this state, so `exit-F` is `exit` followed by the word `-F`
+//!   (exactly what zonecfg does). Where no command word starts, lex's one-character rule would
+//!   report `crete` as `c`, which tells the user nothing: the whole word is the stray token
+//!   here (`syntax error at 'crete'`).
 //! - *token* (`TSTATE`, after a command word): resource-type and property keywords, words,
 //!   double-quoted strings, `=`, `[` (enters list state) and `(` (enters complex state).
 //! - *list* (`LSTATE`, inside `[...]`): words (no keywords), quoted strings, `,`, `=`, `(`
@@ -298,19 +300,26 @@ impl<'a> Lexer<'a> {
         self.pos += len;
     }
 
+    /// The longest command word starting here; else the whole word that is none (a stray
+    /// token), or a single stray character where no word starts.
     fn command_word(&mut self) -> Token<'a> {
         let rest = &self.src[self.pos..];
         let found = COMMAND_WORDS
             .iter()
             .filter(|(word, _)| rest.starts_with(word))
             .max_by_key(|(word, _)| word.len());
-        match found {
-            Some(&(word, kind)) => {
-                self.state = LexState::Token;
-                self.take(TokKind::Cmd(kind), word.len())
-            }
-            None => self.stray(),
+        if let Some(&(word, kind)) = found {
+            self.state = LexState::Token;
+            return self.take(TokKind::Cmd(kind), word.len());
         }
+        let len = rest
+            .bytes()
+            .position(|c| !is_word_byte(LexState::Token, c))
+            .unwrap_or(rest.len());
+        if len == 0 {
+            return self.stray();
+        }
+        self.take(TokKind::Stray, len)
     }
 
     fn token_or_list(&mut self, b: u8) -> Token<'a> {
@@ -508,8 +517,11 @@ mod tests {
             texts("exitx"),
             vec!["exit".to_owned(), "x".to_owned(), "\\n".to_owned()]
         );
+        // Where no command word starts, the whole word is stray (and shown whole).
         assert_eq!(kinds("bogus")[0], Stray);
-        assert_eq!(texts("bogus")[0], "b");
+        assert_eq!(texts("crete")[0], "crete");
+        assert_eq!(texts("crete;commit")[..2], ["crete", ";"]);
+        assert_eq!(texts("=x")[0], "=");
         // Resource keywords are plain words inside a complex value and in lists.
         assert_eq!(kinds("add value (name=fs)")[5], Word);
         assert_eq!(kinds("set x=[fs]")[4], Word);

@@ -1,6 +1,7 @@
 //! The zonecfg language: lexer, parser, the editing session, `info` and `export`.
 
 pub mod command;
+pub mod complete;
 pub mod export;
 pub mod help;
 pub mod info;

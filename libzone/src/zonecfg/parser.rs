@@ -27,7 +27,7 @@
 
 use super::command::{CmdKind, Command, ComplexValue, ListItem, ParseError, PropValue, Target};
 use super::lexer::{is_word_byte, LexState, Lexer, TokKind, Token};
-use crate::config::keywords::{PropName, ResourceType};
+use crate::config::keywords::{is_unsupported, PropName, ResourceType};
 
 /// Most `prop=value` filters `info`, `remove` and `select` take (`MAX_EQ_PROP_PAIRS`).
 const MAX_FILTERS: usize = 3;
@@ -143,6 +143,18 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A Solaris 11 property or resource type we lack, named where zonecfg expects a
+    /// keyword, is reported as such rather than as whatever error the grammar would give.
+    fn unsupported(&self, t: Token<'a>) -> Parsed<()> {
+        if t.kind == TokKind::Word && is_unsupported(t.value) {
+            return Err(ParseError::NotSupported {
+                name: t.value_string(),
+                line: self.line,
+            });
+        }
+        Ok(())
+    }
+
     fn usage(&self, kind: CmdKind, with_res_props: bool) -> ParseError {
         ParseError::Usage {
             kind,
@@ -225,6 +237,7 @@ impl<'a> Parser<'a> {
     /// `add TOKEN | add <rt> | add <prop> <value>`; anything else: usage.
     fn add(&mut self, cmd: &mut Command) -> Parsed<()> {
         let t = self.peek();
+        self.unsupported(t)?;
         match t.kind {
             TokKind::Word => {
                 self.bump();
@@ -246,6 +259,8 @@ impl<'a> Parser<'a> {
 
     /// `clear <prop>`; anything else: usage (C adds the property list, `HELP_PROPS`).
     fn clear(&mut self, cmd: &mut Command) -> Parsed<()> {
+        let t = self.peek();
+        self.unsupported(t)?;
         match self.peek().kind {
             TokKind::Prop(p) => {
                 self.bump();
@@ -259,6 +274,7 @@ impl<'a> Parser<'a> {
     /// `info | info <rt> [filters] | info <global-prop>`; `info TOKEN`: usage.
     fn info(&mut self, cmd: &mut Command) -> Parsed<()> {
         let t = self.peek();
+        self.unsupported(t)?;
         match t.kind {
             TokKind::Word => return Err(self.usage(CmdKind::Info, true)),
             TokKind::Res(rt) => {
@@ -279,10 +295,13 @@ impl<'a> Parser<'a> {
     /// `remove <rt> [filters] | remove TOKEN <rt> | remove <prop> <value>`; usage otherwise.
     fn remove(&mut self, cmd: &mut Command) -> Parsed<()> {
         let t = self.peek();
+        self.unsupported(t)?;
         match t.kind {
             TokKind::Word => {
                 self.bump();
-                match self.peek().kind {
+                let next = self.peek();
+                self.unsupported(next)?;
+                match next.kind {
                     TokKind::Res(rt) => {
                         self.bump();
                         cmd.argv.push(t.value_string());
@@ -308,6 +327,8 @@ impl<'a> Parser<'a> {
 
     /// `select <rt> filter [filter [filter]]`, or a one-per-zone resource type alone.
     fn select(&mut self, cmd: &mut Command) -> Parsed<()> {
+        let t = self.peek();
+        self.unsupported(t)?;
         let TokKind::Res(rt) = self.peek().kind else {
             return Err(self.usage(CmdKind::Select, true));
         };
@@ -323,6 +344,7 @@ impl<'a> Parser<'a> {
     /// `set <prop>=<value> | set <prop>=[] | set TOKEN zonepath=<value>`; bare: usage.
     fn set(&mut self, cmd: &mut Command) -> Parsed<()> {
         let t = self.peek();
+        self.unsupported(t)?;
         match t.kind {
             TokKind::Prop(p) => {
                 self.bump();
@@ -951,9 +973,10 @@ end";
     #[test]
     fn syntax_errors_name_the_token_zonecfg_reports() {
         let cases = [
-            ("bogus", "b"),
-            ("Add fs", "A"),
-            ("-F", "-"),
+            ("bogus", "bogus"),
+            ("crete", "crete"),
+            ("Add fs", "Add"),
+            ("-F", "-F"),
             ("é", "é"),
             ("set zonepath", "\\n"),
             ("set zonepath=", "\\n"),
@@ -996,7 +1019,7 @@ end";
             ("remove fs dir", "\\n"),
             ("select fs dir=/x bogus", "bogus"),
             ("clear pool now", "now"),
-            ("commit; bogus", "b"),
+            ("commit; bogus", "bogus"),
         ];
         for (line, token) in cases {
             assert_eq!(err(line), syntax(token), "{line}");
@@ -1036,6 +1059,38 @@ end";
     }
 
     #[test]
+    fn solaris_11_names_we_lack_are_not_supported() {
+        let ns = |name: &str| ParseError::NotSupported {
+            name: name.to_owned(),
+            line: LINE,
+        };
+        for (line, name) in [
+            (
+                "set file-mac-profile=fixed-configuration",
+                "file-mac-profile",
+            ),
+            ("set autoshutdown=halt", "autoshutdown"),
+            ("clear global-time", "global-time"),
+            ("info host-compatible", "host-compatible"),
+            ("add rootzpool", "rootzpool"),
+            ("add zpool", "zpool"),
+            ("select virtual-cpu", "virtual-cpu"),
+            ("remove -F keysource", "keysource"),
+            ("remove suspend", "suspend"),
+            ("info verified-boot", "verified-boot"),
+        ] {
+            assert_eq!(err(line), ns(name), "{line}");
+        }
+        // `anet` is still an ordinary word.
+        assert!(parse_line("add anet", LINE)[0].is_ok());
+        // Recovery goes on after the terminator.
+        assert_eq!(
+            parse_line_recovering("set file-mac-profile=none; commit", LINE),
+            vec![Err(ns("file-mac-profile")), Ok(bare(CmdKind::Commit))]
+        );
+    }
+
+    #[test]
     fn input_ending_inside_a_command() {
         let expected = ParseError::TokenExpected { line: LINE };
         assert_eq!(err("set bootargs=\"-m verbose"), expected);
@@ -1055,13 +1110,13 @@ end";
         let set_autoboot = cmd(CmdKind::Set, &[], None, vec![(P::Autoboot, simple("true"))]);
         assert_eq!(
             parse_line(line, LINE),
-            vec![Ok(set_autoboot.clone()), Err(syntax("b"))]
+            vec![Ok(set_autoboot.clone()), Err(syntax("bogus"))]
         );
         assert_eq!(
             parse_line_recovering(line, LINE),
             vec![
                 Ok(set_autoboot),
-                Err(syntax("b")),
+                Err(syntax("bogus")),
                 Ok(bare(CmdKind::Commit))
             ]
         );

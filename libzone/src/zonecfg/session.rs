@@ -19,7 +19,7 @@ mod end;
 mod getopt;
 mod lifecycle;
 mod output;
-mod refuse;
+pub(crate) mod refuse;
 #[cfg(test)]
 mod roundtrip_tests;
 mod scope;
@@ -91,6 +91,12 @@ impl Options {
             read_only: false,
         }
     }
+}
+
+/// How zonecfg refuses a Solaris 11 feature this implementation does not have (a property,
+/// a resource type, a command-line option): `zonecfg: <name>: not supported`.
+pub fn not_supported(program: &str, name: &str) -> String {
+    format!("{program}: {name}: not supported")
 }
 
 /// What the driver should do after a command.
@@ -215,6 +221,15 @@ impl<'r> Session<'r> {
         self.scope.as_ref().map(|s| s.rt)
     }
 
+    /// What tab completion offers now: the current scope, and whether this is the global
+    /// zone.
+    pub fn completion_context(&self) -> crate::zonecfg::complete::Context {
+        crate::zonecfg::complete::Context {
+            resource: self.resource_scope(),
+            global_zone: self.global_zone,
+        }
+    }
+
     /// There are changes not committed yet.
     pub fn needs_commit(&self) -> bool {
         self.need_to_commit
@@ -284,6 +299,10 @@ impl<'r> Session<'r> {
                 ));
             }
             ParseError::TokenExpected { .. } => ui.err("syntax error, token expected\n"),
+            ParseError::NotSupported { name, .. } => {
+                let msg = not_supported(&self.opts.program, name);
+                self.zerr(ui, &msg);
+            }
             ParseError::Usage {
                 kind,
                 with_res_props,

@@ -7,7 +7,7 @@ use crate::config::keywords::{PropName, ResourceType};
 use crate::state::ZoneState;
 
 /// Resources the global zone cannot have (zonecfg's `gz_invalid_resource()`).
-pub(super) fn resource_invalid_for_global_zone(rt: ResourceType) -> bool {
+pub(crate) fn resource_invalid_for_global_zone(rt: ResourceType) -> bool {
     matches!(
         rt,
         ResourceType::Fs
@@ -20,7 +20,7 @@ pub(super) fn resource_invalid_for_global_zone(rt: ResourceType) -> bool {
 }
 
 /// Properties the global zone does not have (zonecfg's `gz_invalid_property()`).
-pub(super) fn property_invalid_for_global_zone(p: PropName) -> bool {
+pub(crate) fn property_invalid_for_global_zone(p: PropName) -> bool {
     use PropName::*;
     matches!(
         p,

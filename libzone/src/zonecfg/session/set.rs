@@ -80,8 +80,9 @@ impl Session<'_> {
                     if names::validate_zone_name(&simple).is_err()
                         || names::is_read_only_name(&simple)
                     {
+                        // Inside a session the error line says it all; the command-line
+                        // grammar of zone names would only bury it.
                         self.perror(ui, &simple, "Bogus zone name");
-                        self.usage_err(ui, help::flags::SYNTAX);
                     } else {
                         self.zone = simple;
                     }
@@ -116,7 +117,6 @@ impl Session<'_> {
                         }
                     };
                     self.perror(ui, value, text);
-                    self.usage_err(ui, help::flags::SYNTAX);
                 }
                 Err(None) => {}
             },
@@ -504,7 +504,7 @@ impl Session<'_> {
         }
         let cfg = self.cfg();
         match prop {
-            PropName::Zonename | PropName::Zonepath | PropName::Brand => {
+            p if p.is_global() && !p.may_be_cleared() => {
                 self.perror(ui, prop.as_str(), "Clearing this property is not allowed");
                 return;
             }
