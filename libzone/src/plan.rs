@@ -413,6 +413,10 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
     if cfg.zonepath.is_empty() {
         return Err(PlanError::NoZonepath { zone });
     }
+    // The zone's root must lie inside the alternate root, whatever the zone file says.
+    let zonepath = Store::new(altroot)
+        .host_path(&cfg.zonepath)
+        .map_err(|e| spec_err(e.to_string()))?;
     let capabilities: Vec<String> = capabilities(cfg)?
         .into_iter()
         .filter(|c| facts.bounding_caps.as_ref().is_none_or(|b| b.contains(c)))
@@ -538,7 +542,7 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
         .version("1.0.2")
         .root(
             RootBuilder::default()
-                .path(Store::new(altroot).host_path(&cfg.zonepath).join("root"))
+                .path(zonepath.join("root"))
                 .readonly(false)
                 .build()
                 .map_err(|e| spec_err(e.to_string()))?,
@@ -558,7 +562,7 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
         spec,
         zone: ZoneExtras {
             name: cfg.name.clone(),
-            zonepath: Store::new(altroot).host_path(&cfg.zonepath),
+            zonepath,
             brand: brand.name.clone(),
             init: brand.init.clone(),
             exclusive_ip: cfg.ip_type == IpType::Exclusive,

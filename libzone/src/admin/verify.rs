@@ -292,12 +292,19 @@ impl Verifier<'_> {
         true
     }
 
-    /// A zonepath as zoneadm shows it: prefixed with the alternate root.
+    /// A zonepath as zoneadm shows it: prefixed with the alternate root. One that does not
+    /// map into the root is shown as written, after the root, and never used as a path.
     fn shown_zonepath(&self, zonepath: &str) -> String {
-        if zonepath.starts_with('/') {
-            show(&self.store.host_path(zonepath))
-        } else {
-            zonepath.to_string()
+        if !zonepath.starts_with('/') {
+            return zonepath.to_string();
+        }
+        match self.store.host_path(zonepath) {
+            Ok(p) => show(&p),
+            Err(_) => format!(
+                "{}{}",
+                show(self.store.root()).trim_end_matches('/'),
+                zonepath
+            ),
         }
     }
 
@@ -309,7 +316,19 @@ impl Verifier<'_> {
                 .push(Line::Stderr(format!("{zonepath} is not an absolute path.")));
             return false;
         }
-        let path = self.store.host_path(zonepath);
+        // `..`, `.`, `//` or a trailing `/` (a zone file edited by hand): such a path does
+        // not name the directory it seems to, and may leave the alternate root.
+        if let Err(e) = crate::config::names::check_zonepath(zonepath) {
+            self.lines.push(Line::Stderr(e.to_string()));
+            return false;
+        }
+        let path = match self.store.host_path(zonepath) {
+            Ok(p) => p,
+            Err(e) => {
+                self.lines.push(Line::Program(e.to_string()));
+                return false;
+            }
+        };
         let shown = show(&path);
         let rpath = match std::fs::canonicalize(&path) {
             Ok(p) => p,
@@ -480,7 +499,11 @@ impl Verifier<'_> {
             {
                 continue;
             }
-            let other = self.store.host_path(&e.zonepath);
+            // A zone whose zonepath maps nowhere has nothing on disk to overlap with (its
+            // own verify says what is wrong with it).
+            let Ok(other) = self.store.host_path(&e.zonepath) else {
+                continue;
+            };
             let other_r = match std::fs::canonicalize(&other) {
                 Ok(p) => p,
                 Err(err) if is_enoent(&err) => {

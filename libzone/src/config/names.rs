@@ -1,6 +1,7 @@
 //! Zone names, zonepaths and brand names (spec §1.13).
 //!
-//! The rules follow libzonecfg's `zonecfg_validate_zonename()` and `zonecfg_set_zonepath()`:
+//! The rules follow libzonecfg's `zonecfg_validate_zonename()` and `zonecfg_set_zonepath()`
+//! (zonepaths are also held to be canonical, as zoneadm's `validate_zonepath()` requires):
 //! a name is 1..63 characters, starts with an ASCII letter or digit and continues with letters,
 //! digits, `-`, `_` or `.`; `global` names the global zone and cannot be configured; names
 //! starting with `SUNW` are reserved for system templates and read-only.
@@ -26,13 +27,21 @@ pub enum NameError {
     Bogus(String),
 }
 
-/// A zonepath that zonecfg refuses at `set zonepath=`.
+/// A zonepath that zonecfg refuses at `set zonepath=` (and verify refuses in a zone file).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ZonepathError {
     #[error("{0} is not an absolute path.")]
     NotAbsolute(String),
     #[error("/ is not allowed as a zonepath.")]
     Root,
+    /// `.` or `..` components, `//`, a trailing `/`: the path would not name the directory it
+    /// seems to (under an alternate root, `..` would even leave it). The canonical spelling
+    /// is offered when there is one.
+    #[error("{path} is not a canonical path{}.", canonical.as_ref().map(|c| format!("; use {c}")).unwrap_or_default())]
+    NotCanonical {
+        path: String,
+        canonical: Option<String>,
+    },
 }
 
 fn is_alnum(c: char) -> bool {
@@ -79,7 +88,8 @@ pub fn is_reserved_pool_name(name: &str) -> bool {
     name.starts_with("SUNW")
 }
 
-/// The syntax check `set zonepath=` applies before storing the value.
+/// The check `set zonepath=` applies before storing the value, and verify applies to a
+/// zonepath read from a zone file: an absolute, canonical path other than `/`.
 pub fn check_zonepath(path: &str) -> Result<(), ZonepathError> {
     if !path.starts_with('/') {
         return Err(ZonepathError::NotAbsolute(path.to_string()));
@@ -87,23 +97,34 @@ pub fn check_zonepath(path: &str) -> Result<(), ZonepathError> {
     if path.chars().all(|c| c == '/') {
         return Err(ZonepathError::Root);
     }
-    Ok(())
+    let canonical = path[1..]
+        .split('/')
+        .all(|c| !c.is_empty() && c != "." && c != "..")
+        && !path.contains('\0');
+    if canonical {
+        return Ok(());
+    }
+    let spelled = lexical_canonical(path);
+    Err(ZonepathError::NotCanonical {
+        path: path.to_string(),
+        canonical: (spelled != "/" && !spelled.contains('\0')).then_some(spelled),
+    })
 }
 
-/// The form a zonepath is stored in: runs of `/` collapsed to one, a trailing `/` removed.
-pub fn normalize_zonepath(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut last = '\0';
-    for c in path.chars() {
-        if c != '/' || last != '/' {
-            out.push(c);
-            last = c;
+/// The canonical spelling of an absolute path, without looking at the file system: empty and
+/// `.` components dropped, `..` taking away the one before it (never above `/`).
+fn lexical_canonical(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
         }
     }
-    if out.ends_with('/') {
-        out.pop();
-    }
-    out
+    format!("/{}", parts.join("/"))
 }
 
 /// Whether `brand` is one this implementation can install and boot.
@@ -165,6 +186,7 @@ mod tests {
     #[test]
     fn zonepaths() {
         assert_eq!(check_zonepath("/zones/a"), Ok(()));
+        assert_eq!(check_zonepath("/a.b/..c/.d"), Ok(()));
         assert_eq!(
             check_zonepath("zones/a").unwrap_err().to_string(),
             "zones/a is not an absolute path."
@@ -173,9 +195,28 @@ mod tests {
             check_zonepath("//").unwrap_err().to_string(),
             "/ is not allowed as a zonepath."
         );
-        assert_eq!(normalize_zonepath("//zones///a//"), "/zones/a");
-        assert_eq!(normalize_zonepath("/zones/a"), "/zones/a");
-        assert_eq!(normalize_zonepath("/zones/a/"), "/zones/a");
+        for (bad, shown) in [
+            (
+                "/zones/../../x",
+                "/zones/../../x is not a canonical path; use /x.",
+            ),
+            (
+                "/zones/./a",
+                "/zones/./a is not a canonical path; use /zones/a.",
+            ),
+            (
+                "//zones//a",
+                "//zones//a is not a canonical path; use /zones/a.",
+            ),
+            (
+                "/zones/a/",
+                "/zones/a/ is not a canonical path; use /zones/a.",
+            ),
+            ("/zones/..", "/zones/.. is not a canonical path."),
+            ("/a/\0/b", "/a/\0/b is not a canonical path."),
+        ] {
+            assert_eq!(check_zonepath(bad).unwrap_err().to_string(), shown, "{bad}");
+        }
     }
 
     #[test]

@@ -130,6 +130,12 @@ pub fn verify(cfg: &ZoneConfig, opts: &VerifyOptions) -> VerifyReport {
             Failure::RequiredResourceMissing,
         );
     }
+    // `set zonepath=` refuses these; a zone file edited by hand may still hold one.
+    if !cfg.zonepath.is_empty() && !global {
+        if let Err(e) = names::check_zonepath(&cfg.zonepath) {
+            c.fail(e.to_string(), Failure::InvalidArgument);
+        }
+    }
     if !global && !names::is_known_brand(names::effective_brand(&cfg.brand)) {
         return c.abort(vec![
             format!("{zone}: unknown brand."),
@@ -681,6 +687,20 @@ mod tests {
         assert!(r.is_ok(), "{r:?}");
         assert!(r.lines.is_empty());
         assert_eq!(r.summary("z"), None);
+    }
+
+    #[test]
+    fn zonepath_from_a_file_must_be_canonical() {
+        let mut c = base();
+        c.zonepath = "/zones/../../x".into();
+        let r = run(&c);
+        assert_eq!(
+            r.lines,
+            vec!["/zones/../../x is not a canonical path; use /x."]
+        );
+        assert_eq!(r.outcome, Outcome::Failed(Failure::InvalidArgument));
+        c.zonepath = "zones/x".into();
+        assert_eq!(run(&c).lines, vec!["zones/x is not an absolute path."]);
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub fn install(store: &Store, cfg: &ZoneConfig, log: &mut InstallLog) -> Result<
     if !brand.skeleton {
         return Err(InstallError::NeedsSource(brand.name));
     }
-    let zonepath = store.host_path(&cfg.zonepath);
+    let zonepath = store.host_path(&cfg.zonepath)?;
     store.set_state(&cfg.name, ZoneState::Incomplete)?;
     log.line(&format!(
         "Installing zone {} (brand {}) at {}",
@@ -177,7 +177,7 @@ fn lay_down(
 /// Uninstall (state installed or incomplete, zone lock held): remove the zone root and the
 /// owner file, then the zonepath if it is left empty; state back to configured.
 pub fn uninstall(store: &Store, cfg: &ZoneConfig) -> Result<(), InstallError> {
-    let zonepath = store.host_path(&cfg.zonepath);
+    let zonepath = store.host_path(&cfg.zonepath)?;
     store.set_state(&cfg.name, ZoneState::Incomplete)?;
     if zonepath.exists() {
         check_owner(&zonepath, &cfg.name)?;

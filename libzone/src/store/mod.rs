@@ -66,6 +66,10 @@ pub enum StoreError {
     /// `set_state` with a state that is not kept in the index (ready, running, ...).
     #[error("{zone}: Zone state is invalid for the requested operation: {state} is not a persistent state")]
     BadState { zone: String, state: ZoneState },
+    /// A zonepath that does not name a directory inside the alternate root (`..`, `.`,
+    /// `//`, a trailing `/`, relative, or `/` itself): nothing is made of it.
+    #[error("zonepath {zonepath} is not a canonical path inside {root}; refusing to use it", root = root.display())]
+    ZonepathOutsideRoot { zonepath: String, root: PathBuf },
     /// `try_lock_zone` found the zone's lock taken by another command.
     #[error("another zoneadm may have an operation in progress.")]
     ZoneBusy { zone: String },

@@ -2,6 +2,7 @@
 //! name from ever addressing a file outside `etc/zones` or breaking an index line.
 
 use super::StoreError;
+use crate::config::names;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
@@ -76,13 +77,26 @@ impl Store {
 
     /// A zonepath as seen from the host: zonepaths in configurations are paths inside the
     /// alternate root, as on Solaris (`zone_get_zonepath` prefixes `zonecfg_root`).
-    pub fn host_path(&self, zonepath: &str) -> PathBuf {
-        self.root.join(zonepath.trim_start_matches('/'))
+    ///
+    /// Only a canonical absolute zonepath below `/` maps: zonecfg refuses others, but a zone
+    /// file may have been edited by hand, and `..` would name a directory outside the root
+    /// (`/zones/../../x` under `-R /alt` is `/x`). Whatever asks for the path (install,
+    /// boot, uninstall, detach) then fails instead of touching anything outside `-R`.
+    pub fn host_path(&self, zonepath: &str) -> Result<PathBuf, StoreError> {
+        if names::check_zonepath(zonepath).is_err() {
+            return Err(StoreError::ZonepathOutsideRoot {
+                zonepath: zonepath.to_string(),
+                root: self.root.clone(),
+            });
+        }
+        let path = self.root.join(&zonepath[1..]);
+        debug_assert!(path.starts_with(&self.root));
+        Ok(path)
     }
 
     /// `<host zonepath>/SUNWdetached.xml`.
-    pub fn detached_path(&self, zonepath: &str) -> PathBuf {
-        self.host_path(zonepath).join(DETACHED_FILE)
+    pub fn detached_path(&self, zonepath: &str) -> Result<PathBuf, StoreError> {
+        Ok(self.host_path(zonepath)?.join(DETACHED_FILE))
     }
 
     /// Create `etc/zones` (mode 0755) and its parents if missing.
@@ -156,13 +170,50 @@ mod tests {
         );
         assert_eq!(s.log_dir(), Path::new("/alt/var/log/zones"));
         assert_eq!(
-            s.detached_path("/zones/z1"),
+            s.detached_path("/zones/z1").unwrap(),
             Path::new("/alt/zones/z1/SUNWdetached.xml")
         );
         assert_eq!(
-            Store::default().host_path("/zones/z1"),
+            Store::default().host_path("/zones/z1").unwrap(),
             Path::new("/zones/z1")
         );
+    }
+
+    #[test]
+    fn zonepaths_never_map_outside_the_root() {
+        let s = Store::new("/alt");
+        for bad in [
+            "/zones/../../x",
+            "/..",
+            "/zones/..",
+            "/zones/./a",
+            "//zones/a",
+            "/zones/a/",
+            "zones/a",
+            "",
+            "/",
+            "/a\0b",
+        ] {
+            match s.host_path(bad) {
+                Err(StoreError::ZonepathOutsideRoot { zonepath, root }) => {
+                    assert_eq!(
+                        (zonepath.as_str(), root.as_path()),
+                        (bad, Path::new("/alt"))
+                    );
+                }
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+            assert!(s.detached_path(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            StoreError::ZonepathOutsideRoot {
+                zonepath: "/zones/../../x".into(),
+                root: "/alt".into()
+            }
+            .to_string(),
+            "zonepath /zones/../../x is not a canonical path inside /alt; refusing to use it"
+        );
+        assert_eq!(s.host_path("/a/..b").unwrap(), Path::new("/alt/a/..b"));
     }
 
     #[test]

@@ -32,7 +32,7 @@ impl Store {
     /// Write `cfg` as the detached-zone manifest `<zonepath>/SUNWdetached.xml` (for
     /// `zoneadm detach`). The zonepath directory must exist.
     pub fn write_detached(&self, cfg: &ZoneConfig, zonepath: &str) -> Result<(), StoreError> {
-        atomic::write_atomic(&self.detached_path(zonepath), to_xml(cfg).as_bytes())
+        atomic::write_atomic(&self.detached_path(zonepath)?, to_xml(cfg).as_bytes())
     }
 
     fn commit_locked(&self, old: Option<&str>, cfg: &ZoneConfig) -> Result<(), StoreError> {
@@ -179,7 +179,7 @@ impl Repository for Store {
     /// The manifest with its zonepath set to where it was found, as Solaris'
     /// `zonecfg_get_attach_handle` does; the caller gives it the new zone's name.
     fn detached(&self, zonepath: &str) -> Result<Option<ZoneConfig>, StoreError> {
-        let Some(mut cfg) = self.read_zone_file(&self.detached_path(zonepath))? else {
+        let Some(mut cfg) = self.read_zone_file(&self.detached_path(zonepath)?)? else {
             return Ok(None);
         };
         cfg.zonepath = zonepath.to_string();

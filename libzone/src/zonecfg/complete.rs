@@ -80,9 +80,7 @@ pub fn complete(line: &str, pos: usize, ctx: &Context) -> Completion {
         return Completion::default();
     };
     let segment = &head[cmd_start..];
-    let word_start = segment
-        .rfind([' ', '\t'])
-        .map_or(0, |i| i + 1);
+    let word_start = segment.rfind([' ', '\t']).map_or(0, |i| i + 1);
     let partial = &segment[word_start..];
     let words: Vec<&str> = segment[..word_start].split_whitespace().collect();
     let start = cmd_start + word_start;

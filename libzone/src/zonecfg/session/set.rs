@@ -128,7 +128,7 @@ impl Session<'_> {
                     self.zerr(ui, &e.to_string());
                     return;
                 }
-                self.cfg().zonepath = names::normalize_zonepath(value);
+                self.cfg().zonepath = value.to_string();
                 self.need_to_commit = true;
             }
             PropName::Brand => {

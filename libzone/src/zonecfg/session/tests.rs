@@ -257,9 +257,26 @@ fn create_over_an_existing_zone() {
 #[test]
 fn zonepath() {
     let repo = repo_with("z", ZoneState::Configured);
-    let r = args(&repo, "z", "set zonepath=//a//b/");
+    let r = args(&repo, "z", "set zonepath=/a/b");
     assert_eq!((r.code, r.ui.err.as_str()), (0, ""));
     assert_eq!(repo.get("z").unwrap().zonepath, "/a/b");
+    // A zonepath that is not canonical is refused (under -R, `..` would leave the root).
+    for (bad, msg) in [
+        (
+            "/zones/../../x",
+            "/zones/../../x is not a canonical path; use /x.",
+        ),
+        ("//a//b/", "//a//b/ is not a canonical path; use /a/b."),
+        ("/a/./b", "/a/./b is not a canonical path; use /a/b."),
+        ("/a/b/", "/a/b/ is not a canonical path; use /a/b."),
+    ] {
+        let r = args(&repo, "z", &format!("set zonepath={bad}"));
+        assert_eq!(
+            (r.code, r.ui.err.as_str()),
+            (1, format!("{msg}\n").as_str())
+        );
+        assert_eq!(repo.get("z").unwrap().zonepath, "/a/b");
+    }
     let r = args(&repo, "z", "set zonepath=zones/x");
     assert_eq!(r.ui.err, "zones/x is not an absolute path.\n");
     let r = args(&repo, "z", "set zonepath=/");
