@@ -34,6 +34,8 @@ pub fn precheck(ctx: &Ctx, zone: &str, op: libzone::state::Op) -> bool {
         return true;
     };
     if report.ok {
+        // What the zone will run without is said here too, not only by `verify`.
+        print_lines(ctx, &report.ignored);
         return true;
     }
     print_report(ctx, &report);
@@ -43,15 +45,19 @@ pub fn precheck(ctx: &Ctx, zone: &str, op: libzone::state::Op) -> bool {
 /// What verification found, each line where zoneadm prints it, then the summary line on
 /// failure.
 fn print_report(ctx: &Ctx, report: &VerifyReport) {
-    for line in &report.lines {
+    print_lines(ctx, &report.lines);
+    if let Some(summary) = report.summary() {
+        eprintln!("zoneadm: {summary}");
+    }
+}
+
+fn print_lines(ctx: &Ctx, lines: &[Line]) {
+    for line in lines {
         match line {
             Line::Stderr(t) => eprintln!("{t}"),
             Line::Stdout(t) => println!("{t}"),
             Line::Zone(t) => ctx.zerror(t),
             Line::Program(t) => eprintln!("zoneadm: {t}"),
         }
-    }
-    if let Some(summary) = report.summary() {
-        eprintln!("zoneadm: {summary}");
     }
 }

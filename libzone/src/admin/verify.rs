@@ -54,6 +54,10 @@ pub struct VerifyReport {
     /// a zonepath that differs between the index and the zone's file stops verification
     /// before it, as in zoneadm.
     pub summarize: bool,
+    /// Warnings about parts of the configuration the zone will run without (also among
+    /// `lines`): the commands that verify first (install, ready, boot) show them even when
+    /// verification succeeds, so nothing is dropped silently.
+    pub ignored: Vec<Line>,
 }
 
 impl VerifyReport {
@@ -186,6 +190,7 @@ pub fn verify_with(store: &Store, zone: &str, host: &Host) -> Result<VerifyRepor
         zone,
         lines: Vec::new(),
         ok: true,
+        ignored: Vec::new(),
     };
     let summarize = v.details(&cfg, &st.entry.zonepath, st.state);
     Ok(VerifyReport {
@@ -193,6 +198,7 @@ pub fn verify_with(store: &Store, zone: &str, host: &Host) -> Result<VerifyRepor
         lines: v.lines,
         ok: v.ok,
         summarize,
+        ignored: v.ignored,
     })
 }
 
@@ -202,6 +208,7 @@ struct Verifier<'a> {
     zone: &'a str,
     lines: Vec<Line>,
     ok: bool,
+    ignored: Vec<Line>,
 }
 
 /// `strerror()` of an I/O error.
@@ -283,6 +290,7 @@ impl Verifier<'_> {
         self.rctls(cfg);
         self.pool(cfg);
         self.dedicated_cpu(cfg);
+        self.datasets(cfg);
         if crate::brand::lookup(&cfg.brand).is_none() {
             self.error(Line::Zone("missing or invalid brand".to_string()));
         }
@@ -290,6 +298,20 @@ impl Verifier<'_> {
             self.error(Line::Stderr(e.to_string()));
         }
         true
+    }
+
+    /// `dataset` resources: a zone here gets no delegated ZFS dataset (there is no ZFS
+    /// delegation on Linux), so each one is reported as ignored rather than passed over in
+    /// silence. A warning only: the zone runs without it.
+    fn datasets(&mut self, cfg: &ZoneConfig) {
+        for d in &cfg.datasets {
+            let line = Line::Stdout(format!(
+                "WARNING: dataset {}: delegated datasets are not supported on this platform; the dataset is ignored.",
+                d.name
+            ));
+            self.ignored.push(line.clone());
+            self.warn(line);
+        }
     }
 
     /// A zonepath as zoneadm shows it: prefixed with the alternate root. One that does not
@@ -814,6 +836,33 @@ mod tests {
             "{:?}",
             r.lines
         );
+    }
+
+    #[test]
+    fn datasets_are_ignored_with_a_warning() {
+        let t = setup();
+        let mut cfg = base("ds");
+        for name in ["tank/ds", "tank/other"] {
+            cfg.datasets
+                .push(crate::config::model::Dataset { name: name.into() });
+        }
+        t.commit(&cfg);
+        t.make_zonepath("ds");
+        let r = t.verify("ds");
+        assert!(r.ok, "{:?}", r.lines);
+        let want = [
+            "WARNING: dataset tank/ds: delegated datasets are not supported on this platform; the dataset is ignored.",
+            "WARNING: dataset tank/other: delegated datasets are not supported on this platform; the dataset is ignored.",
+        ];
+        assert_eq!(r.ignored.iter().map(Line::text).collect::<Vec<_>>(), want);
+        for w in want {
+            assert!(r.warnings().contains(&w), "{:?}", r.lines);
+        }
+        assert!(matches!(r.ignored[0], Line::Stdout(_)));
+        // Without datasets, nothing is ignored.
+        t.commit(&base("plain"));
+        t.make_zonepath("plain");
+        assert!(t.verify("plain").ignored.is_empty());
     }
 
     #[test]
