@@ -485,6 +485,26 @@ fn completion_of_values() {
     assert_eq!(t.finish(), 0, "{}", t.seen);
 }
 
+/// Up recalls the lines typed before (zonecfg keeps a history), also pasted ones.
+#[test]
+fn history_recalls_earlier_lines() {
+    require_root();
+    let s = Scratch::new();
+    let mut t = zonecfg_tty(&s, "webzone");
+    t.expect(WEBZONE_PROMPT);
+    t.send("create\rset autoboot=true\rinfo autoboot\r");
+    t.expect("autoboot: true\n");
+    t.expect(WEBZONE_PROMPT);
+    t.line("set autoboot=false");
+    t.expect(WEBZONE_PROMPT);
+    // Up twice: `info autoboot` again.
+    t.send("\x1b[A\x1b[A\r");
+    t.expect("autoboot: false\n");
+    t.expect(WEBZONE_PROMPT);
+    t.line("exit -F");
+    t.finish();
+}
+
 #[test]
 fn unsaved_changes_question() {
     require_root();
