@@ -16,4 +16,5 @@ pub mod host;
 pub mod install;
 pub mod plan;
 pub mod runtime;
+pub mod seccomp;
 mod xml_text;

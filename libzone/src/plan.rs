@@ -485,17 +485,7 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
         .build()
         .map_err(|e| spec_err(e.to_string()))?;
 
-    let mut namespaces = vec![
-        LinuxNamespaceType::Pid,
-        LinuxNamespaceType::Mount,
-        LinuxNamespaceType::Uts,
-        LinuxNamespaceType::Ipc,
-        LinuxNamespaceType::Cgroup,
-    ];
-    if cfg.ip_type == IpType::Exclusive {
-        namespaces.push(LinuxNamespaceType::Network);
-    }
-    let namespaces = namespaces
+    let namespaces = zone_namespaces()
         .into_iter()
         .map(|t| LinuxNamespaceBuilder::default().typ(t).build())
         .collect::<Result<Vec<_>, _>>()
@@ -534,6 +524,7 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
         .masked_paths(s(&MASKED_PATHS))
         .readonly_paths(s(&READONLY_PATHS))
         .sysctl(ipc_sysctls(cfg)?)
+        .seccomp(crate::seccomp::default_filter(&capabilities))
         .cgroups_path(PathBuf::from(format!("/zones/{}", cfg.name)))
         .build()
         .map_err(|e| spec_err(e.to_string()))?;
@@ -575,8 +566,23 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
     })
 }
 
+/// The namespaces of every zone. A shared-IP zone has a network namespace of its own too
+/// (loopback only until the global zone plumbs its addresses), so the host's loopback
+/// services, abstract unix sockets and ports are out of its reach.
+fn zone_namespaces() -> Vec<LinuxNamespaceType> {
+    vec![
+        LinuxNamespaceType::Pid,
+        LinuxNamespaceType::Mount,
+        LinuxNamespaceType::Uts,
+        LinuxNamespaceType::Ipc,
+        LinuxNamespaceType::Cgroup,
+        LinuxNamespaceType::Network,
+    ]
+}
+
 /// The capability set of zone processes: `limitpriv` resolved against the brand's default,
-/// prohibited and required privileges, then mapped to Linux capabilities.
+/// prohibited and required privileges, then mapped to Linux capabilities (less those that
+/// would void `capped-memory locked`, when it is set).
 fn capabilities(cfg: &ZoneConfig) -> Result<Vec<String>, PlanError> {
     let set = crate::config::privs::zone_privset(&cfg.limitpriv, cfg.ip_type).map_err(|e| {
         PlanError::Privileges {
@@ -584,7 +590,8 @@ fn capabilities(cfg: &ZoneConfig) -> Result<Vec<String>, PlanError> {
             msg: e.to_string(),
         }
     })?;
-    Ok(crate::config::privs::linux_capabilities(&set)
+    let locked = rctl_limit(cfg, "zone.max-locked-memory")?.is_some();
+    Ok(crate::config::privs::zone_capabilities(&set, locked)
         .into_iter()
         .map(str::to_string)
         .collect())
@@ -741,7 +748,7 @@ mod tests {
     }
 
     #[test]
-    fn namespaces_follow_ip_type() {
+    fn every_zone_has_its_own_network_namespace() {
         let ns = |p: &Plan| -> Vec<LinuxNamespaceType> {
             p.spec
                 .linux()
@@ -754,13 +761,65 @@ mod tests {
                 .map(|n| n.typ())
                 .collect()
         };
+        // Shared-IP zones too: the host's loopback, abstract sockets and ports stay the
+        // host's.
         let p = compile(&base(), &facts(), Path::new("/")).unwrap();
-        assert!(!ns(&p).contains(&LinuxNamespaceType::Network));
+        assert!(ns(&p).contains(&LinuxNamespaceType::Network));
         assert!(!p.zone.exclusive_ip);
         let mut cfg = base();
         cfg.ip_type = IpType::Exclusive;
         let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
         assert!(ns(&p).contains(&LinuxNamespaceType::Network));
+        assert!(p.zone.exclusive_ip);
+    }
+
+    #[test]
+    fn plan_carries_the_seccomp_filter_of_the_zones_capabilities() {
+        let filter = |p: &Plan| p.spec.linux().as_ref().unwrap().seccomp().clone().unwrap();
+        let p = compile(&base(), &facts(), Path::new("/")).unwrap();
+        assert_eq!(
+            filter(&p),
+            crate::seccomp::default_filter(&p.zone.capabilities)
+        );
+        let allowed = crate::seccomp::profile::unconditionally_allowed(&filter(&p));
+        assert!(!allowed.contains("clock_settime"));
+        let mut cfg = base();
+        cfg.limitpriv = "default,sys_time".into();
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        let allowed = crate::seccomp::profile::unconditionally_allowed(&filter(&p));
+        assert!(allowed.contains("clock_settime"));
+        // Printed with the plan, in the OCI spelling.
+        let json = serde_json::to_value(&p.spec).unwrap();
+        assert_eq!(
+            json["linux"]["seccomp"]["defaultAction"].as_str(),
+            Some("SCMP_ACT_ERRNO")
+        );
+    }
+
+    #[test]
+    fn capped_locked_memory_takes_the_capabilities_that_would_void_it() {
+        let p = compile(&base(), &facts(), Path::new("/")).unwrap();
+        assert!(p.zone.capabilities.iter().any(|c| c == "CAP_IPC_LOCK"));
+        let mut cfg = base();
+        cfg.rctls = vec![rctl("zone.max-locked-memory", "1048576", "deny")];
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        for gone in ["CAP_IPC_LOCK", "CAP_SYS_RESOURCE"] {
+            assert!(!p.zone.capabilities.iter().any(|c| c == gone), "{gone}");
+        }
+        assert!(p.zone.capabilities.iter().any(|c| c == "CAP_CHOWN"));
+        let rl = p
+            .spec
+            .process()
+            .as_ref()
+            .unwrap()
+            .rlimits()
+            .clone()
+            .unwrap();
+        assert_eq!((rl[0].soft(), rl[0].hard()), (1_048_576, 1_048_576));
+        // Named as a capability, it is the administrator's decision and stays.
+        cfg.limitpriv = "default,cap_ipc_lock".into();
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        assert!(p.zone.capabilities.iter().any(|c| c == "CAP_IPC_LOCK"));
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! zone names, a root check, zones configured with zonecfg or by hand-written files, their
 //! runtime records, what of them is left on the host, and capability sets by name.
 
+mod attack;
 mod caps;
 mod pty;
 mod record;
 mod traces;
 
+pub use attack::{attack_in_zone, attack_on_host, install_attacker, outcome, Outcome, ATTACKER};
 pub use caps::{cap_names, cap_sets, host_bounding, CAP_NAMES};
 pub use pty::{set_winsize, spawn_on_pty};
 pub use record::{json_strings, record_path, Record};

@@ -13,7 +13,10 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use zones_tests::{host_bounding, json_strings, require_root, unique_zone, Record, Scratch};
+use zones_tests::{
+    attack_in_zone, host_bounding, install_attacker, json_strings, outcome, require_root,
+    unique_zone, Outcome, Record, Scratch, ATTACKER,
+};
 
 /// config.json is read, edited and written back with serde_json: a round trip keeps every
 /// value, escapes included.
@@ -107,6 +110,19 @@ fn run_plan_under_crun(
     plan: &str,
     caps: Option<&BTreeSet<String>>,
 ) -> (View, String) {
+    let (stdout, stderr) = run_under_crun(s, zone, plan, caps, PROBE);
+    (view(&stdout), stderr)
+}
+
+/// Run the zone's plan with crun, its process replaced by the shell command `script`;
+/// crun's stdout and stderr.
+fn run_under_crun(
+    s: &Scratch,
+    zone: &str,
+    plan: &str,
+    caps: Option<&BTreeSet<String>>,
+    script: &str,
+) -> (String, String) {
     let mut spec: Value = serde_json::from_str(plan).expect("the plan is JSON");
     let process = spec.get_mut("process").expect("plan has a process");
     if let Some(caps) = caps {
@@ -118,7 +134,7 @@ fn run_plan_under_crun(
             "ambient": [],
         });
     }
-    process["args"] = json!(["/bin/sh", "-c", PROBE]);
+    process["args"] = json!(["/bin/sh", "-c", script]);
     process["terminal"] = json!(false);
     let id = unique_zone("zonetest-crun");
     let guard = CrunRun {
@@ -129,10 +145,10 @@ fn run_plan_under_crun(
     let bundle = s.root().join("crun-bundle");
     std::fs::create_dir_all(&bundle).unwrap();
     std::fs::write(bundle.join("config.json"), spec.to_string()).unwrap();
-    let script = "umount /sys/fs/cgroup/unified 2>/dev/null; \
-                  exec crun --root \"$1\" run --bundle \"$2\" \"$3\"";
+    let crun = "umount /sys/fs/cgroup/unified 2>/dev/null; \
+                exec crun --root \"$1\" run --bundle \"$2\" \"$3\"";
     let out = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", script, "sh"])
+        .args(["-m", "--propagation", "private", "sh", "-c", crun, "sh"])
         .arg(&guard.state)
         .arg(&bundle)
         .arg(&id)
@@ -146,7 +162,7 @@ fn run_plan_under_crun(
         "crun could not run zone {zone}'s plan ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
         out.status
     );
-    (view(&stdout), stderr)
+    (stdout, stderr)
 }
 
 /// Mounts only one side has, with the reason. zoneadmd binds the zone console onto
@@ -300,5 +316,74 @@ fn plan_capabilities_are_the_zone_privileges() {
             "process.capabilities.{k}: {:?}",
             list(k)
         );
+    }
+}
+
+/// The attacks the seccomp filter (and the capability set) refuse, and the uses it keeps.
+const ATTACKS: &[&[&str]] = &[
+    &["keyctl"],
+    &["add-key", "zonetest-crosscheck"],
+    &["unshare-user"],
+    &["clone-user"],
+    &["name-to-handle", "/"],
+    &["open-by-handle"],
+    &["io-uring"],
+    &["personality", "400000"],
+    &["settime"],
+    &["fork"],
+    &["thread"],
+    &["personality", "ffffffff"],
+];
+
+/// crun, running the plan, loads the plan's `linux.seccomp` itself: the attacks get the same
+/// answers under crun as in the zone zoneadmd booted from the same plan.
+#[test]
+fn crun_applies_the_plans_seccomp_filter_and_refuses_the_same_calls() {
+    require_root();
+    crun_version().expect("crun is installed");
+    let s = Scratch::new();
+    let zone = unique_zone("crossfilter");
+    s.configure_default(&zone);
+    s.zoneadm(Some(&zone), &["install"]).ok();
+    install_attacker(&s, &zone);
+    let plan = s.zoneadm(Some(&zone), &["plan"]).ok().stdout;
+    let spec: Value = serde_json::from_str(&plan).unwrap();
+    assert!(
+        spec["linux"]["seccomp"]["syscalls"].is_array(),
+        "no filter in the plan"
+    );
+    s.zoneadm(Some(&zone), &["boot"]).ok();
+    let record = s.record(&zone);
+    let in_zone: Vec<Outcome> = ATTACKS
+        .iter()
+        .map(|a| attack_in_zone(&s, &zone, a))
+        .collect();
+    s.zoneadm(Some(&zone), &["halt"]).ok();
+
+    let script: String = ATTACKS
+        .iter()
+        .map(|a| format!("{ATTACKER} {}; ", a.join(" ")))
+        .chain(std::iter::once(
+            "grep '^Seccomp:' /proc/self/status".to_string(),
+        ))
+        .collect();
+    let caps = repaired_caps(&record);
+    let (out, err) = run_under_crun(&s, &zone, &plan, Some(&caps), &script);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), ATTACKS.len() + 1, "crun output:\n{out}\n{err}");
+    let under_crun: Vec<Outcome> = lines[..ATTACKS.len()]
+        .iter()
+        .map(|l| outcome(l).unwrap_or_else(|| panic!("not an answer: {l}")))
+        .collect();
+    assert_eq!(lines[ATTACKS.len()].split_whitespace().last(), Some("2"));
+    let eperm = Err(libc::EPERM);
+    for (i, a) in ATTACKS.iter().enumerate() {
+        let refused = !matches!(a[0], "fork" | "thread") && a.get(1) != Some(&"ffffffff");
+        if refused {
+            assert_eq!(in_zone[i], eperm, "{a:?} in the zone");
+        } else {
+            assert!(in_zone[i].is_ok(), "{a:?} in the zone: {:?}", in_zone[i]);
+        }
+        assert_eq!(under_crun[i], in_zone[i], "{a:?}: crun and zoneadmd differ");
     }
 }

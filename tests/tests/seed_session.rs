@@ -130,6 +130,7 @@ fn allowed_leftover(path: &str, zone: &str) -> bool {
         "var/log/zones/",
         "var/run/",
         "var/run/zones/",
+        "var/run/zones/seccomp/",
         "zones/",
     ];
     if dirs.contains(&path) {
@@ -138,6 +139,10 @@ fn allowed_leftover(path: &str, zone: &str) -> bool {
     if let Some(name) = path.strip_prefix("var/log/zones/") {
         return name == format!("{zone}.zoneadmd.log")
             || (name.starts_with("zoneadm.") && name.ends_with(&format!(".{zone}.install")));
+    }
+    // Compiled seccomp filters, kept for the next boot of any zone with the same filter.
+    if let Some(name) = path.strip_prefix("var/run/zones/seccomp/") {
+        return name.ends_with(".bpf") && !name.contains('/');
     }
     if let Some(name) = path.strip_prefix("var/run/zones/") {
         return name == "index.lock"

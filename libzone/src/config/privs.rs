@@ -384,39 +384,52 @@ pub fn zone_privset(limitpriv: &str, ip: IpType) -> Result<ZonePrivs, PrivError>
 
 /// The Linux capabilities a zone process may hold for a privilege limit.
 ///
-/// Mapping (anything not listed maps to nothing):
+/// Mapping (anything not listed maps to nothing). The last column says what a grant lets a
+/// zone's root do beyond a default zone (the seccomp filter, `seccomp::profile`, lets
+/// through the calls each capability needs, as Docker's default profile does), so an
+/// administrator sees what a `limitpriv` weakens:
 ///
-/// | Solaris privileges | Linux capabilities |
-/// |---|---|
-/// | file_chown, file_chown_self | CAP_CHOWN |
-/// | file_dac_execute, file_dac_write | CAP_DAC_OVERRIDE |
-/// | file_dac_read, file_dac_search | CAP_DAC_READ_SEARCH |
-/// | file_owner | CAP_FOWNER |
-/// | file_setid | CAP_FSETID, CAP_SETFCAP |
-/// | ipc_dac_read, ipc_dac_write, ipc_owner | CAP_IPC_OWNER |
-/// | net_privaddr, net_bindmlp | CAP_NET_BIND_SERVICE |
-/// | net_rawaccess | CAP_NET_RAW |
-/// | sys_ip_config, sys_iptun_config, sys_ppp_config | CAP_NET_ADMIN |
-/// | proc_chroot | CAP_SYS_CHROOT |
-/// | proc_lock_memory | CAP_IPC_LOCK |
-/// | proc_owner | CAP_KILL |
-/// | proc_setid | CAP_SETUID, CAP_SETGID |
-/// | proc_audit | CAP_AUDIT_WRITE |
-/// | proc_priocntl | CAP_SYS_NICE |
-/// | sys_resource, sys_ipc_config | CAP_SYS_RESOURCE |
-/// | sys_time | CAP_SYS_TIME |
-/// | dtrace_proc, dtrace_user | CAP_SYS_PTRACE |
-/// | sys_devices | CAP_MKNOD |
-/// | sys_config | CAP_SYS_ADMIN |
-/// | sys_linkdir | CAP_LINUX_IMMUTABLE |
-/// | dtrace_kernel | CAP_SYS_MODULE |
-/// | proc_clock_highres | CAP_WAKE_ALARM |
+/// | Solaris privileges | Linux capabilities | a grant (beyond the default set) weakens |
+/// |---|---|---|
+/// | file_chown, file_chown_self | CAP_CHOWN | (default) |
+/// | file_dac_execute, file_dac_write, file_dac_read, file_dac_search | CAP_DAC_OVERRIDE | (default) |
+/// | file_owner | CAP_FOWNER | (default) |
+/// | file_setid | CAP_FSETID, CAP_SETFCAP | (default) |
+/// | ipc_dac_read, ipc_dac_write, ipc_owner | CAP_IPC_OWNER | (default; the zone's own IPC namespace only) |
+/// | net_privaddr, net_bindmlp | CAP_NET_BIND_SERVICE | (default; ports of the zone's own network namespace) |
+/// | net_rawaccess | CAP_NET_RAW | raw and packet sockets on the zone's own links (default for exclusive-IP) |
+/// | sys_ip_config, sys_iptun_config, sys_ppp_config | CAP_NET_ADMIN | (exclusive-IP only: its own network stack) |
+/// | proc_chroot | CAP_SYS_CHROOT, `chroot` | (default) |
+/// | proc_lock_memory | CAP_IPC_LOCK | (default) unless `capped-memory locked` is set, see [`zone_capabilities`] |
+/// | proc_owner | CAP_KILL | (default; only processes its pid namespace shows) |
+/// | proc_setid | CAP_SETUID, CAP_SETGID | (default) |
+/// | proc_audit | CAP_AUDIT_WRITE | (default) |
+/// | proc_priocntl | CAP_SYS_NICE, NUMA policy calls | real-time priorities: zone processes can starve the host's on their CPUs |
+/// | sys_resource, sys_ipc_config | CAP_SYS_RESOURCE | (default) exceeding its own rlimits, quotas and the reserved blocks of the file system holding the zonepath; cgroup limits hold |
+/// | sys_time | CAP_SYS_TIME, `clock_settime`, `settimeofday`, `stime` | **the host's clock**: there is one system clock, the zone sets it for everyone |
+/// | dtrace_proc, dtrace_user | CAP_SYS_PTRACE, `kcmp`, `pidfd_getfd`, `process_madvise` | tracing any process of the zone whatever its credentials (host processes stay invisible to it) |
+/// | sys_devices | CAP_MKNOD | (prohibited) |
+/// | sys_config | CAP_SYS_ADMIN | (prohibited) |
+/// | sys_linkdir | CAP_LINUX_IMMUTABLE | (prohibited) |
+/// | dtrace_kernel | CAP_SYS_MODULE | (prohibited) |
+/// | proc_clock_highres | CAP_WAKE_ALARM | timers that wake the host from suspend |
 ///
-/// Capabilities named directly with `cap_<name>` are added as they are.
+/// Solaris' `file_dac_read` and `file_dac_search` map to CAP_DAC_OVERRIDE, which already
+/// bypasses read and search permission checks, and not to CAP_DAC_READ_SEARCH: that
+/// capability also opens files by handle (`open_by_handle_at`), which reaches any file of a
+/// file system the zone root shares with the host, outside every mount and chroot (the
+/// "shocker" escape). No privilege yields it.
+///
+/// Capabilities named directly with `cap_<name>` are added as they are, and each brings the
+/// calls it needs through the filter: `cap_dac_read_search` re-opens `open_by_handle_at`
+/// (the whole host file system), `cap_sys_admin` mounts, new namespaces (user namespaces
+/// included), `bpf`, `setns` and more, `cap_sys_module` module loading, `cap_sys_rawio` and
+/// `cap_mknod` raw devices, `cap_sys_boot` rebooting the host. Those are for zones whose root
+/// the host trusts.
 ///
 /// So the default set never yields CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO,
-/// CAP_SYS_TIME, CAP_MKNOD or CAP_NET_ADMIN (the latter only for exclusive-IP zones, whose
-/// own network stack it configures).
+/// CAP_SYS_TIME, CAP_MKNOD, CAP_DAC_READ_SEARCH or CAP_NET_ADMIN (the latter only for
+/// exclusive-IP zones, whose own network stack it configures).
 pub fn linux_capabilities(set: &ZonePrivs) -> BTreeSet<&'static str> {
     let mut caps: BTreeSet<&'static str> = set.capabilities.clone();
     for p in &set.privileges {
@@ -425,24 +438,47 @@ pub fn linux_capabilities(set: &ZonePrivs) -> BTreeSet<&'static str> {
     caps
 }
 
+/// Capabilities that would void `capped-memory locked` (`zone.max-locked-memory`, enforced
+/// as every zone process's RLIMIT_MEMLOCK): CAP_IPC_LOCK locks memory past the limit, and
+/// CAP_SYS_RESOURCE raises the limit itself.
+pub const VOID_LOCKED_MEMORY_CAP: [&str; 2] = ["CAP_IPC_LOCK", "CAP_SYS_RESOURCE"];
+
+/// The capabilities of a zone's processes: [`linux_capabilities`], less
+/// [`VOID_LOCKED_MEMORY_CAP`] when the zone's locked memory is capped, unless the
+/// administrator named them with `cap_<name>` (then the cap is theirs to void).
+pub fn zone_capabilities(set: &ZonePrivs, locked_memory_capped: bool) -> BTreeSet<&'static str> {
+    let mut caps = linux_capabilities(set);
+    if locked_memory_capped {
+        for c in VOID_LOCKED_MEMORY_CAP {
+            if !set.capabilities.contains(c) {
+                caps.remove(c);
+            }
+        }
+    }
+    caps
+}
+
 /// Capabilities the default set of a shared-IP zone never yields (see
 /// [`linux_capabilities`]); the tests hold the mapping to it.
 #[cfg(test)]
-pub(crate) const NEVER_BY_DEFAULT: [&str; 6] = [
+pub(crate) const NEVER_BY_DEFAULT: [&str; 7] = [
     "CAP_SYS_ADMIN",
     "CAP_SYS_MODULE",
     "CAP_SYS_RAWIO",
     "CAP_SYS_TIME",
     "CAP_MKNOD",
     "CAP_NET_ADMIN",
+    "CAP_DAC_READ_SEARCH",
 ];
 
 /// The capabilities one privilege maps to.
 fn capabilities_of(privilege: &str) -> &'static [&'static str] {
     match privilege {
         "file_chown" | "file_chown_self" => &["CAP_CHOWN"],
-        "file_dac_execute" | "file_dac_write" => &["CAP_DAC_OVERRIDE"],
-        "file_dac_read" | "file_dac_search" => &["CAP_DAC_READ_SEARCH"],
+        // Not CAP_DAC_READ_SEARCH, which opens files by handle (see linux_capabilities).
+        "file_dac_execute" | "file_dac_write" | "file_dac_read" | "file_dac_search" => {
+            &["CAP_DAC_OVERRIDE"]
+        }
         "file_owner" => &["CAP_FOWNER"],
         "file_setid" => &["CAP_FSETID", "CAP_SETFCAP"],
         "ipc_dac_read" | "ipc_dac_write" | "ipc_owner" => &["CAP_IPC_OWNER"],
@@ -579,7 +615,6 @@ mod tests {
         for expected in [
             "CAP_CHOWN",
             "CAP_DAC_OVERRIDE",
-            "CAP_DAC_READ_SEARCH",
             "CAP_FOWNER",
             "CAP_FSETID",
             "CAP_SETFCAP",
@@ -612,5 +647,32 @@ mod tests {
             zone_privset("default,cap_bogus", IpType::Shared),
             Err(PrivError::Unknown("cap_bogus".into()))
         );
+    }
+
+    #[test]
+    fn file_dac_privileges_open_no_file_handles() {
+        for p in ["file_dac_read", "file_dac_search"] {
+            let set = zone_privset(&format!("basic,sys_mount,{p}"), IpType::Shared).unwrap();
+            let caps = linux_capabilities(&set);
+            assert!(!caps.contains("CAP_DAC_READ_SEARCH"), "{p}");
+            assert!(caps.contains("CAP_DAC_OVERRIDE"), "{p}");
+        }
+        let all = zone_privset("all,!sys_config,!sys_devices,!sys_linkdir,!dtrace_kernel,!proc_zone,!sys_net_config,!sys_res_config,!sys_suser_compat,!xvm_control,!virt_manage,!sys_ip_config,!sys_iptun_config,!sys_ppp_config", IpType::Shared).unwrap();
+        assert!(!linux_capabilities(&all).contains("CAP_DAC_READ_SEARCH"));
+        let named = zone_privset("default,cap_dac_read_search", IpType::Shared).unwrap();
+        assert!(linux_capabilities(&named).contains("CAP_DAC_READ_SEARCH"));
+    }
+
+    #[test]
+    fn capped_locked_memory_drops_what_would_void_it() {
+        let def = zone_privset("", IpType::Shared).unwrap();
+        let free = zone_capabilities(&def, false);
+        assert!(free.contains("CAP_IPC_LOCK") && free.contains("CAP_SYS_RESOURCE"));
+        let capped = zone_capabilities(&def, true);
+        assert!(!capped.contains("CAP_IPC_LOCK") && !capped.contains("CAP_SYS_RESOURCE"));
+        assert_eq!(capped.len(), free.len() - 2);
+        let named = zone_privset("default,cap_ipc_lock", IpType::Shared).unwrap();
+        let capped = zone_capabilities(&named, true);
+        assert!(capped.contains("CAP_IPC_LOCK") && !capped.contains("CAP_SYS_RESOURCE"));
     }
 }

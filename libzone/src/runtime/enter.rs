@@ -34,6 +34,27 @@ pub enum EnterError {
     },
     #[error("user {user} unknown in zone '{zone}'")]
     NoUser { zone: String, user: String },
+    #[error("zone '{zone}': {source} (rebooting the zone writes it anew)")]
+    Seccomp {
+        zone: String,
+        #[source]
+        source: crate::seccomp::SeccompError,
+    },
+}
+
+/// The zone's compiled seccomp filter, which its supervisor wrote when it made the zone.
+/// Without it nobody enters: no process runs in a zone unfiltered.
+fn zone_filter(rec: &ZoneRecord) -> Result<crate::seccomp::CompiledFilter, EnterError> {
+    let err = |source| EnterError::Seccomp {
+        zone: rec.zone.clone(),
+        source,
+    };
+    let path = rec.seccomp.as_deref().ok_or_else(|| {
+        err(crate::seccomp::SeccompError::Filter(
+            "no compiled filter recorded".to_string(),
+        ))
+    })?;
+    crate::seccomp::CompiledFilter::read(path).map_err(err)
 }
 
 fn sys_err(step: &'static str) -> impl FnOnce(nix::errno::Errno) -> EnterError {
@@ -273,6 +294,8 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
         return Err(EnterError::NotRunning(rec.zone.clone()));
     }
     take_zone_rlimits(init.pid);
+    // Read now: after setns our file system is the zone's.
+    let seccomp = zone_filter(rec)?;
     // Opened now, written by the child: after setns our /sys is the zone's.
     let mut procs = super::cgjoin::open(&rec.cgroups)
         .map_err(|(path, source)| EnterError::Io { path, source })?;
@@ -319,6 +342,7 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
                 &groups,
                 &keep,
                 rec.no_new_privs,
+                &seccomp,
                 pty,
                 stdio,
                 &launch,
@@ -416,6 +440,7 @@ fn child_exec(
     groups: &str,
     keep: &caps::CapsHashSet,
     no_new_privs: bool,
+    seccomp: &crate::seccomp::CompiledFilter,
     pty: Option<ChildPty<'_>>,
     stdio: [RawFd; 3],
     launch: &Launch,
@@ -461,6 +486,13 @@ fn child_exec(
             }
         }
     }
+    // The zone's seccomp filter, as late as we can (see `runtime::filter`): without
+    // no_new_privs only while we still hold CAP_SYS_ADMIN, before the capability drop.
+    if !no_new_privs {
+        if let Err(e) = super::filter::load(seccomp) {
+            return format!("seccomp filter: {e}");
+        }
+    }
     if user.uid == 0 {
         if let Err(e) = caps::limit_to(keep) {
             return e.to_string();
@@ -478,6 +510,9 @@ fn child_exec(
     if no_new_privs {
         if let Err(e) = nix::sys::prctl::set_no_new_privs() {
             return format!("no_new_privs: {e}");
+        }
+        if let Err(e) = super::filter::load(seccomp) {
+            return format!("seccomp filter: {e}");
         }
     }
     if std::env::set_current_dir(&user.home).is_err() {

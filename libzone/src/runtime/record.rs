@@ -60,6 +60,9 @@ pub struct ZoneRecord {
     /// The pool the zone is bound to; `None` = the default pool (or pools disabled).
     #[serde(default)]
     pub pool: Option<String>,
+    /// The zone's compiled seccomp filter, which every process entering the zone loads.
+    #[serde(default)]
+    pub seccomp: Option<PathBuf>,
 }
 
 /// The runtime files of zones under an alternate root.
@@ -89,6 +92,16 @@ impl RunDir {
 
     pub fn console_socket(&self, zone: &str) -> PathBuf {
         self.dir.join(format!("{zone}.console_sock"))
+    }
+
+    /// The zone's compiled seccomp filter (see `seccomp::program`).
+    pub fn seccomp_program(&self, zone: &str) -> PathBuf {
+        self.dir.join(format!("{zone}.seccomp"))
+    }
+
+    /// Compiled seccomp filters kept from one boot to the next, by filter.
+    pub fn seccomp_cache(&self) -> PathBuf {
+        self.dir.join("seccomp")
     }
 
     pub fn zoneid_lock(&self) -> PathBuf {
@@ -125,6 +138,7 @@ impl RunDir {
             self.record_path(zone),
             self.control_socket(zone),
             self.console_socket(zone),
+            self.seccomp_program(zone),
         ] {
             let _ = std::fs::remove_file(p);
         }
@@ -187,6 +201,7 @@ mod tests {
             no_new_privs: false,
             brand: "sparse".into(),
             pool: None,
+            seccomp: Some(run.seccomp_program("z1")),
         };
         run.write(&rec).unwrap();
         assert_eq!(run.read("z1"), Some(rec));

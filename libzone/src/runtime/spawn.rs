@@ -1,8 +1,8 @@
-//! Create a zone's process: a child in new pid, mount, uts, ipc (and for exclusive-IP, net)
-//! namespaces that joins the zone's cgroups, builds the zone root, takes the console, reports
-//! `Ready`, and on `Boot` drops to the zone's capabilities and executes init (pid 1 of the
-//! zone). Errors in the child come back as data and the child is reaped, so a failed ready
-//! leaves nothing behind.
+//! Create a zone's process: a child in new pid, mount, uts, ipc and net namespaces that
+//! joins the zone's cgroups, builds the zone root, takes the console, reports `Ready`, and on
+//! `Boot` drops to the zone's capabilities, loads its seccomp filter and executes init (pid 1
+//! of the zone). Errors in the child come back as data and the child is reaped, so a failed
+//! ready leaves nothing behind.
 
 use super::caps;
 use super::proto::{SetupOrder, SetupReport};
@@ -53,6 +53,8 @@ pub struct SpawnArgs<'a> {
     /// Boot at once with these arguments instead of stopping at `Ready` (what `zoneadm boot`
     /// of a halted zone wants: one round trip less).
     pub boot_now: Option<Vec<String>>,
+    /// The plan's seccomp filter, compiled: init runs under it.
+    pub seccomp: &'a crate::seccomp::CompiledFilter,
 }
 
 fn packet_send<T: serde::Serialize>(fd: BorrowedFd<'_>, msg: &T) -> Result<(), nix::errno::Errno> {
@@ -93,7 +95,7 @@ pub fn spawn(args: &SpawnArgs<'_>) -> Result<ZoneProcess, SpawnError> {
         | CloneFlags::CLONE_NEWNS
         | CloneFlags::CLONE_NEWUTS
         | CloneFlags::CLONE_NEWIPC;
-    if args.plan.zone.exclusive_ip {
+    if super::net::own_network(args.plan) {
         flags |= CloneFlags::CLONE_NEWNET;
     }
     let pid = sys::fork_with_flags(flags.bits()).map_err(sys_step("clone"))?;
@@ -208,7 +210,7 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     if let Some(h) = plan.spec.hostname() {
         at("set hostname", nix::unistd::sethostname(h))?;
     }
-    if plan.zone.exclusive_ip {
+    if super::net::own_network(plan) {
         at("bring up loopback", super::net::loopback_up())?;
     }
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
@@ -237,6 +239,9 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     };
     set_rlimits(plan)?;
     let keep = at("capabilities", caps::parse_set(&plan.zone.capabilities))?;
+    if !plan.zone.no_new_privs {
+        load_seccomp(args)?;
+    }
     at("drop capabilities", caps::limit_to(&keep))?;
     // The zone must outlive a supervisor that crashes: zoneadm can still halt it.
     at(
@@ -245,9 +250,18 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     )?;
     if plan.zone.no_new_privs {
         at("no_new_privs", nix::sys::prctl::set_no_new_privs())?;
+        load_seccomp(args)?;
     }
     sys::reset_signals();
     exec_init(args, boot_args)
+}
+
+/// Put init under the zone's seccomp filter: as late as we can, which is after
+/// `no_new_privs` when the zone has it, and otherwise just before the capability drop
+/// (loading a filter without `no_new_privs` takes CAP_SYS_ADMIN). What we still do after
+/// it (capset, prctl, sigaction, execveat) the filter allows.
+fn load_seccomp(args: &SpawnArgs<'_>) -> StepResult<()> {
+    at("seccomp filter", super::filter::load(args.seccomp))
 }
 
 /// The plan's resource limits (`zone.max-locked-memory` is RLIMIT_MEMLOCK), set while we

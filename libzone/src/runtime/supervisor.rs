@@ -200,6 +200,7 @@ impl Supervisor<'_> {
                 .map(|l| l.plan.zone.brand.clone())
                 .unwrap_or_default(),
             pool: self.pool.clone(),
+            seccomp: self.live.as_ref().map(|l| l.seccomp.clone()),
         })
     }
 

@@ -28,6 +28,8 @@ pub enum ZoneError {
     },
     #[error(transparent)]
     Spawn(#[from] spawn::SpawnError),
+    #[error(transparent)]
+    Seccomp(#[from] crate::seccomp::SeccompError),
 }
 
 /// The cgroup path of a zone: `<parent>/<zone>` where the parent is per alternate root.
@@ -111,6 +113,8 @@ pub struct LiveZone {
     pub cgroup: Box<dyn Cgroup>,
     pub console: ConsolePty,
     pub process: ZoneProcess,
+    /// The zone's compiled seccomp filter, for the processes that enter it.
+    pub seccomp: PathBuf,
     zinit: Option<OwnedFd>,
 }
 
@@ -130,6 +134,8 @@ pub struct ReadyArgs<'a> {
 /// Bring a zone to `ready`: cgroup, console, namespaces and root, init not yet started.
 pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
     let name = args.plan.zone.name.clone();
+    let run = super::record::RunDir::new(args.altroot);
+    let (seccomp, seccomp_path) = super::filter::prepare(&run, &args.plan)?;
     let path = cgroup_path(args.altroot, &name);
     let cgerr = |source| ZoneError::Cgroup {
         path: path.clone(),
@@ -178,6 +184,7 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         zinit: zinit.as_ref().map(|f| f.as_fd()),
         cgroups: &join,
         boot_now: args.boot_now.clone(),
+        seccomp: &seccomp,
     };
     let process = match spawn::spawn(&spawn_args) {
         Ok(p) => p,
@@ -188,6 +195,7 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         cgroup: cg,
         console,
         process,
+        seccomp: seccomp_path,
         zinit,
     })
 }
