@@ -62,6 +62,10 @@ fn parse_or_exit() -> Options {
 }
 
 fn main() {
+    // Nothing a zone runs may open our /proc entries (the host binary, our terminal): the
+    // zone entry asks for this again before it joins a namespace; from the start it also
+    // covers the console client and whatever zlogin opens before.
+    let _ = nix::sys::prctl::set_dumpable(false);
     let opts = parse_or_exit();
     ensure_stdio();
     if !opts.root.is_dir() {

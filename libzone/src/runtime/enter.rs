@@ -4,10 +4,17 @@
 //! capability set, and run the command or a login shell. Depends on nothing inside the zone
 //! but its `/etc/passwd` and the shell. The started process gets no descriptor of ours beyond
 //! the three standard ones, an empty signal mask and default signal dispositions.
+//!
+//! No way leads from the zone back to the host's zlogin (see `sealed`): we are non-dumpable
+//! before we join any namespace, so a zone process cannot open our child's `/proc/<pid>/exe`,
+//! descriptors or memory while it runs as the host binary; and the child runs the zone's
+//! program through the launcher, executed from a sealed memfd, so `/proc/self/exe` of what
+//! runs in the zone is never the host's file.
 
 use super::account::{self, User};
 use super::caps;
 use super::record::ZoneRecord;
+use super::sealed;
 use super::sys;
 use nix::sched::CloneFlags;
 use nix::sys::termios::Termios;
@@ -40,6 +47,8 @@ pub enum EnterError {
         #[source]
         source: crate::seccomp::SeccompError,
     },
+    #[error(transparent)]
+    Sealed(#[from] sealed::SealError),
 }
 
 /// The zone's compiled seccomp filter, which its supervisor wrote when it made the zone.
@@ -284,6 +293,13 @@ fn open_pty_in_zone() -> Result<(OwnedFd, PathBuf), EnterError> {
 /// single-threaded; afterwards it lives in the zone's mount, uts, ipc and net namespaces but
 /// keeps its own pid namespace, cgroups and open files (its terminal).
 pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<Entered, EnterError> {
+    // Before anything of the zone can see us: from here on (and in the child, which inherits
+    // it) only the host's root may open our /proc entries, where the host binary, our
+    // terminal, the host's cgroup files and the pidfd would be within the zone's reach.
+    nix::sys::prctl::set_dumpable(false).map_err(sys_err("set non-dumpable"))?;
+    // What the child executes in the zone (made in the host, before we join anything),
+    // above the standard descriptors the child is about to replace.
+    let launcher = above_stdio(sealed::launcher()?)?;
     let init = rec
         .init
         .filter(|i| i.alive())
@@ -337,6 +353,7 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
                 winsize: spec.winsize,
             });
             let err = child_exec(
+                &launcher,
                 &pidfd,
                 &mut procs,
                 &groups,
@@ -353,6 +370,18 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
             unsafe { libc::_exit(1) }
         }
     }
+}
+
+/// `fd`, moved above descriptor 2 if it is one of the standard ones (a caller that started
+/// us with one of them closed).
+fn above_stdio(fd: OwnedFd) -> Result<OwnedFd, EnterError> {
+    if fd.as_raw_fd() > 2 {
+        return Ok(fd);
+    }
+    let raw = nix::fcntl::fcntl(&fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(3))
+        .map_err(sys_err("move the launcher descriptor"))?;
+    // SAFETY: F_DUPFD_CLOEXEC returned a new descriptor that nothing else owns.
+    Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(raw) })
 }
 
 /// The zone pty the child is to take as its terminal.
@@ -385,18 +414,17 @@ fn reset_signals() {
     }
 }
 
-/// Close every descriptor above stderr: nothing of the global zone (our terminal, files our
-/// caller left open, the pidfd) may reach a process in the zone.
-fn close_inherited() {
-    // SAFETY: close_range(3, ~0, 0) only closes descriptors; plain integer arguments.
-    let closed = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
-    if closed < 0 {
+/// Close every descriptor above stderr but `keep` (the launcher, closed by its exec): nothing
+/// of the global zone (our terminal, files our caller left open, the pidfd) may reach a
+/// process in the zone.
+fn close_inherited(keep: RawFd) {
+    if sys::close_other_fds(&[keep]).is_err() {
         // Kernels before 5.9: close what /proc says is open.
         if let Ok(rd) = std::fs::read_dir("/proc/self/fd") {
             let fds: Vec<RawFd> = rd
                 .flatten()
                 .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .filter(|fd| *fd > 2)
+                .filter(|fd| *fd > 2 && *fd != keep)
                 .collect();
             for fd in fds {
                 // SAFETY: closing a descriptor number; a stale one just fails with EBADF.
@@ -435,6 +463,7 @@ fn take_zone_rlimits(init: i32) {
 
 #[allow(clippy::too_many_arguments)]
 fn child_exec(
+    launcher: &OwnedFd,
     pidfd: &OwnedFd,
     procs: &mut [std::fs::File],
     groups: &str,
@@ -506,6 +535,11 @@ fn child_exec(
         if let Err(e) = account::become_user(user, groups) {
             return format!("cannot become {}: {e}", user.name);
         }
+        // A change of uid resets dumpability to fs.suid_dumpable, which a host may have set
+        // to 1 (everything dumpable): not for us.
+        if let Err(e) = nix::sys::prctl::set_dumpable(false) {
+            return format!("set non-dumpable: {e}");
+        }
     }
     if no_new_privs {
         if let Err(e) = nix::sys::prctl::set_no_new_privs() {
@@ -519,15 +553,20 @@ fn child_exec(
         let _ = std::env::set_current_dir("/");
     }
     reset_signals();
-    close_inherited();
-    let Err(e) = nix::unistd::execve(&launch.prog, &launch.argv, &launch.env);
-    match &launch.fallback {
-        Some((prog, argv)) => {
-            let Err(e) = nix::unistd::execve(prog, argv, &launch.env);
-            format!("{}: {e}", prog.to_string_lossy())
-        }
-        None => format!("{}: {e}", launch.prog.to_string_lossy()),
-    }
+    close_inherited(launcher.as_raw_fd());
+    // The launcher executes the program (or the fallback) and reports why not the way we
+    // would. Never the program directly: that would resolve it, /proc/self/exe included,
+    // while our exe is the host's zlogin.
+    let argv = sealed::launcher_argv(
+        &launch.prog,
+        &launch.argv,
+        launch
+            .fallback
+            .as_ref()
+            .map(|(prog, argv)| (prog.as_c_str(), argv.as_slice())),
+    );
+    let e = sys::execveat_fd(launcher.as_fd(), &argv, &launch.env);
+    format!("cannot start the zone launcher: {e}")
 }
 
 #[cfg(test)]

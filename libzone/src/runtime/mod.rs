@@ -14,6 +14,7 @@ pub mod proto;
 pub mod record;
 pub mod relay;
 pub mod rootfs;
+pub mod sealed;
 pub mod spawn;
 pub mod supervisor;
 pub mod sys;

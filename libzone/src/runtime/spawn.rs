@@ -3,10 +3,16 @@
 //! `Boot` drops to the zone's capabilities, loads its seccomp filter and executes init (pid 1
 //! of the zone). Errors in the child come back as data and the child is reaped, so a failed
 //! ready leaves nothing behind.
+//!
+//! The child is non-dumpable from its first step (nothing in the zone may open its
+//! `/proc/<pid>/exe`, the host's zoneadmd, or its descriptors), and never executes a program
+//! of the zone itself: zinit runs from a sealed memfd copy, any other init through the
+//! sealed launcher (see `sealed`), so `/proc/1/exe` never leads to a host file.
 
 use super::caps;
 use super::proto::{SetupOrder, SetupReport};
 use super::rootfs::{self, RootSetup};
+use super::sealed;
 use super::sys;
 use crate::brand::InitKind;
 use crate::plan::Plan;
@@ -46,8 +52,10 @@ pub struct SpawnArgs<'a> {
     pub plan: &'a Plan,
     /// Host path of the console pty slave.
     pub console: Option<&'a Path>,
-    /// Our init binary, opened before the fork (used for `InitKind::Builtin`).
+    /// A sealed copy of our init binary, made before the fork (for `InitKind::Builtin`).
     pub zinit: Option<BorrowedFd<'a>>,
+    /// A sealed copy of the launcher, which executes any other init.
+    pub launcher: BorrowedFd<'a>,
     /// The files through which the child joins the zone's cgroups (see `cgjoin`).
     pub cgroups: &'a [std::fs::File],
     /// Boot at once with these arguments instead of stopping at `Ready` (what `zoneadm boot`
@@ -194,12 +202,14 @@ fn at<T, E: std::fmt::Display>(step: &str, r: Result<T, E>) -> StepResult<T> {
 
 fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     let plan = args.plan;
+    // First of all: until init is executed we are the host's zoneadmd, inside the zone.
+    at("set non-dumpable", nix::sys::prctl::set_dumpable(false))?;
     at("set parent-death signal", sys::die_with_parent())?;
     at(
         "join the zone's cgroups",
         super::cgjoin::join_self(args.cgroups),
     )?;
-    let mut keep = vec![chan.as_raw_fd()];
+    let mut keep = vec![chan.as_raw_fd(), args.launcher.as_raw_fd()];
     keep.extend(args.zinit.map(|f| f.as_raw_fd()));
     at("close inherited descriptors", sys::close_other_fds(&keep))?;
     // Now that we are in the zone's cgroups, they become the root of our cgroup view.
@@ -337,6 +347,17 @@ pub fn alternate_init(argv: &[String]) -> Option<(String, Vec<String>)> {
     Some((program, rest))
 }
 
+/// Whether `path` (inside the zone) is a file we may execute, as `execve` would judge it.
+fn runnable(path: &str) -> Result<(), nix::errno::Errno> {
+    use nix::unistd::{access, AccessFlags};
+    let meta = std::fs::metadata(path)
+        .map_err(|e| nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::ENOENT)))?;
+    if !meta.is_file() {
+        return Err(nix::errno::Errno::EACCES);
+    }
+    access(path, AccessFlags::X_OK)
+}
+
 fn exec_init(args: &SpawnArgs<'_>, boot_args: Vec<String>) -> StepResult<()> {
     let process = args.plan.spec.process().as_ref();
     let mut argv: Vec<String> = process.and_then(|p| p.args().clone()).unwrap_or_default();
@@ -357,9 +378,14 @@ fn exec_init(args: &SpawnArgs<'_>, boot_args: Vec<String>) -> StepResult<()> {
         (InitKind::Program(path), _) => {
             let prog =
                 CString::new(path.as_bytes()).map_err(|_| ("exec".to_string(), path.clone()))?;
-            match nix::unistd::execve(&prog, &argv_c, &env_c) {
+            // The launcher executes it; what would keep the exec from working is reported
+            // from here, while zoneadm still waits for the outcome.
+            match runnable(path) {
                 Err(e) => e,
-                Ok(never) => match never {},
+                Ok(()) => {
+                    let argv = sealed::launcher_argv(&prog, &argv_c, None);
+                    sys::execveat_fd(args.launcher, &argv, &env_c)
+                }
             }
         }
     };

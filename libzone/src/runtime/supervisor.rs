@@ -780,15 +780,15 @@ impl ConsoleClient {
     }
 }
 
-/// Whether a console client's end is closed (POLLHUP/POLLRDHUP/POLLERR without waiting).
+/// Whether a console client's end is closed (POLLHUP/POLLERR without waiting). A unix
+/// stream socket whose peer closed reports POLLHUP. (Not POLLRDHUP: nix has no name for it,
+/// and `revents()` is `None` for bits it does not know, which hid every departure.)
 fn client_departed(s: &UnixStream) -> bool {
-    // nix has no name for POLLRDHUP (the peer closed its end).
-    let rdhup = PollFlags::from_bits_retain(libc::POLLRDHUP);
-    let mut fds = [PollFd::new(s.as_fd(), PollFlags::POLLIN | rdhup)];
+    let mut fds = [PollFd::new(s.as_fd(), PollFlags::POLLIN)];
     match poll(&mut fds, PollTimeout::ZERO) {
         Ok(_) => fds[0]
             .revents()
-            .is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR | rdhup)),
+            .is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR)),
         Err(_) => false,
     }
 }
@@ -834,4 +834,20 @@ fn peer_pid(s: &UnixStream) -> Option<i32> {
         .ok()
         .map(|c| c.pid())
         .filter(|_| s.as_raw_fd() >= 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_console_client_that_closed_has_departed() {
+        let (ours, theirs) = UnixStream::pair().unwrap();
+        assert!(!client_departed(&ours));
+        // What it sent before it went (a keystroke, a window size) is still unread.
+        (&theirs).write_all(b"x").unwrap();
+        assert!(!client_departed(&ours));
+        drop(theirs);
+        assert!(client_departed(&ours));
+    }
 }

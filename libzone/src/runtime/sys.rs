@@ -256,3 +256,94 @@ pub fn reset_signals() {
 pub fn die_with_parent() -> Result<(), Errno> {
     nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
 }
+
+/// `memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC)`: an anonymous file that can
+/// be sealed and executed. Kernels before 6.3 do not know `MFD_EXEC` (every memfd is
+/// executable there): asked again without it.
+pub fn memfd_exec(name: &std::ffi::CStr) -> Result<OwnedFd, Errno> {
+    let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
+    // SAFETY: name is a valid C string for the duration of the call.
+    match owned(unsafe { libc::memfd_create(name.as_ptr(), flags | libc::MFD_EXEC) } as _) {
+        Err(Errno::EINVAL) => {
+            // SAFETY: as above.
+            owned(unsafe { libc::memfd_create(name.as_ptr(), flags) } as _)
+        }
+        other => other,
+    }
+}
+
+/// `fcntl(F_ADD_SEALS)`.
+pub fn add_seals(fd: BorrowedFd<'_>, seals: libc::c_int) -> Result<(), Errno> {
+    // SAFETY: plain integer arguments on a descriptor we borrow.
+    check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, seals) } as _)
+}
+
+/// `fcntl(F_GET_SEALS)`.
+pub fn seals(fd: BorrowedFd<'_>) -> Result<libc::c_int, Errno> {
+    // SAFETY: plain integer arguments on a descriptor we borrow.
+    let ret = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) };
+    if ret < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Copy `len` bytes from the start of `from` to the end of `to` inside the kernel
+/// (`sendfile`; `copy_file_range` cannot write into a memfd). Returns the bytes copied,
+/// fewer when `from` was shorter.
+pub fn sendfile_all(to: BorrowedFd<'_>, from: BorrowedFd<'_>, len: u64) -> Result<u64, Errno> {
+    let mut offset: libc::off_t = 0;
+    let mut done: u64 = 0;
+    while done < len {
+        let chunk = (len - done).min(1 << 30) as usize;
+        // SAFETY: both descriptors are valid for the call; offset is ours.
+        let n = unsafe { libc::sendfile(to.as_raw_fd(), from.as_raw_fd(), &mut offset, chunk) };
+        match n {
+            n if n > 0 => done += n as u64,
+            0 => break,
+            _ if Errno::last() == Errno::EINTR => continue,
+            _ => return Err(Errno::last()),
+        }
+    }
+    Ok(done)
+}
+
+/// Whether the first `len` bytes of `a` and `b` are the same, compared through private
+/// read-only mappings that are gone again on return (reading them into buffers would leave
+/// the supervisor's heap larger for the rest of its life).
+pub fn same_contents(a: BorrowedFd<'_>, b: BorrowedFd<'_>, len: usize) -> bool {
+    use nix::sys::mman::{mmap, munmap, MapFlags, ProtFlags};
+    let Some(size) = std::num::NonZeroUsize::new(len) else {
+        return true;
+    };
+    let map = |fd: BorrowedFd<'_>| {
+        // SAFETY: a new private read-only mapping of `len` bytes that nothing else uses.
+        unsafe {
+            mmap(
+                None,
+                size,
+                ProtFlags::PROT_READ,
+                MapFlags::MAP_PRIVATE,
+                fd,
+                0,
+            )
+        }
+    };
+    let (Ok(pa), Ok(pb)) = (map(a), map(b)) else {
+        return false;
+    };
+    // SAFETY: both mappings are `len` bytes long and readable until unmapped below. Should
+    // a file change meanwhile, the bytes read may be a mix of old and new, which can only
+    // make them differ; a sealed memfd cannot change at all.
+    let same = unsafe {
+        std::slice::from_raw_parts(pa.as_ptr().cast::<u8>(), len)
+            == std::slice::from_raw_parts(pb.as_ptr().cast::<u8>(), len)
+    };
+    // SAFETY: unmapping exactly what was mapped above; no reference to it outlives this.
+    unsafe {
+        let _ = munmap(pa, len);
+        let _ = munmap(pb, len);
+    }
+    same
+}

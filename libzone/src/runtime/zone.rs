@@ -3,6 +3,7 @@
 //! already done when a later one fails; `halt` takes it all down.
 
 use super::console::ConsolePty;
+use super::sealed::{self, SealError};
 use super::spawn::{self, SpawnArgs, ZoneProcess};
 use crate::cgroup::{self, Cgroup, CgroupBackend, Controller, Limits};
 use crate::plan::{Plan, ZoneLimits};
@@ -30,6 +31,8 @@ pub enum ZoneError {
     Spawn(#[from] spawn::SpawnError),
     #[error(transparent)]
     Seccomp(#[from] crate::seccomp::SeccompError),
+    #[error(transparent)]
+    Sealed(#[from] SealError),
 }
 
 /// The cgroup path of a zone: `<parent>/<zone>` where the parent is per alternate root.
@@ -153,20 +156,19 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
     if let Err(e) = cg.apply(&cgroup_limits(&args.plan.zone.limits, args.cpus.clone())) {
         return Err(undo_cgroup(cgerr(e), cg.as_ref()));
     }
+    // What the zone's pid 1 executes: sealed copies, never a host file (see `sealed`).
     let zinit = match args.plan.zone.init {
-        crate::brand::InitKind::Builtin => match std::fs::File::open(args.zinit) {
-            Ok(f) => Some(OwnedFd::from(f)),
-            Err(source) => {
-                return Err(undo_cgroup(
-                    ZoneError::Init {
-                        path: args.zinit.to_path_buf(),
-                        source,
-                    },
-                    cg.as_ref(),
-                ))
+        crate::brand::InitKind::Builtin => {
+            match sealed::shared_copy_of(args.zinit, c"zinit", running_inits(args.altroot)) {
+                Ok(fd) => Some(fd),
+                Err(e) => return Err(undo_cgroup(e.into(), cg.as_ref())),
             }
-        },
+        }
         crate::brand::InitKind::Program(_) => None,
+    };
+    let launcher = match sealed::launcher() {
+        Ok(fd) => fd,
+        Err(e) => return Err(undo_cgroup(e.into(), cg.as_ref())),
     };
     let console = match ConsolePty::open() {
         Ok(c) => c,
@@ -182,6 +184,7 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         plan: &args.plan,
         console: Some(&console.slave_path),
         zinit: zinit.as_ref().map(|f| f.as_fd()),
+        launcher: launcher.as_fd(),
         cgroups: &join,
         boot_now: args.boot_now.clone(),
         seccomp: &seccomp,
@@ -197,6 +200,27 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         process,
         seccomp: seccomp_path,
         zinit,
+    })
+}
+
+/// `/proc/<pid>/exe` of the init of every running zone under `altroot`, read lazily: where
+/// a sealed copy of zinit that a new zone can share may be found.
+fn running_inits(altroot: &Path) -> impl Iterator<Item = PathBuf> {
+    let run = super::record::RunDir::new(altroot);
+    let names: Vec<String> = std::fs::read_dir(run.dir())
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let zone = name.strip_suffix(".state")?;
+                    (!zone.starts_with('.')).then(|| zone.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.into_iter().filter_map(move |zone| {
+        let init = run.read(&zone)?.init.filter(|i| i.alive())?;
+        Some(PathBuf::from(format!("/proc/{}/exe", init.pid)))
     })
 }
 
