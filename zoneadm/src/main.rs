@@ -285,6 +285,10 @@ fn main() {
     };
     let args = &argv[i + 1..];
     let store = Store::new(root);
+    // Damaged index lines are reported; the zones of the good lines are served as usual.
+    for w in store.index_warnings() {
+        eprintln!("zoneadm: warning: {w}");
+    }
     if let Some(u) = uuid {
         match store.index().map(|v| v.into_iter().find(|e| e.uuid == u)) {
             Ok(Some(e)) if zone.as_ref().is_none_or(|z| *z == e.name) => zone = Some(e.name),

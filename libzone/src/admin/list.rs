@@ -4,7 +4,7 @@ use super::status::{self, ZoneStatus};
 use super::AdminError;
 use crate::config::IpType;
 use crate::state::ZoneState;
-use crate::store::{Repository, Store};
+use crate::store::Store;
 
 /// The brand shown for the global zone (the Linux host).
 pub const GLOBAL_BRAND: &str = "linux";
@@ -25,7 +25,9 @@ fn row(store: &Store, st: ZoneStatus) -> ListRow {
     let (brand, ip_type) = if st.entry.name == crate::config::GLOBAL_ZONE {
         (GLOBAL_BRAND.to_string(), IpType::Shared)
     } else {
-        match store.load(&st.entry.name) {
+        // The file alone: the zone's line is in hand, and reading the index again per
+        // zone would make listing quadratic.
+        match store.read_zone_file(&store.zone_xml_path(&st.entry.name)) {
             Ok(Some(cfg)) => (
                 if cfg.brand.is_empty() {
                     crate::brand::DEFAULT_BRAND.to_string()

@@ -70,14 +70,31 @@ pub fn combine(entry: IndexEntry, record: Option<ZoneRecord>) -> ZoneStatus {
     }
 }
 
-/// The status of `zone`; `No such zone configured` if the index does not know it.
+/// The status of `zone`; `No such zone configured` if the index does not know it and the
+/// zone does not run.
 pub fn status(store: &Store, zone: &str) -> Result<ZoneStatus, AdminError> {
-    let entry = store
-        .entry(zone)?
-        .ok_or_else(|| crate::store::StoreError::NoSuchZone {
-            zone: zone.to_string(),
-        })?;
-    let record = RunDir::new(store.root()).read(zone);
+    let entry = store.entry(zone)?;
+    let record = if entry.is_some() || crate::store::storable_name(zone) {
+        RunDir::new(store.root()).read(zone)
+    } else {
+        None
+    };
+    let entry = match (entry, &record) {
+        (Some(e), _) => e,
+        // A zone in the kernel whose index line is damaged or gone: it must stay haltable.
+        (None, Some(_)) => IndexEntry {
+            name: zone.to_string(),
+            state: ZoneState::Installed,
+            zonepath: String::new(),
+            uuid: String::new(),
+        },
+        (None, _) => {
+            return Err(crate::store::StoreError::NoSuchZone {
+                zone: zone.to_string(),
+            }
+            .into())
+        }
+    };
     Ok(combine(entry, record))
 }
 
