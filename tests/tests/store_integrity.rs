@@ -379,11 +379,25 @@ fn damaged_index_line_leaves_the_other_zones_working() {
         format!("global\n{c}\n")
     );
     s.zoneadm(Some(&b), &["halt"]).ok();
+    // Halted, it is the damaged line that zoneadm and zonecfg name.
+    let bline = now
+        .lines()
+        .position(|l| l.starts_with(&format!("{b}:")))
+        .unwrap()
+        + 1;
     let r = s.zoneadm(Some(&b), &["list", "-p"]);
     assert_eq!(r.code, 1);
-    assert!(r
-        .stderr
-        .ends_with(&format!("zoneadm: {b}: No such zone configured\n")));
+    assert!(
+        r.stderr.ends_with(&format!(
+            "zoneadm: zone '{b}': {}:{bline}: bad index entry: unknown zone state 'instaled'\n",
+            index.display()
+        )),
+        "{}",
+        r.stderr
+    );
+    let r = s.zonecfg(&b, &["info"], None);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("bad index entry"), "{}", r.stderr);
     // Repaired by hand, both zones are back.
     std::fs::write(&index, &text).unwrap();
     assert_eq!(s.listed(&b).1, "installed");

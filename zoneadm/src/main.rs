@@ -112,7 +112,12 @@ fn cmd_list(ctx: &Ctx, args: &[String]) -> i32 {
         ctx.zerror("list -p and -v are mutually exclusive.");
         return EXIT_ERR;
     }
-    let rows = match list::rows(&ctx.store, min, ctx.zone.as_deref()) {
+    let rows = if verbose || parsable {
+        list::rows(&ctx.store, min, ctx.zone.as_deref())
+    } else {
+        list::name_rows(&ctx.store, min, ctx.zone.as_deref())
+    };
+    let rows = match rows {
         Ok(r) => r,
         Err(e) => return ctx.fail(e),
     };

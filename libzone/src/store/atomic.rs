@@ -44,6 +44,30 @@ pub fn write_atomic(target: &Path, contents: &[u8]) -> Result<(), StoreError> {
     sync_parent(target)
 }
 
+/// [`write_atomic`] without the directory sync, for several files replaced in one
+/// directory: the caller ends with one [`sync_parent`]. Until then a power cut may keep the
+/// old file; the file's data is synced before its rename, so it is never torn, and on a
+/// journalling file system a later file's sync also commits the earlier rename, so the
+/// renames stay in order.
+pub fn write_atomic_deferred(target: &Path, contents: &[u8]) -> Result<(), StoreError> {
+    let tmp = TempFile::create(target, contents, ZONECFG_PREFIX, FILE_MODE)?;
+    crash_point();
+    std::fs::rename(&tmp.path, target).map_err(|e| io_err(target, e))?;
+    tmp.disarm();
+    crash_point();
+    Ok(())
+}
+
+/// Remove `target` (a missing file is fine), leaving the directory sync to the caller.
+pub fn remove_deferred(target: &Path) -> Result<(), StoreError> {
+    crash_point();
+    match std::fs::remove_file(target) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_err(target, e)),
+    }
+}
+
 /// [`write_atomic`] for files outside the zone store: the temp file is named
 /// `<temp_prefix>XXXXXX`, and the replaced file's permission bits are kept (a new file gets
 /// 0644, less the umask).

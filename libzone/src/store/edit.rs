@@ -25,6 +25,8 @@ pub struct Editor {
     /// The zone a batch run holds locked (`None`: interactive).
     batch_zone: Option<String>,
     held: RefCell<Option<ConfigLock>>,
+    /// The batch lock was tried (held, or not permitted).
+    tried: RefCell<bool>,
     /// Each zone's revision when this process last loaded (or committed, or found absent)
     /// it.
     seen: RefCell<HashMap<String, Revision>>,
@@ -38,6 +40,7 @@ impl Editor {
             store: store.clone(),
             batch_zone: Some(zone.to_string()),
             held: RefCell::new(None),
+            tried: RefCell::new(false),
             seen: RefCell::new(HashMap::new()),
         }
     }
@@ -48,6 +51,7 @@ impl Editor {
             store: store.clone(),
             batch_zone: None,
             held: RefCell::new(None),
+            tried: RefCell::new(false),
             seen: RefCell::new(HashMap::new()),
         }
     }
@@ -56,13 +60,22 @@ impl Editor {
         &self.store
     }
 
-    /// Take the batch zone's lock the first time `zone` is that zone.
+    /// Take the batch zone's lock the first time `zone` is that zone. A user who may not
+    /// create the lock file may not write the zone either: they read without it (their
+    /// commits fail on the index lock).
     fn hold_if_batch_zone(&self, zone: &str) -> Result<(), StoreError> {
-        if self.batch_zone.as_deref() != Some(zone) || self.held.borrow().is_some() {
+        if self.batch_zone.as_deref() != Some(zone) || *self.tried.borrow() {
             return Ok(());
         }
-        let lock = self.store.lock_zone_config(zone)?;
-        *self.held.borrow_mut() = Some(lock);
+        *self.tried.borrow_mut() = true;
+        match self.store.lock_zone_config(zone) {
+            Ok(lock) => *self.held.borrow_mut() = Some(lock),
+            Err(e) if is_not_permitted(&e) => {}
+            Err(e) => {
+                *self.tried.borrow_mut() = false;
+                return Err(e);
+            }
+        }
         Ok(())
     }
 
@@ -87,6 +100,16 @@ impl Editor {
             }
         }
     }
+}
+
+/// The lock could not be taken for lack of rights (or on a read-only file system).
+fn is_not_permitted(e: &StoreError) -> bool {
+    let source = match e {
+        StoreError::Lock { source, .. } | StoreError::Io { source, .. } => source,
+        _ => return false,
+    };
+    source.kind() == std::io::ErrorKind::PermissionDenied
+        || source.raw_os_error() == Some(libc::EROFS)
 }
 
 impl Repository for Editor {

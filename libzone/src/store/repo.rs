@@ -29,9 +29,9 @@ impl Store {
     /// Read a zone document; `None` when the file does not exist. This is the file alone:
     /// whether the zone exists is the index's to say (see [`Repository::load`]).
     pub fn read_zone_file(&self, path: &Path) -> Result<Option<ZoneConfig>, StoreError> {
-        Ok(read_bytes(path)?
+        read_bytes(path)?
             .map(|bytes| from_xml_bytes(&bytes, path))
-            .transpose()?)
+            .transpose()
     }
 
     /// What every write does first: make `etc/zones` and install the templates.
@@ -53,7 +53,18 @@ impl Store {
         if !storable_name(zone) {
             return Ok((None, Revision::absent()));
         }
-        let exists = zone == GLOBAL_ZONE || self.read_index()?.get(zone).is_some();
+        let exists = zone == GLOBAL_ZONE || {
+            let index = self.read_index()?;
+            if index.get(zone).is_none() {
+                // The zone's line is damaged: say so rather than that there is no zone.
+                if let Some(d) = index.damaged_line_of(zone) {
+                    return Err(d.error(&self.index_path()));
+                }
+                false
+            } else {
+                true
+            }
+        };
         let path = self.zone_xml_path(zone);
         let bytes = if exists { read_bytes(&path)? } else { None };
         match bytes {
@@ -182,12 +193,13 @@ impl Store {
         noted.extend(renamed_from);
         self.writing(lock, &noted, || {
             self.prepare_write()?;
-            atomic::write_atomic(&new_path, xml.as_bytes())?;
-            atomic::write_atomic(&self.index_path(), index_text.as_bytes())?;
+            // Zone file, then index, then the old name's file; one directory sync for all.
+            atomic::write_atomic_deferred(&new_path, xml.as_bytes())?;
+            atomic::write_atomic_deferred(&self.index_path(), index_text.as_bytes())?;
             if let Some(old) = renamed_from {
-                atomic::remove_durable(&self.zone_xml_path(old))?;
+                atomic::remove_deferred(&self.zone_xml_path(old))?;
             }
-            Ok(())
+            atomic::sync_parent(&new_path)
         })?;
         Ok(Revision(Some(xml.into_bytes())))
     }
@@ -222,8 +234,9 @@ impl Store {
         let text = index.format()?;
         self.writing(lock, &[zone], || {
             self.prepare_write()?;
-            atomic::write_atomic(&self.index_path(), text.as_bytes())?;
-            atomic::remove_durable(&path)
+            atomic::write_atomic_deferred(&self.index_path(), text.as_bytes())?;
+            atomic::remove_deferred(&path)?;
+            atomic::sync_parent(&path)
         })
     }
 }
@@ -593,7 +606,13 @@ mod tests {
             text.replace("hurt:configured:", "hurt:confgured:"),
         )
         .unwrap();
-        assert_eq!(s.load("hurt").unwrap(), None);
+        // Loading it names the damaged line.
+        let e = s.load("hurt").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("bad index entry: unknown zone state 'confgured'"),
+            "{e}"
+        );
         // Its file is the damaged zone's configuration: no create or rename may take it.
         let e = s.commit(None, &zone("hurt")).unwrap_err();
         assert!(matches!(e, StoreError::BadIndex { .. }), "{e}");
