@@ -55,7 +55,18 @@ fn populate(root: &Path, n: usize) -> Store {
             .push(IndexEntry::configured(&name, &format!("/zones/{name}")));
     }
     std::fs::write(store.index_path(), index.format().expect("format")).expect("index");
+    // The timings are of the commands, not of the write-back of these files.
+    sync_all(root);
     store
+}
+
+/// Flush the file system holding `root` (`syncfs` of its root directory).
+fn sync_all(root: &Path) {
+    use std::os::fd::AsRawFd;
+    let dir = std::fs::File::open(root).expect("open root");
+    // SAFETY: syncfs only reads the descriptor, which `dir` keeps open.
+    let rc = unsafe { libc::syncfs(dir.as_raw_fd()) };
+    assert_eq!(rc, 0, "syncfs: {}", std::io::Error::last_os_error());
 }
 
 struct Stats {

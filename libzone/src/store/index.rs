@@ -217,6 +217,123 @@ impl DamagedLine {
     }
 }
 
+/// What one pass over the index text finds about one zone, exactly as [`Index::parse`]
+/// would: its entry (the first good line naming it) with where that line is, and the first
+/// damaged line naming it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub entry: Option<(std::ops::Range<usize>, IndexEntry)>,
+    pub damaged: Option<DamagedLine>,
+}
+
+/// The index file's text, for changes to one or two zones: only the lines naming them are
+/// parsed, the others are copied as they are (as Solaris' `putzoneent` does), so a commit
+/// costs a scan of the file, not a parse and a rewrite of every line.
+pub(crate) struct IndexText {
+    bytes: Vec<u8>,
+}
+
+impl IndexText {
+    pub(crate) fn new(bytes: Vec<u8>) -> IndexText {
+        IndexText { bytes }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// For each of `names`, its lines (a name given twice gets the same answer twice).
+    pub(crate) fn find<const N: usize>(&self, names: [&str; N]) -> [Found; N] {
+        let mut found: [Found; N] = std::array::from_fn(|_| Found::default());
+        let mut start = 0;
+        for (i, raw) in self.bytes.split(|&b| b == b'\n').enumerate() {
+            let range = start..start + raw.len();
+            start += raw.len() + 1;
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            // Only a line whose first field is one of the names (or is quoted, which the
+            // parser reads through) can name one of the zones.
+            let first_end = raw.iter().position(|&b| b == b':').unwrap_or(raw.len());
+            let first = &raw[..first_end];
+            let quoted = raw.first() == Some(&b'"');
+            if !quoted && !names.iter().any(|n| n.as_bytes() == first) {
+                continue;
+            }
+            let Ok(line) = std::str::from_utf8(raw) else {
+                continue;
+            };
+            let damaged = |msg: String, name: Option<&str>| DamagedLine {
+                line: i + 1,
+                text: line.to_string(),
+                msg,
+                name: name.filter(|n| is_zone_name(n)).map(str::to_string),
+            };
+            match parse_line(line) {
+                Err(msg) => {
+                    let first = line.split(':').next();
+                    if let Some(k) = names.iter().position(|n| Some(*n) == first) {
+                        if is_zone_name(names[k]) && found[k].damaged.is_none() {
+                            found[k].damaged = Some(damaged(msg, first));
+                        }
+                    }
+                }
+                Ok((entry, name)) => {
+                    let Some(k) = names.iter().position(|n| *n == name) else {
+                        continue;
+                    };
+                    if found[k].entry.is_none() {
+                        found[k].entry = Some((range, entry));
+                    } else if found[k].damaged.is_none() {
+                        found[k].damaged = Some(damaged(
+                            format!("duplicate entry for zone '{name}'"),
+                            Some(name),
+                        ));
+                    }
+                }
+            }
+        }
+        for k in 0..N {
+            if let Some(j) = names[..k].iter().position(|n| *n == names[k]) {
+                found[k] = found[j].clone();
+            }
+        }
+        found
+    }
+
+    /// Put `entry`'s line where the line at `range` was.
+    pub(crate) fn replace(
+        &mut self,
+        range: std::ops::Range<usize>,
+        entry: &IndexEntry,
+    ) -> Result<(), StoreError> {
+        let mut line = String::new();
+        format_line_into(entry, &mut line)?;
+        self.bytes.splice(range, line.into_bytes());
+        Ok(())
+    }
+
+    /// Add `entry`'s line at the end.
+    pub(crate) fn append(&mut self, entry: &IndexEntry) -> Result<(), StoreError> {
+        let mut line = String::new();
+        format_line_into(entry, &mut line)?;
+        if !self.bytes.is_empty() && self.bytes.last() != Some(&b'\n') {
+            self.bytes.push(b'\n');
+        }
+        self.bytes.extend_from_slice(line.as_bytes());
+        self.bytes.push(b'\n');
+        Ok(())
+    }
+
+    /// Remove the line at `range` and its line break.
+    pub(crate) fn remove(&mut self, range: std::ops::Range<usize>) {
+        let end = if self.bytes.get(range.end) == Some(&b'\n') {
+            range.end + 1
+        } else {
+            range.end
+        };
+        self.bytes.drain(range.start..end);
+    }
+}
+
 /// A name a line could give a zone (what a damaged line keeps taken).
 fn is_zone_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= ZONENAME_MAX && storable_name(name)
@@ -407,12 +524,30 @@ impl Store {
 
     /// The index as it is on disk (for callers that hold the index lock).
     pub(crate) fn read_index_file(&self) -> Result<Index, StoreError> {
+        Ok(Index::parse_bytes(self.read_index_text()?.as_bytes()))
+    }
+
+    /// The index file's text; a missing file reads as the index of no zones.
+    pub(crate) fn read_index_text(&self) -> Result<IndexText, StoreError> {
         let path = self.index_path();
         match std::fs::read(&path) {
-            Ok(bytes) => Ok(Index::parse_bytes(&bytes)),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Index::default()),
+            Ok(bytes) => Ok(IndexText::new(bytes)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                Ok(IndexText::new(Index::default().format()?.into_bytes()))
+            }
             Err(source) => Err(StoreError::Io { path, source }),
         }
+    }
+
+    /// What the index holds about `zone` (one pass, only its lines parsed). The global
+    /// zone's entry is there even when the file lacks it.
+    pub(crate) fn find_in_index(&self, zone: &str) -> Result<Found, StoreError> {
+        self.recover_if_interrupted();
+        let [mut found] = self.read_index_text()?.find([zone]);
+        if zone == GLOBAL_ZONE && found.entry.is_none() {
+            found.entry = Some((0..0, IndexEntry::global()));
+        }
+        Ok(found)
     }
 
     /// All entries, the global zone first.
@@ -422,7 +557,7 @@ impl Store {
 
     /// `zone`'s entry, `None` when it is not in the index.
     pub fn entry(&self, zone: &str) -> Result<Option<IndexEntry>, StoreError> {
-        Ok(self.read_index()?.get(zone).cloned())
+        Ok(self.find_in_index(zone)?.entry.map(|(_, e)| e))
     }
 
     /// What a command prints before its work when the index has damaged lines: each line
@@ -794,6 +929,118 @@ mod tests {
             proptest::prop_assert_eq!(&back.entries, &idx.entries);
             proptest::prop_assert_eq!(back.format().unwrap(), text);
         }
+    }
+
+    /// Lines of every kind, good and damaged, over a few names (so repeats are common).
+    fn any_line() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let name = prop_oneof![
+            Just("a"),
+            Just("b"),
+            Just("global"),
+            Just("c.d"),
+            Just(""),
+            Just("a/b")
+        ];
+        let state = prop_oneof![
+            Just("configured"),
+            Just("installed"),
+            Just("incomplete"),
+            Just("running"),
+            Just("bogus")
+        ];
+        let path = prop_oneof![Just("/z"), Just("\"/z:q\""), Just(""), Just("\"/open")];
+        let uuid = prop_oneof![Just(""), Just(U), Just("not-a-uuid")];
+        prop_oneof![
+            4 => (name.clone(), state, path, uuid)
+                .prop_map(|(n, s, p, u)| format!("{n}:{s}:{p}:{u}").into_bytes()),
+            1 => name.clone().prop_map(|n| format!("\"{n}\":configured:/q:").into_bytes()),
+            1 => name.prop_map(|n| format!("{n}:configured:/a:b:c:d").into_bytes()),
+            1 => Just(b"# comment".to_vec()),
+            1 => Just(Vec::new()),
+            1 => Just(b"a\xff:configured:/x:".to_vec()),
+            1 => Just(b"a:installed:/r\r".to_vec()),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// The one-pass lookup a commit uses finds what the full parse finds: the same
+        /// entry and the same first damaged line for every name; editing its line then
+        /// reads back as the same change made to the parsed entries.
+        #[test]
+        fn prop_find_agrees_with_parse(
+            lines in proptest::collection::vec(any_line(), 0..12),
+            trailing_newline in proptest::bool::ANY,
+        ) {
+            let mut bytes = lines.join(&b'\n');
+            if trailing_newline {
+                bytes.push(b'\n');
+            }
+            let full = Index::parse_bytes(&bytes);
+            let text = IndexText::new(bytes.clone());
+            for name in ["a", "b", "global", "c.d", "zz"] {
+                let [found] = text.find([name]);
+                let entry = found.entry.as_ref().map(|(_, e)| e);
+                if name == GLOBAL_ZONE && entry.is_none() {
+                    proptest::prop_assert_eq!(full.get(name), Some(&IndexEntry::global()));
+                } else {
+                    proptest::prop_assert_eq!(entry, full.get(name));
+                }
+                proptest::prop_assert_eq!(found.damaged.as_ref(), full.damaged_line_of(name));
+                let Some((range, e)) = found.entry else { continue };
+                let mut edited = IndexText::new(bytes.clone());
+                let mut changed = e.clone();
+                changed.zonepath = "/moved".into();
+                edited.replace(range.clone(), &changed).unwrap();
+                let mut want = full.entries.clone();
+                want.iter_mut().find(|x| x.name == name).unwrap().zonepath = "/moved".into();
+                proptest::prop_assert_eq!(&Index::parse_bytes(edited.as_bytes()).entries, &want);
+                if name != GLOBAL_ZONE {
+                    // Without its line the zone is gone, unless a later duplicate line (a
+                    // damaged one until now) names it.
+                    let mut removed = IndexText::new(bytes.clone());
+                    removed.remove(range);
+                    let after = Index::parse_bytes(removed.as_bytes());
+                    let mut want: Vec<&IndexEntry> =
+                        full.entries.iter().filter(|x| x.name != name).collect();
+                    let others: Vec<&IndexEntry> =
+                        after.entries.iter().filter(|x| x.name != name).collect();
+                    want.sort_by(|x, y| x.name.cmp(&y.name));
+                    let mut others = others;
+                    others.sort_by(|x, y| x.name.cmp(&y.name));
+                    proptest::prop_assert_eq!(others, want);
+                    let duplicate = full.damaged.iter().any(|d| {
+                        d.name.as_deref() == Some(name) && d.msg.starts_with("duplicate")
+                    });
+                    if !duplicate {
+                        proptest::prop_assert!(after.get(name).is_none());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn find_for_two_names_and_appends() {
+        let mut t = IndexText::new(b"global:installed:/\na:configured:/a:".to_vec());
+        let [a, again, none] = t.find(["a", "a", "n"]);
+        assert_eq!(a, again);
+        assert_eq!(a.entry.as_ref().unwrap().1.zonepath, "/a");
+        assert_eq!(none, Found::default());
+        // A file without its last line break still gets whole lines.
+        t.append(&IndexEntry::configured("n", "/n")).unwrap();
+        assert_eq!(
+            t.as_bytes(),
+            b"global:installed:/\na:configured:/a:\nn:configured:/n:\n"
+        );
+        let [n] = t.find(["n"]);
+        t.remove(n.entry.unwrap().0);
+        assert_eq!(t.as_bytes(), b"global:installed:/\na:configured:/a:\n");
+        assert!(matches!(
+            t.append(&IndexEntry::configured("q", "/a\"b")),
+            Err(StoreError::BadIndexValue { .. })
+        ));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `Store` as the zonecfg `Repository`: zone files and index entries changed together under
 //! the index lock, each file replaced atomically, in the order `recover.rs` relies on.
 
-use super::index::{Index, IndexEntry};
+use super::index::IndexEntry;
 use super::lock::IndexLock;
 use super::paths::{check_name, storable_name};
 use super::templates::builtin;
@@ -54,16 +54,14 @@ impl Store {
             return Ok((None, Revision::absent()));
         }
         let exists = zone == GLOBAL_ZONE || {
-            let index = self.read_index()?;
-            if index.get(zone).is_none() {
+            let found = self.find_in_index(zone)?;
+            if found.entry.is_none() {
                 // The zone's line is damaged: say so rather than that there is no zone.
-                if let Some(d) = index.damaged_line_of(zone) {
+                if let Some(d) = found.damaged {
                     return Err(d.error(&self.index_path()));
                 }
-                false
-            } else {
-                true
             }
+            found.entry.is_some()
         };
         let path = self.zone_xml_path(zone);
         let bytes = if exists { read_bytes(&path)? } else { None };
@@ -86,9 +84,10 @@ impl Store {
         }
     }
 
-    /// The revision of `zone` now, read under the index lock.
-    fn revision_locked(&self, index: &Index, zone: &str) -> Result<Revision, StoreError> {
-        if zone != GLOBAL_ZONE && index.get(zone).is_none() {
+    /// The revision of `zone` now (`in_index`: it has an index line), read under the index
+    /// lock.
+    fn revision_locked(&self, zone: &str, in_index: bool) -> Result<Revision, StoreError> {
+        if zone != GLOBAL_ZONE && !in_index {
             return Ok(Revision::absent());
         }
         Ok(Revision(read_bytes(&self.zone_xml_path(zone))?))
@@ -136,10 +135,11 @@ impl Store {
     ) -> Result<Revision, StoreError> {
         let new_path = self.zone_xml_path(&cfg.name);
         let xml = to_xml(cfg);
-        let mut index = self.read_index_file()?;
+        let mut text = self.read_index_text()?;
         let key = old.unwrap_or(&cfg.name);
+        let [new, old_found] = text.find([&cfg.name, key]);
         if let Some(expected) = expected {
-            if self.revision_locked(&index, key)? != *expected {
+            if self.revision_locked(key, old_found.entry.is_some())? != *expected {
                 return Err(StoreError::Changed {
                     zone: key.to_string(),
                 });
@@ -153,49 +153,49 @@ impl Store {
             })?;
             return Ok(Revision(Some(xml.into_bytes())));
         }
-        let creating = old.is_some() || index.get(&cfg.name).is_none();
+        let creating = old.is_some() || new.entry.is_none();
         if creating {
-            if old.is_some() && index.get(&cfg.name).is_some() {
+            if old.is_some() && new.entry.is_some() {
                 return Err(StoreError::NameInUse {
                     zone: cfg.name.clone(),
                 });
             }
             // The name of a zone whose index line is damaged: its file is that zone's.
-            if let Some(d) = index.damaged_line_of(&cfg.name) {
+            if let Some(d) = &new.damaged {
                 return Err(d.error(&self.index_path()));
             }
         }
-        let renamed_from = old.filter(|o| index.get(o).is_some());
-        match renamed_from.and_then(|o| index.entries.iter_mut().find(|e| e.name == o)) {
-            // A rename keeps the state and uuid, and only a zone that has nothing installed
-            // may change its name: its zonepath and running instance go by the name.
-            Some(e) => {
+        let renamed_from = old.filter(|_| old_found.entry.is_some());
+        // Change the text before writing anything: a value the index cannot hold fails here.
+        match (renamed_from, old_found.entry, new.entry) {
+            // A rename keeps the state, uuid and place of the line, and only a zone that has
+            // nothing installed may change its name: its zonepath and running instance go by
+            // the name.
+            (Some(_), Some((range, mut e)), _) => {
                 if e.state != ZoneState::Configured {
                     return Err(StoreError::NotConfigured {
-                        zone: e.name.clone(),
+                        zone: e.name,
                         op: "rename",
                     });
                 }
                 e.name = cfg.name.clone();
                 e.zonepath = cfg.zonepath.clone();
+                text.replace(range, &e)?;
             }
-            None => match index.entries.iter_mut().find(|e| e.name == cfg.name) {
-                // The index follows the zonepath.
-                Some(e) => e.zonepath = cfg.zonepath.clone(),
-                None => index
-                    .entries
-                    .push(IndexEntry::configured(&cfg.name, &cfg.zonepath)),
-            },
+            // The index follows the zonepath.
+            (_, _, Some((range, mut e))) => {
+                e.zonepath = cfg.zonepath.clone();
+                text.replace(range, &e)?;
+            }
+            _ => text.append(&IndexEntry::configured(&cfg.name, &cfg.zonepath))?,
         }
-        // Format first: a value the index cannot hold must fail before anything changes.
-        let index_text = index.format()?;
         let mut noted = vec![cfg.name.as_str()];
         noted.extend(renamed_from);
         self.writing(lock, &noted, || {
             self.prepare_write()?;
             // Zone file, then index, then the old name's file; one directory sync for all.
             atomic::write_atomic_deferred(&new_path, xml.as_bytes())?;
-            atomic::write_atomic_deferred(&self.index_path(), index_text.as_bytes())?;
+            atomic::write_atomic_deferred(&self.index_path(), text.as_bytes())?;
             if let Some(old) = renamed_from {
                 atomic::remove_deferred(&self.zone_xml_path(old))?;
             }
@@ -207,9 +207,10 @@ impl Store {
     /// [`Repository::delete`] under a lock already held.
     fn delete_locked(&self, lock: &IndexLock, zone: &str) -> Result<(), StoreError> {
         let path = self.zone_xml_path(zone);
-        let mut index = self.read_index_file()?;
-        let Some(pos) = index.entries.iter().position(|e| e.name == zone) else {
-            if index.damaged_line_of(zone).is_some() {
+        let mut text = self.read_index_text()?;
+        let [found] = text.find([zone]);
+        let Some((range, entry)) = found.entry else {
+            if found.damaged.is_some() {
                 return Err(StoreError::NoSuchZone {
                     zone: zone.to_string(),
                 });
@@ -224,14 +225,13 @@ impl Store {
             });
         };
         // An installed zone's zonepath and running instance would be orphaned.
-        if index.entries[pos].state != ZoneState::Configured {
+        if entry.state != ZoneState::Configured {
             return Err(StoreError::NotConfigured {
                 zone: zone.to_string(),
                 op: "delete",
             });
         }
-        index.entries.remove(pos);
-        let text = index.format()?;
+        text.remove(range);
         self.writing(lock, &[zone], || {
             self.prepare_write()?;
             atomic::write_atomic_deferred(&self.index_path(), text.as_bytes())?;
