@@ -112,7 +112,12 @@ fn cmd_list(ctx: &Ctx, args: &[String]) -> i32 {
         ctx.zerror("list -p and -v are mutually exclusive.");
         return EXIT_ERR;
     }
-    let rows = match list::rows(&ctx.store, min, ctx.zone.as_deref()) {
+    let rows = if verbose || parsable {
+        list::rows(&ctx.store, min, ctx.zone.as_deref())
+    } else {
+        list::name_rows(&ctx.store, min, ctx.zone.as_deref())
+    };
+    let rows = match rows {
         Ok(r) => r,
         Err(e) => return ctx.fail(e),
     };
@@ -285,6 +290,10 @@ fn main() {
     };
     let args = &argv[i + 1..];
     let store = Store::new(root);
+    // Damaged index lines are reported; the zones of the good lines are served as usual.
+    for w in store.index_warnings() {
+        eprintln!("zoneadm: warning: {w}");
+    }
     if let Some(u) = uuid {
         match store.index().map(|v| v.into_iter().find(|e| e.uuid == u)) {
             Ok(Some(e)) if zone.as_ref().is_none_or(|z| *z == e.name) => zone = Some(e.name),

@@ -3,7 +3,7 @@
 //! `libzone::zonecfg::session`).
 
 use crate::console::{Console, Input};
-use libzone::store::Store;
+use libzone::store::{Editor, Repository, Store};
 use libzone::zonecfg::help::{self, flags};
 use libzone::zonecfg::parser::{parse_line, parse_line_recovering};
 use libzone::zonecfg::session::{Flow, Mode, Options, Session, Ui};
@@ -24,13 +24,18 @@ pub struct Run<'a> {
 type Parsed = Vec<Result<Command, ParseError>>;
 
 impl Run<'_> {
-    fn open<'r>(&self, store: &'r Store, mode: Mode, ui: &mut Console) -> Result<Session<'r>, i32> {
+    fn open<'r>(
+        &self,
+        repo: &'r dyn Repository,
+        mode: Mode,
+        ui: &mut Console,
+    ) -> Result<Session<'r>, i32> {
         let mut opts = Options::new(mode);
         opts.program = self.program.to_string();
         opts.stdin_is_tty = self.stdin_tty;
         opts.alt_root = self.alt_root;
         opts.read_only = self.read_only;
-        Session::open(store, self.zone, opts, ui).map_err(|e| {
+        Session::open(repo, self.zone, opts, ui).map_err(|e| {
             ui.err(&format!(
                 "{e}\n{}",
                 help::usage(self.program, flags::SYNTAX, false, None)
@@ -56,7 +61,8 @@ impl Run<'_> {
     /// `zonecfg -z zone cmd ...`: the words joined by single spaces, read as one line with
     /// interactive error recovery (a bad command does not stop the ones after the next `;`).
     pub fn one_shot(&self, store: &Store, words: &[String], ui: &mut Console) -> i32 {
-        let mut session = match self.open(store, Mode::Args, ui) {
+        let repo = Editor::batch(store, self.zone);
+        let mut session = match self.open(&repo, Mode::Args, ui) {
             Ok(s) => s,
             Err(code) => return code,
         };
@@ -79,7 +85,8 @@ impl Run<'_> {
                 return EXIT_ERR;
             }
         };
-        let mut session = match self.open(store, Mode::File(file.to_string()), ui) {
+        let repo = Editor::batch(store, self.zone);
+        let mut session = match self.open(&repo, Mode::File(file.to_string()), ui) {
             Ok(s) => s,
             Err(code) => return code,
         };
@@ -102,7 +109,13 @@ impl Run<'_> {
     /// at its first error, as the session decides.
     fn stream(&self, store: &Store, mode: Mode, ui: &mut Console) -> i32 {
         let recover = mode == Mode::Interactive || self.stdin_tty;
-        let mut session = match self.open(store, mode, ui) {
+        // Piped commands run as a batch; a person at a terminal gets a checked commit.
+        let repo = if self.stdin_tty {
+            Editor::interactive(store)
+        } else {
+            Editor::batch(store, self.zone)
+        };
+        let mut session = match self.open(&repo, mode, ui) {
             Ok(s) => s,
             Err(code) => return code,
         };

@@ -4,7 +4,7 @@ use super::status::{self, ZoneStatus};
 use super::AdminError;
 use crate::config::IpType;
 use crate::state::ZoneState;
-use crate::store::{Repository, Store};
+use crate::store::Store;
 
 /// The brand shown for the global zone (the Linux host).
 pub const GLOBAL_BRAND: &str = "linux";
@@ -21,11 +21,17 @@ pub struct ListRow {
     pub ip_type: IpType,
 }
 
-fn row(store: &Store, st: ZoneStatus) -> ListRow {
-    let (brand, ip_type) = if st.entry.name == crate::config::GLOBAL_ZONE {
+/// `detail`: read the zone's file for its brand and ip-type (`list -v`, `-p`); without
+/// it they are left empty, for the plain list that shows names only.
+fn row(store: &Store, st: ZoneStatus, detail: bool) -> ListRow {
+    let (brand, ip_type) = if !detail {
+        (String::new(), IpType::Shared)
+    } else if st.entry.name == crate::config::GLOBAL_ZONE {
         (GLOBAL_BRAND.to_string(), IpType::Shared)
     } else {
-        match store.load(&st.entry.name) {
+        // The file alone: the zone's line is in hand, and reading the index again per
+        // zone would make listing quadratic.
+        match store.read_zone_file(&store.zone_xml_path(&st.entry.name)) {
             Ok(Some(cfg)) => (
                 if cfg.brand.is_empty() {
                     crate::brand::DEFAULT_BRAND.to_string()
@@ -55,13 +61,32 @@ pub fn rows(
     min_state: ZoneState,
     only: Option<&str>,
 ) -> Result<Vec<ListRow>, AdminError> {
+    collect(store, min_state, only, true)
+}
+
+/// [`rows`] without brand and ip-type (empty), for [`names`]: nothing but the index and
+/// the runtime records is read, however many zones there are.
+pub fn name_rows(
+    store: &Store,
+    min_state: ZoneState,
+    only: Option<&str>,
+) -> Result<Vec<ListRow>, AdminError> {
+    collect(store, min_state, only, false)
+}
+
+fn collect(
+    store: &Store,
+    min_state: ZoneState,
+    only: Option<&str>,
+    detail: bool,
+) -> Result<Vec<ListRow>, AdminError> {
     if let Some(zone) = only {
-        return Ok(vec![row(store, status::status(store, zone)?)]);
+        return Ok(vec![row(store, status::status(store, zone)?, detail)]);
     }
     Ok(status::all(store)?
         .into_iter()
         .filter(|s| s.state >= min_state)
-        .map(|s| row(store, s))
+        .map(|s| row(store, s, detail))
         .collect())
 }
 

@@ -6,6 +6,7 @@ use super::AdminError;
 use crate::runtime::record::{RunDir, ZoneRecord};
 use crate::state::ZoneState;
 use crate::store::{IndexEntry, Store};
+use std::collections::HashSet;
 
 /// What zoneadm knows about a zone.
 #[derive(Debug, Clone)]
@@ -70,28 +71,74 @@ pub fn combine(entry: IndexEntry, record: Option<ZoneRecord>) -> ZoneStatus {
     }
 }
 
-/// The status of `zone`; `No such zone configured` if the index does not know it.
+/// The status of `zone`; `No such zone configured` if the index does not know it and the
+/// zone does not run.
 pub fn status(store: &Store, zone: &str) -> Result<ZoneStatus, AdminError> {
-    let entry = store
-        .entry(zone)?
-        .ok_or_else(|| crate::store::StoreError::NoSuchZone {
-            zone: zone.to_string(),
-        })?;
-    let record = RunDir::new(store.root()).read(zone);
+    let entry = store.entry(zone)?;
+    let record = if entry.is_some() || crate::store::storable_name(zone) {
+        RunDir::new(store.root()).read(zone)
+    } else {
+        None
+    };
+    let entry = match (entry, &record) {
+        (Some(e), _) => e,
+        // A zone in the kernel whose index line is damaged or gone: it must stay haltable.
+        (None, Some(_)) => IndexEntry {
+            name: zone.to_string(),
+            state: ZoneState::Installed,
+            zonepath: String::new(),
+            uuid: String::new(),
+        },
+        (None, _) => {
+            // A zone whose line is damaged is reported with the line.
+            let index = store.read_index()?;
+            return Err(match index.damaged_line_of(zone) {
+                Some(d) => d.error(&store.index_path()),
+                None => crate::store::StoreError::NoSuchZone {
+                    zone: zone.to_string(),
+                },
+            }
+            .into());
+        }
+    };
     Ok(combine(entry, record))
 }
 
 /// The status of every zone in the index, global first.
 pub fn all(store: &Store) -> Result<Vec<ZoneStatus>, AdminError> {
     let run = RunDir::new(store.root());
+    let recorded = zones_with_records(&run);
     Ok(store
         .index()?
         .into_iter()
         .map(|e| {
-            let rec = run.read(&e.name);
+            let rec = match &recorded {
+                Some(names) if !names.contains(e.name.as_str()) => None,
+                _ => run.read(&e.name),
+            };
             combine(e, rec)
         })
         .collect())
+}
+
+/// The zones that have a runtime record (`<zone>.state`), from one read of the run
+/// directory: few zones run, and probing every configured zone's record would cost a failed
+/// open per zone. `None` when the directory cannot be read (then each record is tried).
+fn zones_with_records(run: &RunDir) -> Option<HashSet<String>> {
+    let rd = match std::fs::read_dir(run.dir()) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(HashSet::new()),
+        Err(_) => return None,
+    };
+    let mut names = HashSet::new();
+    for entry in rd {
+        let name = entry.ok()?.file_name();
+        let name = name.to_string_lossy();
+        if let Some(zone) = name.strip_suffix(".state") {
+            names.insert(zone.to_string());
+        }
+    }
+    Some(names)
 }
 
 #[cfg(test)]

@@ -2,9 +2,11 @@
 //! as soon as it is parsed, with poolcfg's exact messages; any error stops the script.
 //! Changes are kept in memory and written only when the whole script succeeded and the
 //! result passes strict validation, so a failing script leaves the target untouched.
+//! A static file is locked from before it is read until the script is done, so parallel
+//! poolcfg runs on one file apply one after the other instead of overwriting each other.
 
 use super::error::{io_reason, PoolError, PoolErrorCode};
-use super::facility::{load_static, save_static, Facility};
+use super::facility::{load_static, Facility};
 use super::info;
 use super::kernel::PoolKernel;
 use super::lexer::LexError;
@@ -12,6 +14,9 @@ use super::model::{ElemRef, PoolConfig};
 use super::parser::{Command, Entity, ParseError, Parser, PropOp};
 use super::state::DYNAMIC_LOCATION;
 use super::value::{c_strtoll_digits, PropValue};
+use super::xml::{self, Scope};
+use crate::store::atomic::{sweep_temps, write_atomic_as};
+use crate::store::{lock_replaced_file, FileLock, StoreError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -30,7 +35,9 @@ pub trait ConfigTarget {
     /// The name messages use: the file, or `/dev/poolctl`.
     fn location(&self) -> String;
     fn is_dynamic(&self) -> bool;
-    fn open(&self) -> Opened;
+    /// Read the configuration, before any command runs; a target may lock it here until
+    /// it is dropped.
+    fn open(&mut self) -> Opened;
     /// A fresh configuration for `create system` (the name is set afterwards).
     fn create(&self) -> Result<PoolConfig, String>;
     /// The node name, for `discover` messages.
@@ -44,8 +51,45 @@ pub trait ConfigTarget {
 
 /// A static configuration file.
 pub struct StaticTarget<'f, K: PoolKernel> {
-    pub path: PathBuf,
-    pub facility: &'f Facility<K>,
+    path: PathBuf,
+    facility: &'f Facility<K>,
+    /// The file's lock, held from `open` until the target is dropped.
+    lock: Option<FileLock>,
+}
+
+impl<'f, K: PoolKernel> StaticTarget<'f, K> {
+    pub fn new(path: PathBuf, facility: &'f Facility<K>) -> StaticTarget<'f, K> {
+        StaticTarget {
+            path,
+            facility,
+            lock: None,
+        }
+    }
+
+    /// Temp files of this file's saves are `.<file>.poolcfg-XXXXXX` next to it.
+    fn temp_prefix(&self) -> String {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!(".{name}.poolcfg-")
+    }
+
+    fn dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+}
+
+/// The reason a store write failed, as poolcfg words it (the strerror text).
+fn write_reason(e: StoreError) -> String {
+    match e {
+        StoreError::Io { source, .. } => io_reason(&source),
+        other => other.to_string(),
+    }
 }
 
 impl<K: PoolKernel> ConfigTarget for StaticTarget<'_, K> {
@@ -57,7 +101,14 @@ impl<K: PoolKernel> ConfigTarget for StaticTarget<'_, K> {
         false
     }
 
-    fn open(&self) -> Opened {
+    fn open(&mut self) -> Opened {
+        // Without the lock (an unreadable file, a missing directory) the script still runs
+        // alone; reading or saving then reports why.
+        if let Ok(lock) = lock_replaced_file(&self.path) {
+            self.lock = Some(lock);
+            // Holding the lock, any temp file of ours is a killed save's leftover.
+            let _ = sweep_temps(&self.dir(), &self.temp_prefix());
+        }
         match load_static(&self.path) {
             Ok(cfg) => match nix::unistd::access(&self.path, nix::unistd::AccessFlags::W_OK) {
                 Ok(()) => Opened::ReadWrite(cfg),
@@ -79,8 +130,10 @@ impl<K: PoolKernel> ConfigTarget for StaticTarget<'_, K> {
         self.facility.discover().map_err(|e| e.reason())
     }
 
+    /// Temporary elements are left out, as in every static file.
     fn save(&mut self, cfg: &PoolConfig) -> Result<(), String> {
-        save_static(&self.path, cfg).map_err(|e| e.reason())
+        let text = xml::to_xml(cfg, Scope::Static);
+        write_atomic_as(&self.path, text.as_bytes(), &self.temp_prefix()).map_err(write_reason)
     }
 
     fn remove(&mut self) -> Result<(), String> {
@@ -110,7 +163,7 @@ impl<K: PoolKernel> ConfigTarget for DynamicTarget<'_, K> {
         true
     }
 
-    fn open(&self) -> Opened {
+    fn open(&mut self) -> Opened {
         // The live view: `info` shows the current load of each set.
         match self.facility.dynamic_config() {
             Ok(cfg) => Opened::ReadWrite(cfg),

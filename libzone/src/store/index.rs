@@ -7,6 +7,8 @@ use super::paths::storable_name;
 use super::{atomic, Store, StoreError};
 use crate::config::GLOBAL_ZONE;
 use crate::state::ZoneState;
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::io::{ErrorKind, Read};
 use std::path::Path;
 
@@ -52,12 +54,31 @@ impl IndexEntry {
     }
 }
 
-/// The whole file: its comment lines and its entries, the global zone's first.
+/// A line of the file that is not a valid entry (or repeats a zone's name). It is reported,
+/// left out of the zones, and written back unchanged whenever the index is rewritten, as
+/// Solaris' `putzoneent` copies the lines it does not rewrite: a damaged line is for an
+/// administrator to repair, never silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DamagedLine {
+    /// 1-based line number in the file as read.
+    pub line: usize,
+    /// The line as it was (invalid UTF-8 replaced).
+    pub text: String,
+    pub msg: String,
+    /// The zone name the line starts with, when it is a storable one: that name stays
+    /// taken until the line is repaired, so a new zone cannot overwrite the damaged zone's
+    /// file.
+    pub name: Option<String>,
+}
+
+/// The whole file: its comment lines, its entries (the global zone's first) and its damaged
+/// lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Index {
     /// Comment lines (with their `#`), kept across rewrites as Solaris does.
     pub comments: Vec<String>,
     pub entries: Vec<IndexEntry>,
+    pub damaged: Vec<DamagedLine>,
 }
 
 impl Default for Index {
@@ -66,22 +87,43 @@ impl Default for Index {
         Index {
             comments: INDEX_HEADER.lines().map(str::to_string).collect(),
             entries: vec![IndexEntry::global()],
+            damaged: Vec::new(),
         }
     }
 }
 
 impl Index {
-    /// Parse the index text read from `path` (named in errors). The global zone's entry is
-    /// moved to the front, or supplied when the file lacks it.
-    pub fn parse(text: &str, path: &Path) -> Result<Index, StoreError> {
+    /// Parse the index text. Every line is looked at once and names are checked for
+    /// repeats through a hash set, so this is linear in the file's size however many zones
+    /// or damaged lines it holds. The global zone's entry is moved to the front, or supplied
+    /// when the file lacks it.
+    pub fn parse(text: &str) -> Index {
+        Index::parse_bytes(text.as_bytes())
+    }
+
+    /// [`Index::parse`] of the raw file: a line that is not UTF-8 is a damaged line.
+    pub fn parse_bytes(bytes: &[u8]) -> Index {
+        // Index lines are about 30 bytes: reserve once instead of growing.
+        let guess = bytes.len() / 32 + 1;
         let mut comments = Vec::new();
-        let mut entries: Vec<IndexEntry> = Vec::new();
-        for (i, raw) in text.split('\n').enumerate() {
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
-            let bad = |msg: String| StoreError::BadIndex {
-                path: path.to_path_buf(),
-                line: i + 1,
-                msg,
+        let mut entries: Vec<IndexEntry> = Vec::with_capacity(guess);
+        let mut damaged = Vec::new();
+        let mut seen: HashSet<&str, BuildHasherDefault<Fnv1a>> =
+            HashSet::with_capacity_and_hasher(guess, BuildHasherDefault::default());
+        let mut global_at = None;
+        for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let mut damage = |msg: String, name: Option<&str>| {
+                damaged.push(DamagedLine {
+                    line: i + 1,
+                    text: String::from_utf8_lossy(raw).into_owned(),
+                    msg,
+                    name: name.filter(|n| is_zone_name(n)).map(str::to_string),
+                })
+            };
+            let Ok(line) = std::str::from_utf8(raw) else {
+                damage("not valid UTF-8".to_string(), None);
+                continue;
             };
             if line.starts_with('#') {
                 comments.push(line.to_string());
@@ -90,13 +132,21 @@ impl Index {
             if line.trim().is_empty() {
                 continue;
             }
-            let entry = parse_line(line).map_err(bad)?;
-            if entries.iter().any(|e| e.name == entry.name) {
-                return Err(bad(format!("duplicate entry for zone '{}'", entry.name)));
+            match parse_line(line) {
+                Err(msg) => damage(msg, line.split(':').next()),
+                Ok((entry, name)) => {
+                    if !seen.insert(name) {
+                        damage(format!("duplicate entry for zone '{name}'"), Some(name));
+                        continue;
+                    }
+                    if entry.name == GLOBAL_ZONE {
+                        global_at = Some(entries.len());
+                    }
+                    entries.push(entry);
+                }
             }
-            entries.push(entry);
         }
-        match entries.iter().position(|e| e.name == GLOBAL_ZONE) {
+        match global_at {
             Some(0) => {}
             Some(p) => {
                 let g = entries.remove(p);
@@ -104,13 +154,17 @@ impl Index {
             }
             None => entries.insert(0, IndexEntry::global()),
         }
-        Ok(Index { comments, entries })
+        Index {
+            comments,
+            entries,
+            damaged,
+        }
     }
 
-    /// The file text: the comment lines (the standard header when there are none), then one
-    /// line per entry, the global zone's first.
+    /// The file text: the comment lines (the standard header when there are none), one
+    /// line per entry, the global zone's first, then the damaged lines as they were.
     pub fn format(&self) -> Result<String, StoreError> {
-        let mut out = String::new();
+        let mut out = String::with_capacity(64 * (self.entries.len() + self.damaged.len()));
         if self.comments.is_empty() {
             out.push_str(INDEX_HEADER);
         } else {
@@ -125,7 +179,11 @@ impl Index {
         for e in
             std::iter::once(global).chain(self.entries.iter().filter(|e| e.name != GLOBAL_ZONE))
         {
-            out.push_str(&format_line(e)?);
+            format_line_into(e, &mut out)?;
+            out.push('\n');
+        }
+        for d in &self.damaged {
+            out.push_str(&d.text);
             out.push('\n');
         }
         Ok(out)
@@ -134,11 +192,185 @@ impl Index {
     pub fn get(&self, zone: &str) -> Option<&IndexEntry> {
         self.entries.iter().find(|e| e.name == zone)
     }
+
+    /// A damaged line that holds `zone`'s name (its zone is unusable until it is repaired).
+    pub fn damaged_line_of(&self, zone: &str) -> Option<&DamagedLine> {
+        self.damaged
+            .iter()
+            .find(|d| d.name.as_deref() == Some(zone))
+    }
+
+    /// Each damaged line as the error that describes it (file and line).
+    pub fn problems(&self, path: &Path) -> Vec<StoreError> {
+        self.damaged.iter().map(|d| d.error(path)).collect()
+    }
 }
 
+impl DamagedLine {
+    /// `<path>:<line>: bad index entry: <msg>`.
+    pub fn error(&self, path: &Path) -> StoreError {
+        StoreError::BadIndex {
+            path: path.to_path_buf(),
+            line: self.line,
+            msg: self.msg.clone(),
+        }
+    }
+}
+
+/// What one pass over the index text finds about one zone, exactly as [`Index::parse`]
+/// would: its entry (the first good line naming it) with where that line is, and the first
+/// damaged line naming it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub entry: Option<(std::ops::Range<usize>, IndexEntry)>,
+    pub damaged: Option<DamagedLine>,
+}
+
+/// The index file's text, for changes to one or two zones: only the lines naming them are
+/// parsed, the others are copied as they are (as Solaris' `putzoneent` does), so a commit
+/// costs a scan of the file, not a parse and a rewrite of every line.
+pub(crate) struct IndexText {
+    bytes: Vec<u8>,
+}
+
+impl IndexText {
+    pub(crate) fn new(bytes: Vec<u8>) -> IndexText {
+        IndexText { bytes }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// For each of `names`, its lines (a name given twice gets the same answer twice).
+    pub(crate) fn find<const N: usize>(&self, names: [&str; N]) -> [Found; N] {
+        let mut found: [Found; N] = std::array::from_fn(|_| Found::default());
+        let mut start = 0;
+        for (i, raw) in self.bytes.split(|&b| b == b'\n').enumerate() {
+            let range = start..start + raw.len();
+            start += raw.len() + 1;
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            // Only a line whose first field is one of the names (or is quoted, which the
+            // parser reads through) can name one of the zones.
+            let first_end = raw.iter().position(|&b| b == b':').unwrap_or(raw.len());
+            let first = &raw[..first_end];
+            let quoted = raw.first() == Some(&b'"');
+            if !quoted && !names.iter().any(|n| n.as_bytes() == first) {
+                continue;
+            }
+            let Ok(line) = std::str::from_utf8(raw) else {
+                continue;
+            };
+            let damaged = |msg: String, name: Option<&str>| DamagedLine {
+                line: i + 1,
+                text: line.to_string(),
+                msg,
+                name: name.filter(|n| is_zone_name(n)).map(str::to_string),
+            };
+            match parse_line(line) {
+                Err(msg) => {
+                    let first = line.split(':').next();
+                    if let Some(k) = names.iter().position(|n| Some(*n) == first) {
+                        if is_zone_name(names[k]) && found[k].damaged.is_none() {
+                            found[k].damaged = Some(damaged(msg, first));
+                        }
+                    }
+                }
+                Ok((entry, name)) => {
+                    let Some(k) = names.iter().position(|n| *n == name) else {
+                        continue;
+                    };
+                    if found[k].entry.is_none() {
+                        found[k].entry = Some((range, entry));
+                    } else if found[k].damaged.is_none() {
+                        found[k].damaged = Some(damaged(
+                            format!("duplicate entry for zone '{name}'"),
+                            Some(name),
+                        ));
+                    }
+                }
+            }
+        }
+        for k in 0..N {
+            if let Some(j) = names[..k].iter().position(|n| *n == names[k]) {
+                found[k] = found[j].clone();
+            }
+        }
+        found
+    }
+
+    /// Put `entry`'s line where the line at `range` was.
+    pub(crate) fn replace(
+        &mut self,
+        range: std::ops::Range<usize>,
+        entry: &IndexEntry,
+    ) -> Result<(), StoreError> {
+        let mut line = String::new();
+        format_line_into(entry, &mut line)?;
+        self.bytes.splice(range, line.into_bytes());
+        Ok(())
+    }
+
+    /// Add `entry`'s line at the end.
+    pub(crate) fn append(&mut self, entry: &IndexEntry) -> Result<(), StoreError> {
+        let mut line = String::new();
+        format_line_into(entry, &mut line)?;
+        if !self.bytes.is_empty() && self.bytes.last() != Some(&b'\n') {
+            self.bytes.push(b'\n');
+        }
+        self.bytes.extend_from_slice(line.as_bytes());
+        self.bytes.push(b'\n');
+        Ok(())
+    }
+
+    /// Remove the line at `range` and its line break.
+    pub(crate) fn remove(&mut self, range: std::ops::Range<usize>) {
+        let end = if self.bytes.get(range.end) == Some(&b'\n') {
+            range.end + 1
+        } else {
+            range.end
+        };
+        self.bytes.drain(range.start..end);
+    }
+}
+
+/// A name a line could give a zone (what a damaged line keeps taken).
+fn is_zone_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= ZONENAME_MAX && storable_name(name)
+}
+
+/// FNV-1a, for the set of names seen while parsing: much cheaper than the default SipHash
+/// on short keys, and the index is a root-owned file, so there is no one to flood it.
+#[derive(Default)]
+struct Fnv1a(u64);
+
+impl std::hash::Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The most fields a line has.
+const FIELDS: usize = 4;
+
 /// Split a line at `:`; a field starting with `"` runs to the next `"` and may hold `:`.
-fn split_fields(line: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
+/// The fields, how many there are (more than [`FIELDS`] is an error naming the count).
+fn split_fields(line: &str) -> Result<([&str; FIELDS], usize), String> {
+    let mut fields = [""; FIELDS];
+    let mut n = 0;
     let mut rest = line;
     loop {
         let (field, after) = if let Some(quoted) = rest.strip_prefix('"') {
@@ -156,26 +388,27 @@ fn split_fields(line: &str) -> Result<Vec<String>, String> {
                 None => (rest, ""),
             }
         };
-        fields.push(field.to_string());
+        if n < FIELDS {
+            fields[n] = field;
+        }
+        n += 1;
         match after.strip_prefix(':') {
             Some(next) => rest = next,
-            None => return Ok(fields),
+            None => return Ok((fields, n)),
         }
     }
 }
 
-fn parse_line(line: &str) -> Result<IndexEntry, String> {
-    let fields = split_fields(line)?;
-    if fields.len() < 2 {
+/// The entry, and its name as a slice of `line`.
+fn parse_line(line: &str) -> Result<(IndexEntry, &str), String> {
+    let (fields, n) = split_fields(line)?;
+    if n < 2 {
         return Err("expected name:state:zonepath:uuid".to_string());
     }
-    if fields.len() > 4 {
-        return Err(format!(
-            "{} fields, expected name:state:zonepath:uuid",
-            fields.len()
-        ));
+    if n > FIELDS {
+        return Err(format!("{n} fields, expected name:state:zonepath:uuid"));
     }
-    let name = &fields[0];
+    let name = fields[0];
     if name.is_empty() {
         return Err("empty zone name".to_string());
     }
@@ -185,25 +418,25 @@ fn parse_line(line: &str) -> Result<IndexEntry, String> {
     if !storable_name(name) {
         return Err(format!("bad zone name '{name}'"));
     }
-    let state = match ZoneState::parse(&fields[1]) {
+    let state = match ZoneState::parse(fields[1]) {
         Some(s) if s.is_persistent() => s,
         Some(s) => return Err(format!("state '{s}' is not kept in the index")),
         None => return Err(format!("unknown zone state '{}'", fields[1])),
     };
-    let zonepath = fields.get(2).cloned().unwrap_or_default();
-    let uuid = fields.get(3).cloned().unwrap_or_default();
-    if !uuid.is_empty() && !is_uuid(&uuid) {
+    let (zonepath, uuid) = (fields[2], fields[3]);
+    if !uuid.is_empty() && !is_uuid(uuid) {
         return Err(format!("bad uuid '{uuid}'"));
     }
-    Ok(IndexEntry {
-        name: name.clone(),
+    let entry = IndexEntry {
+        name: name.to_string(),
         state,
-        zonepath,
-        uuid,
-    })
+        zonepath: zonepath.to_string(),
+        uuid: uuid.to_string(),
+    };
+    Ok((entry, name))
 }
 
-fn format_line(e: &IndexEntry) -> Result<String, StoreError> {
+fn format_line_into(e: &IndexEntry, out: &mut String) -> Result<(), StoreError> {
     let bad = |msg: String| StoreError::BadIndexValue {
         zone: e.name.clone(),
         msg,
@@ -226,17 +459,23 @@ fn format_line(e: &IndexEntry) -> Result<String, StoreError> {
     if !e.uuid.is_empty() && !is_uuid(&e.uuid) {
         return Err(bad(format!("bad uuid '{}'", e.uuid)));
     }
-    let path = if e.zonepath.contains(':') {
-        format!("\"{}\"", e.zonepath)
+    out.push_str(&e.name);
+    out.push(':');
+    out.push_str(e.state.as_str());
+    out.push(':');
+    if e.zonepath.contains(':') {
+        out.push('"');
+        out.push_str(&e.zonepath);
+        out.push('"');
     } else {
-        e.zonepath.clone()
-    };
-    // The global line is shipped as `global:installed:/`, without the empty uuid field.
-    if e.name == GLOBAL_ZONE && e.uuid.is_empty() {
-        Ok(format!("{}:{}:{}", e.name, e.state, path))
-    } else {
-        Ok(format!("{}:{}:{}:{}", e.name, e.state, path, e.uuid))
+        out.push_str(&e.zonepath);
     }
+    // The global line is shipped as `global:installed:/`, without the empty uuid field.
+    if !(e.name == GLOBAL_ZONE && e.uuid.is_empty()) {
+        out.push(':');
+        out.push_str(&e.uuid);
+    }
+    Ok(())
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hex digits of either case.
@@ -271,25 +510,44 @@ pub fn new_uuid() -> Result<String, StoreError> {
     ))
 }
 
+/// How many damaged lines [`Store::index_warnings`] describes one by one.
+const WARNINGS_SHOWN: usize = 10;
+
 impl Store {
     /// Read and parse the index; a missing file is an index holding only the global zone.
+    /// Damaged lines are in [`Index::damaged`], not errors: the other zones stay usable.
+    /// First repairs what a writer killed half-way left, when it can at once.
     pub fn read_index(&self) -> Result<Index, StoreError> {
+        self.recover_if_interrupted();
+        self.read_index_file()
+    }
+
+    /// The index as it is on disk (for callers that hold the index lock).
+    pub(crate) fn read_index_file(&self) -> Result<Index, StoreError> {
+        Ok(Index::parse_bytes(self.read_index_text()?.as_bytes()))
+    }
+
+    /// The index file's text; a missing file reads as the index of no zones.
+    pub(crate) fn read_index_text(&self) -> Result<IndexText, StoreError> {
         let path = self.index_path();
         match std::fs::read(&path) {
-            Ok(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|e| {
-                    let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-                    StoreError::BadIndex {
-                        path: path.clone(),
-                        line: good.iter().filter(|&&b| b == b'\n').count() + 1,
-                        msg: "not valid UTF-8".to_string(),
-                    }
-                })?;
-                Index::parse(&text, &path)
+            Ok(bytes) => Ok(IndexText::new(bytes)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                Ok(IndexText::new(Index::default().format()?.into_bytes()))
             }
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Index::default()),
             Err(source) => Err(StoreError::Io { path, source }),
         }
+    }
+
+    /// What the index holds about `zone` (one pass, only its lines parsed). The global
+    /// zone's entry is there even when the file lacks it.
+    pub(crate) fn find_in_index(&self, zone: &str) -> Result<Found, StoreError> {
+        self.recover_if_interrupted();
+        let [mut found] = self.read_index_text()?.find([zone]);
+        if zone == GLOBAL_ZONE && found.entry.is_none() {
+            found.entry = Some((0..0, IndexEntry::global()));
+        }
+        Ok(found)
     }
 
     /// All entries, the global zone first.
@@ -299,7 +557,32 @@ impl Store {
 
     /// `zone`'s entry, `None` when it is not in the index.
     pub fn entry(&self, zone: &str) -> Result<Option<IndexEntry>, StoreError> {
-        Ok(self.read_index()?.get(zone).cloned())
+        Ok(self.find_in_index(zone)?.entry.map(|(_, e)| e))
+    }
+
+    /// What a command prints before its work when the index has damaged lines: each line
+    /// (file and line number, what is wrong) up to a few, then how many more. The zones of
+    /// the good lines are served as usual.
+    pub fn index_warnings(&self) -> Vec<String> {
+        let index = match self.read_index() {
+            Ok(i) => i,
+            Err(e) => return vec![e.to_string()],
+        };
+        let path = self.index_path();
+        let mut out: Vec<String> = index
+            .damaged
+            .iter()
+            .take(WARNINGS_SHOWN)
+            .map(|d| format!("{}; line ignored", d.error(&path)))
+            .collect();
+        if index.damaged.len() > WARNINGS_SHOWN {
+            out.push(format!(
+                "{}: {} more bad index entries ignored",
+                path.display(),
+                index.damaged.len() - WARNINGS_SHOWN
+            ));
+        }
+        out
     }
 
     /// Run `f` on the entries under the index lock and write the result atomically when it
@@ -315,13 +598,16 @@ impl Store {
     /// [`Store::update_index`] for a caller that already holds the index lock.
     pub(crate) fn update_index_locked<T>(
         &self,
-        _lock: &IndexLock,
+        lock: &IndexLock,
         f: impl FnOnce(&mut Vec<IndexEntry>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.prepare_write()?;
-        let mut index = self.read_index()?;
+        let mut index = self.read_index_file()?;
         let out = f(&mut index.entries)?;
-        atomic::write_atomic(&self.index_path(), index.format()?.as_bytes())?;
+        let text = index.format()?;
+        self.writing(lock, &[], || {
+            self.prepare_write()?;
+            atomic::write_atomic(&self.index_path(), text.as_bytes())
+        })?;
         Ok(out)
     }
 
@@ -405,7 +691,7 @@ mod tests {
             "# DO NOT EDIT\n#\nglobal:installed:/\nz1:configured:/zones/z1:\n\
              z2:installed:\"/zones/a:b\":{U}\nz3:incomplete:/z3\n\nz4:configured\n"
         );
-        let idx = Index::parse(&text, p()).unwrap();
+        let idx = Index::parse(&text);
         assert_eq!(idx.comments, vec!["# DO NOT EDIT", "#"]);
         assert_eq!(
             idx.entries,
@@ -423,6 +709,7 @@ mod tests {
     fn round_trip_with_quoted_zonepath() {
         let idx = Index {
             comments: vec![],
+            damaged: vec![],
             entries: vec![
                 IndexEntry::global(),
                 entry("a", ZoneState::Configured, "/zones/a", ""),
@@ -435,17 +722,17 @@ mod tests {
         assert!(text.contains("\nglobal:installed:/\n"), "{text}");
         assert!(text.contains("\na:configured:/zones/a:\n"), "{text}");
         assert!(text.contains(&format!("\nb:installed:\"/zones/b:c:d\":{U}\n")));
-        let back = Index::parse(&text, p()).unwrap();
+        let back = Index::parse(&text);
         assert_eq!(back.entries, idx.entries);
         assert_eq!(back.format().unwrap(), text);
     }
 
     #[test]
     fn global_is_first_or_supplied() {
-        let idx = Index::parse("z1:configured:/z1:\nglobal:installed:/\n", p()).unwrap();
+        let idx = Index::parse("z1:configured:/z1:\nglobal:installed:/\n");
         assert_eq!(idx.entries[0], IndexEntry::global());
         assert_eq!(idx.entries[1].name, "z1");
-        let idx = Index::parse("z1:configured:/z1:\n", p()).unwrap();
+        let idx = Index::parse("z1:configured:/z1:\n");
         assert_eq!(idx.entries[0], IndexEntry::global());
         let text = idx.format().unwrap();
         assert!(text.find("global:").unwrap() < text.find("z1:").unwrap());
@@ -470,22 +757,66 @@ mod tests {
             ("a/b:configured:/a:\n", 1, "bad zone name"),
         ];
         for (text, line, what) in cases {
-            match Index::parse(text, p()) {
-                Err(StoreError::BadIndex { path, line: l, msg }) => {
+            let idx = Index::parse(text);
+            assert_eq!(idx.damaged.len(), 1, "{text:?}");
+            match &idx.problems(p())[0] {
+                StoreError::BadIndex { path, line: l, msg } => {
                     assert_eq!(path, p());
-                    assert_eq!(l, line, "{text:?}: {msg}");
+                    assert_eq!(*l, line, "{text:?}: {msg}");
                     assert!(msg.contains(what), "{text:?}: {msg}");
                 }
                 other => panic!("{text:?}: {other:?}"),
             }
         }
         let long = format!("{}:configured:/a:\n", "x".repeat(64));
-        assert!(Index::parse(&long, p()).is_err());
-        let e = Index::parse("z1:bogus\n", p()).unwrap_err();
+        assert_eq!(Index::parse(&long).damaged.len(), 1);
+        let idx = Index::parse("z1:bogus\n");
         assert_eq!(
-            e.to_string(),
+            idx.problems(p())[0].to_string(),
             "/r/etc/zones/index:1: bad index entry: unknown zone state 'bogus'"
         );
+    }
+
+    #[test]
+    fn damaged_lines_are_kept_and_do_not_hide_the_others() {
+        let text = "global:installed:/\nz1:configured:/z1:\nz2:bogus:/z2:\n\
+                    z1:installed:/dup:\nz3:installed:/z3:\n:::::\n";
+        let idx = Index::parse(text);
+        let names: Vec<&str> = idx.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["global", "z1", "z3"]);
+        assert_eq!(idx.get("z1").unwrap().zonepath, "/z1");
+        let lines: Vec<(usize, Option<&str>)> = idx
+            .damaged
+            .iter()
+            .map(|d| (d.line, d.name.as_deref()))
+            .collect();
+        assert_eq!(lines, [(3, Some("z2")), (4, Some("z1")), (6, None)]);
+        assert_eq!(idx.damaged_line_of("z2").unwrap().line, 3);
+        assert!(idx.damaged_line_of("z3").is_none());
+        // A rewrite keeps every damaged line as it was.
+        let out = idx.format().unwrap();
+        assert!(out.ends_with(
+            "global:installed:/\nz1:configured:/z1:\nz3:installed:/z3:\n\
+             z2:bogus:/z2:\nz1:installed:/dup:\n:::::\n"
+        ));
+        let again = Index::parse(&out);
+        assert_eq!(again.entries, idx.entries);
+        assert_eq!(again.damaged.len(), 3);
+    }
+
+    #[test]
+    fn parsing_is_linear() {
+        // 200,000 lines, all of them bad, then as many good ones: both parse at once.
+        let bad: String = (0..200_000).map(|i| format!("z{i}:bogus:/z:\n")).collect();
+        let idx = Index::parse(&bad);
+        assert_eq!(idx.damaged.len(), 200_000);
+        let good: String = (0..200_000)
+            .map(|i| format!("z{i}:configured:/z{i}:\n"))
+            .collect();
+        let idx = Index::parse(&good);
+        assert_eq!(idx.entries.len(), 200_001);
+        let dups: String = (0..100_000).map(|_| "z:configured:/z:\n").collect();
+        assert_eq!(Index::parse(&dups).damaged.len(), 99_999);
     }
 
     #[test]
@@ -584,7 +915,7 @@ mod tests {
                 0..8,
             )
         ) {
-            let mut idx = Index { comments: vec![], entries: vec![IndexEntry::global()] };
+            let mut idx = Index { comments: vec![], entries: vec![IndexEntry::global()], damaged: vec![] };
             for (name, st, zonepath, with_uuid) in zones {
                 if idx.get(&name).is_some() || name == GLOBAL_ZONE {
                     continue;
@@ -594,25 +925,180 @@ mod tests {
                 idx.entries.push(IndexEntry { name, state, zonepath, uuid });
             }
             let text = idx.format().unwrap();
-            let back = Index::parse(&text, p()).unwrap();
+            let back = Index::parse(&text);
             proptest::prop_assert_eq!(&back.entries, &idx.entries);
             proptest::prop_assert_eq!(back.format().unwrap(), text);
         }
     }
 
+    /// Lines of every kind, good and damaged, over a few names (so repeats are common).
+    fn any_line() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let name = prop_oneof![
+            Just("a"),
+            Just("b"),
+            Just("global"),
+            Just("c.d"),
+            Just(""),
+            Just("a/b")
+        ];
+        let state = prop_oneof![
+            Just("configured"),
+            Just("installed"),
+            Just("incomplete"),
+            Just("running"),
+            Just("bogus")
+        ];
+        let path = prop_oneof![Just("/z"), Just("\"/z:q\""), Just(""), Just("\"/open")];
+        let uuid = prop_oneof![Just(""), Just(U), Just("not-a-uuid")];
+        prop_oneof![
+            4 => (name.clone(), state, path, uuid)
+                .prop_map(|(n, s, p, u)| format!("{n}:{s}:{p}:{u}").into_bytes()),
+            1 => name.clone().prop_map(|n| format!("\"{n}\":configured:/q:").into_bytes()),
+            1 => name.prop_map(|n| format!("{n}:configured:/a:b:c:d").into_bytes()),
+            1 => Just(b"# comment".to_vec()),
+            1 => Just(Vec::new()),
+            1 => Just(b"a\xff:configured:/x:".to_vec()),
+            1 => Just(b"a:installed:/r\r".to_vec()),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// The one-pass lookup a commit uses finds what the full parse finds: the same
+        /// entry and the same first damaged line for every name; editing its line then
+        /// reads back as the same change made to the parsed entries.
+        #[test]
+        fn prop_find_agrees_with_parse(
+            lines in proptest::collection::vec(any_line(), 0..12),
+            trailing_newline in proptest::bool::ANY,
+        ) {
+            let mut bytes = lines.join(&b'\n');
+            if trailing_newline {
+                bytes.push(b'\n');
+            }
+            let full = Index::parse_bytes(&bytes);
+            let text = IndexText::new(bytes.clone());
+            for name in ["a", "b", "global", "c.d", "zz"] {
+                let [found] = text.find([name]);
+                let entry = found.entry.as_ref().map(|(_, e)| e);
+                if name == GLOBAL_ZONE && entry.is_none() {
+                    proptest::prop_assert_eq!(full.get(name), Some(&IndexEntry::global()));
+                } else {
+                    proptest::prop_assert_eq!(entry, full.get(name));
+                }
+                proptest::prop_assert_eq!(found.damaged.as_ref(), full.damaged_line_of(name));
+                let Some((range, e)) = found.entry else { continue };
+                let mut edited = IndexText::new(bytes.clone());
+                let mut changed = e.clone();
+                changed.zonepath = "/moved".into();
+                edited.replace(range.clone(), &changed).unwrap();
+                let mut want = full.entries.clone();
+                want.iter_mut().find(|x| x.name == name).unwrap().zonepath = "/moved".into();
+                proptest::prop_assert_eq!(&Index::parse_bytes(edited.as_bytes()).entries, &want);
+                if name != GLOBAL_ZONE {
+                    // Without its line the zone is gone, unless a later duplicate line (a
+                    // damaged one until now) names it.
+                    let mut removed = IndexText::new(bytes.clone());
+                    removed.remove(range);
+                    let after = Index::parse_bytes(removed.as_bytes());
+                    let mut want: Vec<&IndexEntry> =
+                        full.entries.iter().filter(|x| x.name != name).collect();
+                    let others: Vec<&IndexEntry> =
+                        after.entries.iter().filter(|x| x.name != name).collect();
+                    want.sort_by(|x, y| x.name.cmp(&y.name));
+                    let mut others = others;
+                    others.sort_by(|x, y| x.name.cmp(&y.name));
+                    proptest::prop_assert_eq!(others, want);
+                    let duplicate = full.damaged.iter().any(|d| {
+                        d.name.as_deref() == Some(name) && d.msg.starts_with("duplicate")
+                    });
+                    if !duplicate {
+                        proptest::prop_assert!(after.get(name).is_none());
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
-    fn invalid_utf8_reports_line() {
+    fn find_for_two_names_and_appends() {
+        let mut t = IndexText::new(b"global:installed:/\na:configured:/a:".to_vec());
+        let [a, again, none] = t.find(["a", "a", "n"]);
+        assert_eq!(a, again);
+        assert_eq!(a.entry.as_ref().unwrap().1.zonepath, "/a");
+        assert_eq!(none, Found::default());
+        // A file without its last line break still gets whole lines.
+        t.append(&IndexEntry::configured("n", "/n")).unwrap();
+        assert_eq!(
+            t.as_bytes(),
+            b"global:installed:/\na:configured:/a:\nn:configured:/n:\n"
+        );
+        let [n] = t.find(["n"]);
+        t.remove(n.entry.unwrap().0);
+        assert_eq!(t.as_bytes(), b"global:installed:/\na:configured:/a:\n");
+        assert!(matches!(
+            t.append(&IndexEntry::configured("q", "/a\"b")),
+            Err(StoreError::BadIndexValue { .. })
+        ));
+    }
+
+    #[test]
+    fn invalid_utf8_is_one_damaged_line() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
         store.ensure_config_dir().unwrap();
         std::fs::write(
             store.index_path(),
-            b"global:installed:/\nz\xff:configured:/z:\n",
+            b"global:installed:/\nz\xff:configured:/z:\nok:configured:/ok:\n",
         )
         .unwrap();
-        match store.index() {
-            Err(StoreError::BadIndex { line, .. }) => assert_eq!(line, 2),
-            other => panic!("{other:?}"),
-        }
+        let idx = store.read_index().unwrap();
+        assert_eq!(idx.damaged.len(), 1);
+        assert_eq!(idx.damaged[0].line, 2);
+        assert_eq!(idx.damaged[0].msg, "not valid UTF-8");
+        assert!(store.entry("ok").unwrap().is_some());
+        let w = store.index_warnings();
+        assert_eq!(
+            w,
+            [format!(
+                "{}:2: bad index entry: not valid UTF-8; line ignored",
+                store.index_path().display()
+            )]
+        );
+    }
+
+    #[test]
+    fn warnings_are_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.ensure_config_dir().unwrap();
+        let text: String = (0..25).map(|i| format!("z{i}:bogus\n")).collect();
+        std::fs::write(store.index_path(), text).unwrap();
+        let w = store.index_warnings();
+        assert_eq!(w.len(), WARNINGS_SHOWN + 1);
+        assert!(w[WARNINGS_SHOWN].ends_with(": 15 more bad index entries ignored"));
+        assert!(store.index_warnings().len() == 11);
+        let clean = Store::new(dir.path().join("none"));
+        assert!(clean.index_warnings().is_empty());
+    }
+
+    #[test]
+    fn updates_keep_damaged_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        store.ensure_config_dir().unwrap();
+        std::fs::write(
+            store.index_path(),
+            "global:installed:/\nz1:configured:/z1:\nz2:bogus:/z2:\n",
+        )
+        .unwrap();
+        store.set_state("z1", ZoneState::Installed).unwrap();
+        let text = std::fs::read_to_string(store.index_path()).unwrap();
+        assert!(text.contains("\nz2:bogus:/z2:\n"), "{text}");
+        assert_eq!(
+            store.entry("z1").unwrap().unwrap().state,
+            ZoneState::Installed
+        );
     }
 }

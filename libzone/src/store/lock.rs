@@ -2,19 +2,23 @@
 //! description, so they exclude other processes and also other threads of this process that
 //! opened the file themselves, which is what concurrent commits in one test binary need.
 //! Closing the descriptor releases the lock, even when the holder dies.
+//!
+//! The index lock's file also carries the note of a write in progress (which zones' files
+//! are changing): empty while nobody writes, so a note found by the next holder means its
+//! writer died half-way, and the next holder repairs what it left (`recover.rs`).
 
 use super::{Store, StoreError};
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// An exclusive lock on a file, released when dropped.
 #[derive(Debug)]
-struct FileLock {
+pub struct FileLock {
     path: PathBuf,
-    // Held only for its descriptor: closing it drops the lock.
+    // Held for its descriptor: closing it drops the lock.
     _file: File,
 }
 
@@ -33,6 +37,11 @@ fn lock_file(path: &Path, wait: Wait) -> Result<Option<FileLock>, std::io::Error
         .mode(0o644)
         .custom_flags(libc::O_CLOEXEC)
         .open(path)?;
+    flock(file, path, wait)
+}
+
+/// `flock(2)` an open file (or directory).
+fn flock(file: File, path: &Path, wait: Wait) -> Result<Option<FileLock>, std::io::Error> {
     let op = match wait {
         Wait::Block => libc::LOCK_EX,
         Wait::NonBlock => libc::LOCK_EX | libc::LOCK_NB,
@@ -55,13 +64,141 @@ fn lock_file(path: &Path, wait: Wait) -> Result<Option<FileLock>, std::io::Error
     }
 }
 
+/// Lock a file that writers replace by renaming a new one over it (a pools configuration),
+/// for a whole read-modify-write. The lock is on the file itself: once it is held, the path
+/// is checked to still name the locked file, since a writer that held the lock before may
+/// have renamed a new file into place (then the new one is locked instead). A file that does
+/// not exist yet is created under a lock on its directory, which a creator that comes second
+/// finds and waits for. Blocks until the lock is free.
+pub(crate) fn lock_replaced_file(path: &Path) -> Result<FileLock, std::io::Error> {
+    loop {
+        match OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(path)
+        {
+            Ok(file) => {
+                let Some(lock) = flock(file, path, Wait::Block)? else {
+                    continue;
+                };
+                let held = lock._file.metadata()?;
+                match std::fs::metadata(path) {
+                    Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => {
+                        return Ok(lock)
+                    }
+                    // Replaced or removed while we waited: lock what is there now.
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                let file = OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_CLOEXEC | libc::O_DIRECTORY)
+                    .open(dir)?;
+                let Some(lock) = flock(file, dir, Wait::Block)? else {
+                    continue;
+                };
+                match std::fs::symlink_metadata(path) {
+                    Err(e) if e.kind() == ErrorKind::NotFound => {
+                        return Ok(FileLock {
+                            path: path.to_path_buf(),
+                            _file: lock._file,
+                        })
+                    }
+                    // Another creator was first: take the file's own lock.
+                    Ok(_) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// The index lock (`var/run/zones/index.lock`), held while the index or a zone file changes.
 /// Crate-private: a caller holding it that then called a writing `Store` method would wait on
 /// itself forever (the lock is per open file, not per process); `Store::update_index` is the
 /// public way to change the index under it.
 #[derive(Debug)]
 pub(crate) struct IndexLock {
+    lock: FileLock,
+}
+
+/// First line of a write-in-progress note; the zones' names follow, one a line.
+const NOTE_HEADER: &str = "writing\n";
+
+impl IndexLock {
+    /// The zones a writer that died holding the lock was changing (possibly none: it was
+    /// writing the index only); `None` when the last holder finished.
+    pub(crate) fn interrupted(&self) -> Result<Option<Vec<String>>, StoreError> {
+        let file = &self.lock._file;
+        let len = file.metadata().map_err(|source| self.io(source))?.len();
+        if len == 0 {
+            return Ok(None);
+        }
+        // A note is a few names; a huge file is not ours to read whole.
+        let mut buf = vec![0u8; len.min(1 << 20) as usize];
+        file.read_exact_at(&mut buf, 0)
+            .map_err(|source| self.io(source))?;
+        let text = String::from_utf8_lossy(&buf);
+        let zones = text
+            .strip_prefix(NOTE_HEADER)
+            .unwrap_or("")
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok(Some(zones))
+    }
+
+    /// Note that files of `zones` (and the index) are about to change. Not synced: a note
+    /// lost in a power cut leaves at worst a stray temp file or a file the index lacks, which
+    /// readers already ignore.
+    pub(crate) fn note(&self, zones: &[&str]) -> Result<(), StoreError> {
+        let mut text = NOTE_HEADER.to_string();
+        for z in zones {
+            text.push_str(z);
+            text.push('\n');
+        }
+        self.lock
+            ._file
+            .set_len(0)
+            .and_then(|()| self.lock._file.write_all_at(text.as_bytes(), 0))
+            .map_err(|source| self.io(source))
+    }
+
+    /// The write is complete (or repaired).
+    pub(crate) fn clear(&self) -> Result<(), StoreError> {
+        self.lock._file.set_len(0).map_err(|source| self.io(source))
+    }
+
+    fn io(&self, source: std::io::Error) -> StoreError {
+        StoreError::Lock {
+            path: self.lock.path.clone(),
+            source,
+        }
+    }
+}
+
+/// The per-zone configuration lock (`var/run/zones/<zone>.zonecfg.lock`): a zonecfg that
+/// runs a command file or one-shot commands holds it from loading the zone to committing it,
+/// so concurrent edits of one zone apply one after the other. Released on drop.
+#[derive(Debug)]
+pub struct ConfigLock {
+    zone: String,
     _lock: FileLock,
+}
+
+impl ConfigLock {
+    pub fn zone(&self) -> &str {
+        &self.zone
+    }
 }
 
 /// The per-zone zoneadm operation lock (`var/run/zones/<zone>.zoneadm.lock`). Released on
@@ -91,12 +228,55 @@ impl ZoneLock {
 }
 
 impl Store {
-    /// Take the index lock, waiting for other writers.
+    /// Take the index lock, waiting for other writers; repairs what a writer that died
+    /// holding it left half-done.
     pub(crate) fn lock_index(&self) -> Result<IndexLock, StoreError> {
         self.ensure_run_dir()?;
         let path = self.index_lock_path();
+        let lock = match lock_file(&path, Wait::Block) {
+            Ok(Some(lock)) => IndexLock { lock },
+            Ok(None) => {
+                return Err(StoreError::Lock {
+                    path,
+                    source: std::io::Error::from(ErrorKind::WouldBlock),
+                })
+            }
+            Err(source) => return Err(StoreError::Lock { path, source }),
+        };
+        if let Some(zones) = lock.interrupted()? {
+            self.recover_locked(&lock, &zones)?;
+        }
+        Ok(lock)
+    }
+
+    /// For readers: when the lock file holds a note, a writer is at work or died. If the
+    /// lock can be had at once, the writer died: repair. Best effort and silent (a reader
+    /// may lack the rights); a reader never waits for a writer.
+    pub(crate) fn recover_if_interrupted(&self) {
+        let path = self.index_lock_path();
+        match std::fs::metadata(&path) {
+            Ok(m) if m.len() > 0 => {}
+            _ => return,
+        }
+        let Ok(Some(lock)) = lock_file(&path, Wait::NonBlock) else {
+            return;
+        };
+        let lock = IndexLock { lock };
+        if let Ok(Some(zones)) = lock.interrupted() {
+            let _ = self.recover_locked(&lock, &zones);
+        }
+    }
+
+    /// Take `zone`'s configuration lock, waiting while another zonecfg holds it.
+    pub fn lock_zone_config(&self, zone: &str) -> Result<ConfigLock, StoreError> {
+        super::paths::check_name(zone)?;
+        self.ensure_run_dir()?;
+        let path = self.run_dir().join(format!("{zone}.zonecfg.lock"));
         match lock_file(&path, Wait::Block) {
-            Ok(Some(lock)) => Ok(IndexLock { _lock: lock }),
+            Ok(Some(lock)) => Ok(ConfigLock {
+                zone: zone.to_string(),
+                _lock: lock,
+            }),
             Ok(None) => Err(StoreError::Lock {
                 path,
                 source: std::io::Error::from(ErrorKind::WouldBlock),

@@ -1,19 +1,31 @@
 //! Where zones live on disk under an alternate root (`-R DIR`, default `/`): the index
 //! `etc/zones/index`, one `etc/zones/<zone>.xml` per zone, the templates, and the locks that
 //! keep concurrent commands from tearing them.
+//!
+//! A zone exists when the index has a (good) line for it; its file holds the configuration.
+//! Writes go file first, index second, under the index lock, with a note in the lock file of
+//! what is being changed, so a writer killed half-way is repaired by whoever takes the lock
+//! next (`recover.rs`): every crash leaves the old state or the new one.
 
-mod atomic;
+pub(crate) mod atomic;
 #[cfg(test)]
 mod concurrency_tests;
+#[cfg(test)]
+mod crash_tests;
+mod edit;
 mod index;
 mod lock;
 mod paths;
+mod recover;
 mod repo;
 mod templates;
 mod xml;
 
-pub use index::{is_uuid, new_uuid, Index, IndexEntry, INDEX_HEADER};
-pub use lock::ZoneLock;
+pub use edit::Editor;
+pub use index::{is_uuid, new_uuid, DamagedLine, Index, IndexEntry, INDEX_HEADER};
+pub(crate) use lock::lock_replaced_file;
+pub(crate) use lock::FileLock;
+pub use lock::{ConfigLock, ZoneLock};
 pub use paths::{storable_name, Store, DETACHED_FILE};
 pub use templates::{builtin, BuiltinTemplate, BUILTIN_TEMPLATES, SYSBLANK, SYSDEFAULT};
 pub use xml::{from_xml, from_xml_bytes, to_xml};
@@ -73,6 +85,13 @@ pub enum StoreError {
     /// `try_lock_zone` found the zone's lock taken by another command.
     #[error("another zoneadm may have an operation in progress.")]
     ZoneBusy { zone: String },
+    /// `delete` or a rename of a zone that is installed (or running, or half-installed):
+    /// its zonepath and its running instance would be orphaned.
+    #[error("Zone {zone} not in configured state; {op} not allowed.")]
+    NotConfigured { zone: String, op: &'static str },
+    /// A commit over a configuration someone else committed after this session read it.
+    #[error("Zone {zone} was changed by another zonecfg since this session loaded it; use 'revert' to load the current configuration.")]
+    Changed { zone: String },
 }
 
 /// The zone configuration repository the zonecfg session works against. `store::Store` is

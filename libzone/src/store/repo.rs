@@ -1,7 +1,8 @@
 //! `Store` as the zonecfg `Repository`: zone files and index entries changed together under
-//! the index lock, each file replaced atomically.
+//! the index lock, each file replaced atomically, in the order `recover.rs` relies on.
 
 use super::index::IndexEntry;
+use super::lock::IndexLock;
 use super::paths::{check_name, storable_name};
 use super::templates::builtin;
 use super::xml::{from_xml_bytes, to_xml};
@@ -11,17 +12,26 @@ use crate::state::ZoneState;
 use std::io::ErrorKind;
 use std::path::Path;
 
+/// What a zone's committed configuration was when it was read: the bytes of its file, or
+/// `None` when the zone did not exist. A commit that expects a revision is refused when the
+/// zone no longer has it (someone else committed in between).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Revision(Option<Vec<u8>>);
+
+impl Revision {
+    /// The zone does not exist.
+    pub(crate) fn absent() -> Revision {
+        Revision(None)
+    }
+}
+
 impl Store {
-    /// Read a zone document; `None` when the file does not exist.
+    /// Read a zone document; `None` when the file does not exist. This is the file alone:
+    /// whether the zone exists is the index's to say (see [`Repository::load`]).
     pub fn read_zone_file(&self, path: &Path) -> Result<Option<ZoneConfig>, StoreError> {
-        match std::fs::read(path) {
-            Ok(bytes) => from_xml_bytes(&bytes, path).map(Some),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(StoreError::Io {
-                path: path.to_path_buf(),
-                source,
-            }),
-        }
+        read_bytes(path)?
+            .map(|bytes| from_xml_bytes(&bytes, path))
+            .transpose()
     }
 
     /// What every write does first: make `etc/zones` and install the templates.
@@ -35,95 +45,63 @@ impl Store {
         atomic::write_atomic(&self.detached_path(zonepath)?, to_xml(cfg).as_bytes())
     }
 
-    fn commit_locked(&self, old: Option<&str>, cfg: &ZoneConfig) -> Result<(), StoreError> {
-        let new_path = self.zone_xml_path(&cfg.name);
-        let xml = to_xml(cfg);
-        self.prepare_write()?;
-        if cfg.is_global() {
-            // The global zone's index line never changes; only its file does.
-            return atomic::write_atomic(&new_path, xml.as_bytes());
-        }
-        let mut index = self.read_index()?;
-        let renamed_from = match old {
-            Some(old) => {
-                if index.get(&cfg.name).is_some() || new_path.exists() {
-                    return Err(StoreError::NameInUse {
-                        zone: cfg.name.clone(),
-                    });
-                }
-                Some(old)
-            }
-            None => None,
-        };
-        let key = renamed_from.unwrap_or(&cfg.name);
-        match index.entries.iter_mut().find(|e| e.name == key) {
-            // A rename keeps the state and uuid; the index follows the zonepath.
-            Some(e) => {
-                e.name = cfg.name.clone();
-                e.zonepath = cfg.zonepath.clone();
-            }
-            None => index
-                .entries
-                .push(IndexEntry::configured(&cfg.name, &cfg.zonepath)),
-        }
-        // Format first: a value the index cannot hold must fail before anything changes.
-        let index_text = index.format()?;
-        atomic::write_atomic(&new_path, xml.as_bytes())?;
-        if let Err(e) = atomic::write_atomic(&self.index_path(), index_text.as_bytes()) {
-            if renamed_from.is_some() {
-                // Undo, so the new name is not left taken by a file the index lacks.
-                let _ = atomic::remove_durable(&new_path);
-            }
-            return Err(e);
-        }
-        if let Some(old) = renamed_from {
-            atomic::remove_durable(&self.zone_xml_path(old))?;
-        }
-        Ok(())
-    }
-}
-
-/// Names `commit` refuses: the template files they would overwrite.
-fn is_template_name(zone: &str) -> bool {
-    builtin(zone).is_some()
-}
-
-impl Repository for Store {
-    /// The zone's file. Its name is the file's: a file copied by hand under a new name is
-    /// that zone. The global zone exists even without `global.xml`.
-    fn load(&self, zone: &str) -> Result<Option<ZoneConfig>, StoreError> {
+    /// [`Repository::load`] with the revision it read.
+    pub(crate) fn load_tracked(
+        &self,
+        zone: &str,
+    ) -> Result<(Option<ZoneConfig>, Revision), StoreError> {
         if !storable_name(zone) {
-            return Ok(None);
+            return Ok((None, Revision::absent()));
         }
-        match self.read_zone_file(&self.zone_xml_path(zone))? {
-            Some(mut cfg) => {
-                cfg.name = zone.to_string();
-                Ok(Some(cfg))
+        let exists = zone == GLOBAL_ZONE || {
+            let found = self.find_in_index(zone)?;
+            if found.entry.is_none() {
+                // The zone's line is damaged: say so rather than that there is no zone.
+                if let Some(d) = found.damaged {
+                    return Err(d.error(&self.index_path()));
+                }
             }
-            None if zone == GLOBAL_ZONE => Ok(Some(ZoneConfig {
-                name: GLOBAL_ZONE.to_string(),
-                ..ZoneConfig::default()
-            })),
-            None => Ok(None),
+            found.entry.is_some()
+        };
+        let path = self.zone_xml_path(zone);
+        let bytes = if exists { read_bytes(&path)? } else { None };
+        match bytes {
+            Some(bytes) => {
+                let mut cfg = from_xml_bytes(&bytes, &path)?;
+                // The zone's name is its file's: a file copied by hand under a new name
+                // (and given an index line) is that zone.
+                cfg.name = zone.to_string();
+                Ok((Some(cfg), Revision(Some(bytes))))
+            }
+            None if zone == GLOBAL_ZONE => Ok((
+                Some(ZoneConfig {
+                    name: GLOBAL_ZONE.to_string(),
+                    ..ZoneConfig::default()
+                }),
+                Revision::absent(),
+            )),
+            None => Ok((None, Revision::absent())),
         }
     }
 
-    fn template(&self, name: &str) -> Result<Option<ZoneConfig>, StoreError> {
-        if builtin(name).is_some() {
-            return self.builtin_template(name);
+    /// The revision of `zone` now (`in_index`: it has an index line), read under the index
+    /// lock.
+    fn revision_locked(&self, zone: &str, in_index: bool) -> Result<Revision, StoreError> {
+        if zone != GLOBAL_ZONE && !in_index {
+            return Ok(Revision::absent());
         }
-        if name == GLOBAL_ZONE {
-            // Only a configured global zone can serve; there is no implicit one to copy.
-            return self.read_zone_file(&self.zone_xml_path(name));
-        }
-        self.load(name)
+        Ok(Revision(read_bytes(&self.zone_xml_path(zone))?))
     }
 
-    fn state(&self, zone: &str) -> Result<Option<ZoneState>, StoreError> {
-        Ok(self.entry(zone)?.map(|e| e.state))
-    }
-
-    fn commit(&self, old_name: Option<&str>, cfg: &ZoneConfig) -> Result<(), StoreError> {
+    /// [`Repository::commit`], refused with [`StoreError::Changed`] when `expected` is given
+    /// and the zone (under its old name, for a rename) is no longer at that revision.
+    /// Returns the revision written.
+    pub(crate) fn commit_checked(
+        &self,
+        old_name: Option<&str>,
+        cfg: &ZoneConfig,
+        expected: Option<&Revision>,
+    ) -> Result<Revision, StoreError> {
         check_name(&cfg.name)?;
         if is_template_name(&cfg.name) {
             return Err(StoreError::BogusName {
@@ -144,36 +122,185 @@ impl Repository for Store {
                 });
             }
         }
-        let _lock = self.lock_index()?;
-        self.commit_locked(old, cfg)
+        let lock = self.lock_index()?;
+        self.commit_locked(&lock, old, cfg, expected)
     }
 
-    fn delete(&self, zone: &str) -> Result<(), StoreError> {
-        let no_such = || StoreError::NoSuchZone {
-            zone: zone.to_string(),
+    fn commit_locked(
+        &self,
+        lock: &IndexLock,
+        old: Option<&str>,
+        cfg: &ZoneConfig,
+        expected: Option<&Revision>,
+    ) -> Result<Revision, StoreError> {
+        let new_path = self.zone_xml_path(&cfg.name);
+        let xml = to_xml(cfg);
+        let mut text = self.read_index_text()?;
+        let key = old.unwrap_or(&cfg.name);
+        let [new, old_found] = text.find([&cfg.name, key]);
+        if let Some(expected) = expected {
+            if self.revision_locked(key, old_found.entry.is_some())? != *expected {
+                return Err(StoreError::Changed {
+                    zone: key.to_string(),
+                });
+            }
+        }
+        if cfg.is_global() {
+            // The global zone's index line never changes; only its file does.
+            self.writing(lock, &[GLOBAL_ZONE], || {
+                self.prepare_write()?;
+                atomic::write_atomic(&new_path, xml.as_bytes())
+            })?;
+            return Ok(Revision(Some(xml.into_bytes())));
+        }
+        let creating = old.is_some() || new.entry.is_none();
+        if creating {
+            if old.is_some() && new.entry.is_some() {
+                return Err(StoreError::NameInUse {
+                    zone: cfg.name.clone(),
+                });
+            }
+            // The name of a zone whose index line is damaged: its file is that zone's.
+            if let Some(d) = &new.damaged {
+                return Err(d.error(&self.index_path()));
+            }
+        }
+        let renamed_from = old.filter(|_| old_found.entry.is_some());
+        // Change the text before writing anything: a value the index cannot hold fails here.
+        match (renamed_from, old_found.entry, new.entry) {
+            // A rename keeps the state, uuid and place of the line, and only a zone that has
+            // nothing installed may change its name: its zonepath and running instance go by
+            // the name.
+            (Some(_), Some((range, mut e)), _) => {
+                if e.state != ZoneState::Configured {
+                    return Err(StoreError::NotConfigured {
+                        zone: e.name,
+                        op: "rename",
+                    });
+                }
+                e.name = cfg.name.clone();
+                e.zonepath = cfg.zonepath.clone();
+                text.replace(range, &e)?;
+            }
+            // The index follows the zonepath.
+            (_, _, Some((range, mut e))) => {
+                e.zonepath = cfg.zonepath.clone();
+                text.replace(range, &e)?;
+            }
+            _ => text.append(&IndexEntry::configured(&cfg.name, &cfg.zonepath))?,
+        }
+        let mut noted = vec![cfg.name.as_str()];
+        noted.extend(renamed_from);
+        self.writing(lock, &noted, || {
+            self.prepare_write()?;
+            // Zone file, then index, then the old name's file; one directory sync for all.
+            atomic::write_atomic_deferred(&new_path, xml.as_bytes())?;
+            atomic::write_atomic_deferred(&self.index_path(), text.as_bytes())?;
+            if let Some(old) = renamed_from {
+                atomic::remove_deferred(&self.zone_xml_path(old))?;
+            }
+            atomic::sync_parent(&new_path)
+        })?;
+        Ok(Revision(Some(xml.into_bytes())))
+    }
+
+    /// [`Repository::delete`] under a lock already held.
+    fn delete_locked(&self, lock: &IndexLock, zone: &str) -> Result<(), StoreError> {
+        let path = self.zone_xml_path(zone);
+        let mut text = self.read_index_text()?;
+        let [found] = text.find([zone]);
+        let Some((range, entry)) = found.entry else {
+            if found.damaged.is_some() {
+                return Err(StoreError::NoSuchZone {
+                    zone: zone.to_string(),
+                });
+            }
+            // A file without an index line is no zone; it is what a killed create left.
+            if path.exists() {
+                self.writing(lock, &[zone], || atomic::remove_durable(&path))?;
+                return Ok(());
+            }
+            return Err(StoreError::NoSuchZone {
+                zone: zone.to_string(),
+            });
         };
+        // An installed zone's zonepath and running instance would be orphaned.
+        if entry.state != ZoneState::Configured {
+            return Err(StoreError::NotConfigured {
+                zone: zone.to_string(),
+                op: "delete",
+            });
+        }
+        text.remove(range);
+        self.writing(lock, &[zone], || {
+            self.prepare_write()?;
+            atomic::write_atomic_deferred(&self.index_path(), text.as_bytes())?;
+            atomic::remove_deferred(&path)?;
+            atomic::sync_parent(&path)
+        })
+    }
+}
+
+/// The bytes of a file, `None` when it does not exist.
+fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Names `commit` refuses: the template files they would overwrite.
+fn is_template_name(zone: &str) -> bool {
+    builtin(zone).is_some()
+}
+
+impl Repository for Store {
+    /// The zone's file, when the index has a line for the zone: a file the index lacks (left
+    /// by a create or delete that was killed half-way) is no zone, for zonecfg as for
+    /// zoneadm. The zone's name is its file's. The global zone exists even without
+    /// `global.xml`.
+    fn load(&self, zone: &str) -> Result<Option<ZoneConfig>, StoreError> {
+        Ok(self.load_tracked(zone)?.0)
+    }
+
+    fn template(&self, name: &str) -> Result<Option<ZoneConfig>, StoreError> {
+        if builtin(name).is_some() {
+            return self.builtin_template(name);
+        }
+        if name == GLOBAL_ZONE {
+            // Only a configured global zone can serve; there is no implicit one to copy.
+            return self.read_zone_file(&self.zone_xml_path(name));
+        }
+        self.load(name)
+    }
+
+    fn state(&self, zone: &str) -> Result<Option<ZoneState>, StoreError> {
+        Ok(self.entry(zone)?.map(|e| e.state))
+    }
+
+    fn commit(&self, old_name: Option<&str>, cfg: &ZoneConfig) -> Result<(), StoreError> {
+        self.commit_checked(old_name, cfg, None).map(|_| ())
+    }
+
+    /// Only a zone in the configured state can be deleted (an installed one is uninstalled
+    /// first); `-F` does not change that.
+    fn delete(&self, zone: &str) -> Result<(), StoreError> {
         if !storable_name(zone) {
-            return Err(no_such());
+            return Err(StoreError::NoSuchZone {
+                zone: zone.to_string(),
+            });
         }
         if zone == GLOBAL_ZONE || is_template_name(zone) {
             return Err(StoreError::BogusName {
                 zone: zone.to_string(),
             });
         }
-        let _lock = self.lock_index()?;
-        let path = self.zone_xml_path(zone);
-        let mut index = self.read_index()?;
-        let before = index.entries.len();
-        index.entries.retain(|e| e.name != zone);
-        let had_entry = index.entries.len() != before;
-        if !had_entry && !path.exists() {
-            return Err(no_such());
-        }
-        if had_entry {
-            self.prepare_write()?;
-            atomic::write_atomic(&self.index_path(), index.format()?.as_bytes())?;
-        }
-        atomic::remove_durable(&path)
+        let lock = self.lock_index()?;
+        self.delete_locked(&lock, zone)
     }
 
     /// The manifest with its zonepath set to where it was found, as Solaris'
@@ -250,7 +377,8 @@ mod tests {
         let (_d, s) = store();
         s.commit(None, &zone("a")).unwrap();
         s.commit(None, &zone("other")).unwrap();
-        s.set_state("a", ZoneState::Installed).unwrap();
+        s.set_uuid("a", "3c5a4b3e-8d1b-4e0c-9a8b-0123456789ab")
+            .unwrap();
         let before = s.entry("a").unwrap().unwrap();
         let mut c = s.load("a").unwrap().unwrap();
         c.name = "b".into();
@@ -407,7 +535,106 @@ mod tests {
         let (_d, s) = store();
         s.commit(None, &zone("a")).unwrap();
         std::fs::copy(s.zone_xml_path("a"), s.zone_xml_path("b")).unwrap();
+        // Without an index line the copy is no zone...
+        assert_eq!(s.load("b").unwrap(), None);
+        // ...with one, it is zone b.
+        s.update_index(|e| {
+            e.push(IndexEntry::configured("b", "/zones/a"));
+            Ok(())
+        })
+        .unwrap();
         assert_eq!(s.load("b").unwrap().unwrap().name, "b");
+    }
+
+    #[test]
+    fn file_without_index_line_is_no_zone() {
+        let (_d, s) = store();
+        s.commit(None, &zone("a")).unwrap();
+        // What a create killed between its two writes leaves.
+        std::fs::write(s.zone_xml_path("left"), to_xml(&zone("left"))).unwrap();
+        assert_eq!(s.load("left").unwrap(), None);
+        assert_eq!(s.state("left").unwrap(), None);
+        assert_eq!(s.template("left").unwrap(), None);
+        // Creating the zone writes over it; a rename onto the name too.
+        let mut c = zone("left");
+        c.autoboot = true;
+        s.commit(None, &c).unwrap();
+        assert_eq!(s.load("left").unwrap().unwrap(), c);
+        std::fs::write(s.zone_xml_path("b"), "junk").unwrap();
+        let mut a = s.load("a").unwrap().unwrap();
+        a.name = "b".into();
+        s.commit(Some("a"), &a).unwrap();
+        assert_eq!(s.load("b").unwrap().unwrap().zonepath, "/zones/a");
+    }
+
+    #[test]
+    fn only_configured_zones_are_deleted_or_renamed() {
+        let (_d, s) = store();
+        for st in [ZoneState::Incomplete, ZoneState::Installed] {
+            let name = format!("z{}", st.as_str());
+            s.commit(None, &zone(&name)).unwrap();
+            s.set_state(&name, st).unwrap();
+            let e = s.delete(&name).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("Zone {name} not in configured state; delete not allowed.")
+            );
+            let mut c = s.load(&name).unwrap().unwrap();
+            c.name = "renamed".into();
+            let e = s.commit(Some(&name), &c).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("Zone {name} not in configured state; rename not allowed.")
+            );
+            // Nothing changed; a recommit under its own name is still fine.
+            assert_eq!(s.state(&name).unwrap(), Some(st));
+            assert_eq!(s.load("renamed").unwrap(), None);
+            c.name = name.clone();
+            c.autoboot = true;
+            s.commit(Some(&name), &c).unwrap();
+        }
+    }
+
+    #[test]
+    fn damaged_line_keeps_its_name_taken() {
+        let (_d, s) = store();
+        s.commit(None, &zone("good")).unwrap();
+        s.commit(None, &zone("hurt")).unwrap();
+        let text = std::fs::read_to_string(s.index_path()).unwrap();
+        std::fs::write(
+            s.index_path(),
+            text.replace("hurt:configured:", "hurt:confgured:"),
+        )
+        .unwrap();
+        // Loading it names the damaged line.
+        let e = s.load("hurt").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("bad index entry: unknown zone state 'confgured'"),
+            "{e}"
+        );
+        // Its file is the damaged zone's configuration: no create or rename may take it.
+        let e = s.commit(None, &zone("hurt")).unwrap_err();
+        assert!(matches!(e, StoreError::BadIndex { .. }), "{e}");
+        assert!(e.to_string().contains("index:"), "{e}");
+        let mut g = s.load("good").unwrap().unwrap();
+        g.name = "hurt".into();
+        assert!(matches!(
+            s.commit(Some("good"), &g),
+            Err(StoreError::BadIndex { .. })
+        ));
+        assert!(matches!(
+            s.delete("hurt"),
+            Err(StoreError::NoSuchZone { .. })
+        ));
+        assert!(s.zone_xml_path("hurt").exists());
+        // The other zones work as ever, and the damaged line survives their commits.
+        g.name = "good".into();
+        g.autoboot = true;
+        s.commit(None, &g).unwrap();
+        s.delete("good").unwrap();
+        let text = std::fs::read_to_string(s.index_path()).unwrap();
+        assert!(text.contains("\nhurt:confgured:/zones/hurt:\n"), "{text}");
     }
 
     #[test]

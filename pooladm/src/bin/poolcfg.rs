@@ -150,10 +150,7 @@ fn main() {
         };
         run_script(&script, from_file, &mut target, &mut out)
     } else {
-        let mut target = StaticTarget {
-            path: file,
-            facility: &facility,
-        };
+        let mut target = StaticTarget::new(file, &facility);
         run_script(&script, from_file, &mut target, &mut out)
     };
     let _ = out.flush();

@@ -20,10 +20,7 @@ impl Env {
 
     /// Run `script` on the static file; (stdout, error lines).
     fn run(&self, script: &str, from_file: bool) -> (String, Vec<String>) {
-        let mut target = StaticTarget {
-            path: self.conf(),
-            facility: &self.facility,
-        };
+        let mut target = StaticTarget::new(self.conf(), &self.facility);
         let mut out = Vec::new();
         let res = run_script(script.as_bytes(), from_file, &mut target, &mut out);
         let errs = match res {

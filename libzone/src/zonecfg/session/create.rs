@@ -183,20 +183,15 @@ impl Session<'_> {
         let Ok(state) = self.zone_state(ui, &zone) else {
             return;
         };
-        let configured = matches!(self.repo.load(&zone), Ok(Some(_)));
-        let not_configured_state = |s: ZoneState| s > ZoneState::Configured;
         match state {
-            None if !configured => self.perror(ui, &zone, "No such zone configured"),
-            Some(s) if s > ZoneState::Installed && force => {
-                self.perror(ui, &zone, "Zone state is invalid for the requested operation")
-            }
-            Some(s) if not_configured_state(s) && !force => self.zerr(
+            None => self.perror(ui, &zone, "No such zone configured"),
+            // An installed or running zone's zonepath and instance would be orphaned; -F
+            // does not change that (the store refuses it too).
+            Some(s) if s != ZoneState::Configured => self.zerr(
                 ui,
-                &format!(
-                    "Zone {zone} not in configured state; delete not allowed.  Use -F to force delete."
-                ),
+                &format!("Zone {zone} not in configured state; delete not allowed."),
             ),
-            _ => {
+            Some(_) => {
                 if let Err(e) = self.repo.delete(&zone) {
                     self.zerr(ui, &e.to_string());
                 }

@@ -284,7 +284,9 @@ impl Session<'_> {
         };
         if !old.is_empty() {
             if let Some(s) = self.zone_state(ui, &old).map_err(|()| None)? {
-                if s > ZoneState::Installed {
+                // Only a zone with nothing installed may change its name: its zonepath and
+                // running instance go by the name.
+                if s != ZoneState::Configured {
                     return Err(Some(RenameError::BadState));
                 }
             }

@@ -1258,22 +1258,27 @@ fn delete() {
     let r = args(&repo, "z", "delete -F");
     assert_eq!(r.ui.err, "z: No such zone configured\n");
 
-    let repo = repo_with("z", ZoneState::Installed);
-    let r = args(&repo, "z", "delete -F");
-    assert_eq!(r.code, 0);
-    let repo = repo_with("z", ZoneState::Installed);
-    let r = tty(&repo, "z", "delete\n", &[true]);
-    assert_eq!(
-        r.ui.err,
-        "Zone z not in configured state; delete not allowed.  Use -F to force delete.\n"
-    );
-    let repo = repo_with("z", ZoneState::Running);
-    let r = args(&repo, "z", "delete -F");
-    assert_eq!(
-        r.ui.err,
-        "z: Zone state is invalid for the requested operation\n"
-    );
-    assert!(repo.get("z").is_some());
+    // Nothing but a configured zone is deleted, -F or not.
+    for state in [
+        ZoneState::Incomplete,
+        ZoneState::Installed,
+        ZoneState::Running,
+    ] {
+        let repo = repo_with("z", state);
+        let r = args(&repo, "z", "delete -F");
+        assert_eq!(
+            (r.code, r.ui.err.as_str()),
+            (1, "Zone z not in configured state; delete not allowed.\n"),
+            "{state}"
+        );
+        assert!(repo.get("z").is_some());
+        let r = tty(&repo, "z", "delete\n", &[true]);
+        assert_eq!(
+            r.ui.err,
+            "Zone z not in configured state; delete not allowed.\n"
+        );
+        assert!(repo.get("z").is_some());
+    }
 }
 
 #[test]
@@ -1313,12 +1318,12 @@ fn revert() {
 #[test]
 fn rename() {
     let repo =
-        repo_with("old", ZoneState::Installed).with_zone(zone("taken"), ZoneState::Configured);
+        repo_with("old", ZoneState::Configured).with_zone(zone("taken"), ZoneState::Configured);
     let r = args(&repo, "old", "set zonename=new; commit");
     assert_eq!((r.code, r.ui.err.as_str()), (0, ""));
     assert!(repo.get("old").is_none());
     assert_eq!(repo.get("new").unwrap().name, "new");
-    assert_eq!(repo.zones.borrow()["new"].1, ZoneState::Installed);
+    assert_eq!(repo.zones.borrow()["new"].1, ZoneState::Configured);
     assert_eq!(
         repo.commits.borrow().last().cloned(),
         Some((Some("old".to_string()), "new".to_string()))
@@ -1340,12 +1345,17 @@ fn rename() {
         repo.commits.borrow().last().cloned(),
         Some((None, "new".to_string()))
     );
-    let repo = repo_with("run", ZoneState::Running);
-    let r = args(&repo, "run", "set zonename=other");
-    assert!(r
-        .ui
-        .err
-        .starts_with("other: Zone state is invalid for the requested operation\n"));
+    for state in [ZoneState::Installed, ZoneState::Running] {
+        let repo = repo_with("run", state);
+        let r = args(&repo, "run", "set zonename=other; commit");
+        assert!(
+            r.ui.err
+                .starts_with("other: Zone state is invalid for the requested operation\n"),
+            "{state}: {}",
+            r.ui.err
+        );
+        assert!(repo.get("run").is_some() && repo.get("other").is_none());
+    }
     // Before create, the name of the zone to create can change.
     let repo = MemRepo::new();
     let r = args(&repo, "a", "set zonename=b; create -b; set zonepath=/z");
