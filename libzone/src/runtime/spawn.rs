@@ -48,8 +48,8 @@ pub struct SpawnArgs<'a> {
     pub console: Option<&'a Path>,
     /// Our init binary, opened before the fork (used for `InitKind::Builtin`).
     pub zinit: Option<BorrowedFd<'a>>,
-    /// The files through which the child joins the zone's cgroups (see `cgjoin`).
-    pub cgroups: &'a [std::fs::File],
+    /// What the child joins the zone's cgroups through (see `cgjoin`).
+    pub cgroups: &'a super::cgjoin::Join,
     /// Boot at once with these arguments instead of stopping at `Ready` (what `zoneadm boot`
     /// of a halted zone wants: one round trip less).
     pub boot_now: Option<Vec<String>>,
@@ -96,7 +96,10 @@ pub fn spawn(args: &SpawnArgs<'_>) -> Result<ZoneProcess, SpawnError> {
     if args.plan.zone.exclusive_ip {
         flags |= CloneFlags::CLONE_NEWNET;
     }
-    let pid = sys::fork_with_flags(flags.bits()).map_err(sys_step("clone"))?;
+    let pid = args
+        .cgroups
+        .fork_pid(flags.bits())
+        .map_err(sys_step("clone"))?;
     if pid == 0 {
         drop(parent);
         child_main(args, child);
@@ -193,10 +196,7 @@ fn at<T, E: std::fmt::Display>(step: &str, r: Result<T, E>) -> StepResult<T> {
 fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     let plan = args.plan;
     at("set parent-death signal", sys::die_with_parent())?;
-    at(
-        "join the zone's cgroups",
-        super::cgjoin::join_self(args.cgroups),
-    )?;
+    at("join the zone's cgroups", args.cgroups.join_self())?;
     let mut keep = vec![chan.as_raw_fd()];
     keep.extend(args.zinit.map(|f| f.as_raw_fd()));
     at("close inherited descriptors", sys::close_other_fds(&keep))?;
