@@ -6,7 +6,7 @@ use crate::cmd::Cmd;
 use crate::error::{BenchError, Result};
 use crate::stats;
 use crate::zones::{Tools, ZoneRoot};
-use libzone::cgroup::{self, Controller, Limits};
+use libzone::cgroup::{self, devices, Controller, DeviceRule, Limits};
 use std::path::Path;
 use std::time::Instant;
 
@@ -14,8 +14,11 @@ pub struct PoolFigures {
     pub zones: usize,
     /// `pooladm -c` of a configuration that moves every bound zone, ms.
     pub commit_ms: Vec<f64>,
-    /// Creating a zone's cgroups (6 hierarchies) with limits, µs.
+    /// Creating a zone's cgroup in every hierarchy with limits, µs.
     pub setup_us: Vec<f64>,
+    /// Then its devices rules (v1 `devices.allow` lines, and the device program on a hybrid
+    /// or v2 host), µs.
+    pub devices_us: Vec<f64>,
     /// Removing them again, µs.
     pub remove_us: Vec<f64>,
 }
@@ -88,11 +91,12 @@ pub fn measure(
     }
     drop(zr);
     drop(guard);
-    let (setup_us, remove_us) = cgroup_costs(root, runs.max(50))?;
+    let (setup_us, devices_us, remove_us) = cgroup_costs(root, runs.max(50))?;
     Ok(PoolFigures {
         zones,
         commit_ms,
         setup_us,
+        devices_us,
         remove_us,
     })
 }
@@ -110,8 +114,8 @@ impl Drop for PoolsOff {
 }
 
 /// What `zone::ready` does to cgroups, timed on its own: create the zone's cgroup in every
-/// hierarchy zones use, write its limits; then remove it.
-fn cgroup_costs(root: &Path, n: usize) -> Result<(Vec<f64>, Vec<f64>)> {
+/// hierarchy, write its limits; apply a default zone's devices rules; then remove it.
+fn cgroup_costs(root: &Path, n: usize) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
     let backend = cgroup::probe().map_err(|e| BenchError::Setup(format!("cgroups: {e}")))?;
     let parent = cgroup::parent_name(root, "zones");
     let limits = Limits {
@@ -120,24 +124,30 @@ fn cgroup_costs(root: &Path, n: usize) -> Result<(Vec<f64>, Vec<f64>)> {
         pids_max: Some(1000),
         ..Default::default()
     };
-    let (mut setup, mut remove) = (Vec::new(), Vec::new());
+    let mut rules = vec![DeviceRule::DENY_ALL];
+    rules.extend(devices::STANDARD);
+    let (mut setup, mut devs, mut remove) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..n {
         let path = format!("{parent}/cgbench{i}");
+        let err = |e: cgroup::CgroupError| BenchError::Setup(format!("cgroup {path}: {e}"));
         let t = Instant::now();
         let cg = backend
-            .create(&path, &Controller::ZONE)
+            .create_everywhere(&path, &Controller::ZONE)
             .and_then(|cg| cg.apply(&limits).map(|_| cg))
-            .map_err(|e| BenchError::Setup(format!("cgroup {path}: {e}")))?;
+            .map_err(err)?;
         setup.push(t.elapsed().as_secs_f64() * 1e6);
         let t = Instant::now();
-        cg.remove()
-            .map_err(|e| BenchError::Setup(format!("cgroup {path}: {e}")))?;
+        let applied = cg.apply_devices(&rules);
+        devs.push(t.elapsed().as_secs_f64() * 1e6);
+        let t = Instant::now();
+        let removed = cg.remove();
         remove.push(t.elapsed().as_secs_f64() * 1e6);
+        applied.and(removed).map_err(err)?;
     }
     if let Ok(p) = backend.open(&parent) {
         let _ = p.remove_if_empty();
     }
-    Ok((setup, remove))
+    Ok((setup, devs, remove))
 }
 
 pub fn report(f: &PoolFigures) -> String {
@@ -149,10 +159,15 @@ pub fn report(f: &PoolFigures) -> String {
             n: 0,
         })
     };
-    let (c, st, rm) = (s(&f.commit_ms), s(&f.setup_us), s(&f.remove_us));
+    let (c, st, dv, rm) = (
+        s(&f.commit_ms),
+        s(&f.setup_us),
+        s(&f.devices_us),
+        s(&f.remove_us),
+    );
     format!(
         "pools: pooladm -c moving {} bound zones: median {:.1} ms (min {:.1}, max {:.1}; goal <= 100 ms: {})\n\
-         cgroup set-up per zone at boot (6 hierarchies + limits): median {:.0} us (min {:.0}); removal median {:.0} us\n",
+         cgroup set-up per zone at boot (every hierarchy + limits): median {:.0} us (min {:.0}); devices rules median {:.0} us (min {:.0}); removal median {:.0} us\n",
         f.zones,
         c.median,
         c.min,
@@ -160,6 +175,8 @@ pub fn report(f: &PoolFigures) -> String {
         if c.median <= 100.0 { "met" } else { "missed" },
         st.median,
         st.min,
+        dv.median,
+        dv.min,
         rm.median,
     )
 }

@@ -216,6 +216,11 @@ fn fs_mounts(cfg: &ZoneConfig) -> Result<Vec<Mount>, String> {
                     _ => o.clone(),
                 })
                 .collect();
+            // Device nodes belong on the zone's /dev: unless the administrator says
+            // `devices`, none on an fs resource opens.
+            if !opts.iter().any(|o| o == "dev" || o == "nodev") {
+                opts.push("nodev".to_string());
+            }
             let typ = if fs.fstype == "lofs" {
                 opts.insert(0, "rbind".to_string());
                 "bind"
@@ -261,6 +266,31 @@ fn devices(
         );
     }
     Ok(out)
+}
+
+/// The zone's devices cgroup rules (`linux.resources.devices`): deny every device, then allow
+/// the standard nodes (`cgroup::devices::STANDARD`, runc's and crun's list) and each host
+/// device a `device` resource matches.
+fn device_rules(
+    cfg: &ZoneConfig,
+    facts: &HostFacts,
+) -> Result<Vec<oci_spec::runtime::LinuxDeviceCgroup>, String> {
+    use crate::cgroup::devices::{DeviceKind, DeviceRule, STANDARD};
+    let mut rules = vec![DeviceRule::DENY_ALL];
+    rules.extend(STANDARD);
+    for d in devices(cfg, facts)? {
+        let kind = match d.typ() {
+            LinuxDeviceType::B => DeviceKind::Block,
+            _ => DeviceKind::Char,
+        };
+        let number = |n: i64| u32::try_from(n).map_err(|_| format!("bad device number {n}"));
+        rules.push(DeviceRule::allow_node(
+            kind,
+            number(d.major())?,
+            number(d.minor())?,
+        ));
+    }
+    Ok(rules.iter().map(DeviceRule::to_oci).collect())
 }
 
 /// Shell glob matching (`*`, `?`, `[...]` with ranges and `!`), as `device match=` uses.
@@ -508,6 +538,7 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
         mem = mem.swap(sw as i64);
     }
     resources = resources.memory(mem.build().map_err(|e| spec_err(e.to_string()))?);
+    resources = resources.devices(device_rules(cfg, facts).map_err(spec_err)?);
     if let Some(p) = limits.pids {
         resources = resources.pids(
             LinuxPidsBuilder::default()
@@ -700,6 +731,35 @@ mod tests {
     }
 
     #[test]
+    fn fs_resources_are_nodev_unless_devices_is_asked_for() {
+        let mut cfg = base();
+        for (dir, options) in [("/a", vec![]), ("/b", vec!["devices".to_string()])] {
+            cfg.fs.push(Fs {
+                dir: dir.into(),
+                special: "swap".into(),
+                fstype: "tmpfs".into(),
+                options,
+                ..Default::default()
+            });
+        }
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        let opts = |dir: &str| {
+            p.spec
+                .mounts()
+                .as_ref()
+                .unwrap()
+                .iter()
+                .find(|m| m.destination() == Path::new(dir))
+                .unwrap()
+                .options()
+                .clone()
+                .unwrap()
+        };
+        assert_eq!(opts("/a"), ["nodev"]);
+        assert_eq!(opts("/b"), ["dev"]);
+    }
+
+    #[test]
     fn default_privileges_exclude_dangerous_capabilities() {
         let p = compile(&base(), &facts(), Path::new("/")).unwrap();
         for bad in crate::config::privs::NEVER_BY_DEFAULT {
@@ -886,6 +946,52 @@ mod tests {
             .as_ref()
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn device_rules_deny_all_then_allow_standard_nodes_and_matches() {
+        use crate::cgroup::devices::{self, DeviceRule};
+        let mut cfg = base();
+        cfg.devices.push(Device {
+            match_: "/dev/ttyS*".into(),
+        });
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        let res = p
+            .spec
+            .linux()
+            .as_ref()
+            .unwrap()
+            .resources()
+            .as_ref()
+            .unwrap();
+        let rules = devices::from_oci(res.devices().as_ref().unwrap()).unwrap();
+        assert_eq!(rules[0], DeviceRule::DENY_ALL);
+        assert_eq!(rules[1..=devices::STANDARD.len()], devices::STANDARD);
+        assert_eq!(
+            rules.last(),
+            Some(&DeviceRule::allow_node(devices::DeviceKind::Char, 4, 65))
+        );
+        let allowed = |major, minor| devices::allows(&rules, false, major, minor, devices::READ);
+        assert!(allowed(1, 3) && allowed(4, 65) && allowed(136, 0));
+        assert!(!allowed(1, 1) && !allowed(4, 64));
+        // The OCI form: deny all first, as crun expects it.
+        let first = &res.devices().as_ref().unwrap()[0];
+        assert!(!first.allow());
+        assert_eq!(first.typ(), Some(LinuxDeviceType::A));
+        // No match: just the standard list.
+        let p = compile(&base(), &facts(), Path::new("/")).unwrap();
+        let res = p
+            .spec
+            .linux()
+            .as_ref()
+            .unwrap()
+            .resources()
+            .as_ref()
+            .unwrap();
+        assert_eq!(
+            res.devices().as_ref().unwrap().len(),
+            devices::STANDARD.len() + 1
+        );
     }
 
     #[test]

@@ -161,8 +161,8 @@ pub fn traces(root: &Path, zone: Option<&str>, ns: &[ZoneNs]) -> Vec<String> {
             out.push(format!("zoneadmd {pid} still running: {cmd}"));
         }
     }
-    for h in std::fs::read_dir("/sys/fs/cgroup").unwrap().flatten() {
-        let d = PathBuf::from(format!("{}{cg_rel}", h.path().display()));
+    for h in cgroup_hierarchies() {
+        let d = PathBuf::from(format!("{}{cg_rel}", h.display()));
         if d.exists() {
             out.push(format!("cgroup {}", d.display()));
         }
@@ -221,14 +221,34 @@ pub fn gone_within(
     })
 }
 
+/// The mount point of every cgroup hierarchy on the host, v1 (named ones included) and v2,
+/// one per hierarchy, from `/proc/self/mountinfo` (not only what `/sys/fs/cgroup` holds).
+pub fn cgroup_hierarchies() -> Vec<PathBuf> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    let mi = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    for l in mi.lines() {
+        let Some((left, right)) = l.split_once(" - ") else {
+            continue;
+        };
+        let fstype = right.split_whitespace().next().unwrap_or("");
+        let f: Vec<&str> = left.split_whitespace().collect();
+        if !matches!(fstype, "cgroup" | "cgroup2") || f.len() < 5 || f[3] != "/" {
+            continue;
+        }
+        // One entry per super block (a hierarchy may be mounted more than once).
+        if seen.insert(f[2].to_string()) {
+            out.push(PathBuf::from(f[4].replace("\\040", " ")));
+        }
+    }
+    out
+}
+
 /// cgroup directories under any hierarchy whose name starts with `prefix` (leak checks).
 pub fn cgroups_named(prefix: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") else {
-        return out;
-    };
-    for h in rd.flatten() {
-        if let Ok(inner) = std::fs::read_dir(h.path()) {
+    for h in cgroup_hierarchies() {
+        if let Ok(inner) = std::fs::read_dir(&h) {
             for e in inner.flatten() {
                 if e.file_name().to_string_lossy().starts_with(prefix) && e.path().is_dir() {
                     out.push(e.path());

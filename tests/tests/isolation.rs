@@ -327,9 +327,13 @@ fn zone_processes_stay_in_the_zone_cgroup() {
         let path = format!("/{}", comps.as_path().display());
         for &p in &pids {
             let cg = proc_cgroups(p);
+            // The unified hierarchy (a cgroup2 directory) is the line without a controller.
+            let unified = d.join("cgroup.controllers").exists();
             let found = cg
                 .iter()
-                .find(|(c, _)| c.split(',').any(|x| x == hierarchy))
+                .find(|(c, _)| {
+                    (unified && c.is_empty()) || (!unified && c.split(',').any(|x| x == hierarchy))
+                })
                 .unwrap_or_else(|| panic!("pid {p} has no {hierarchy} cgroup: {cg:?}"));
             assert_eq!(found.1, path, "pid {p} in hierarchy {hierarchy}");
         }

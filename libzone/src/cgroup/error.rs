@@ -60,6 +60,17 @@ pub enum CgroupError {
         #[source]
         source: nix::Error,
     },
+    /// A device rule of the plan that the devices controller cannot carry out.
+    #[error("invalid device rule '{rule}': {reason}")]
+    InvalidDeviceRule { rule: String, reason: &'static str },
+    /// cgroup v2: the device program was refused (`log`: the verifier's last words, if any).
+    #[error("{path}: cannot install the device program: {source}{}", if log.is_empty() { String::new() } else { format!(" ({log})") })]
+    DeviceProgram {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+        log: String,
+    },
     #[error("no cgroup hierarchy mounted")]
     NoHierarchy,
     #[error("{path}: not a cgroup2 mount")]
@@ -79,9 +90,9 @@ impl CgroupError {
     /// The errno of a failed cgroupfs operation, if this error is one.
     pub fn errno(&self) -> Option<i32> {
         match self {
-            CgroupError::Io { source, .. } | CgroupError::EnableController { source, .. } => {
-                source.raw_os_error()
-            }
+            CgroupError::Io { source, .. }
+            | CgroupError::EnableController { source, .. }
+            | CgroupError::DeviceProgram { source, .. } => source.raw_os_error(),
             _ => None,
         }
     }

@@ -40,6 +40,41 @@ pub(crate) fn write(path: &Path, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// A control file open for a series of writes, each parsed by the kernel on its own
+/// (`devices.allow` takes one rule per write).
+pub(crate) struct Writer {
+    path: PathBuf,
+    file: fs::File,
+}
+
+impl Writer {
+    pub(crate) fn open(path: &Path) -> Result<Writer> {
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| CgroupError::io(path, e))?;
+        Ok(Writer {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// One `write(2)` of `value`, as [`write`] does.
+    pub(crate) fn write(&mut self, value: &str) -> Result<()> {
+        let n = self
+            .file
+            .write(value.as_bytes())
+            .map_err(|e| CgroupError::io(&self.path, e))?;
+        if n != value.len() {
+            return Err(CgroupError::io(
+                &self.path,
+                std::io::Error::new(ErrorKind::WriteZero, "short write"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// mkdir; returns whether the directory was created now (false: it existed).
 pub(crate) fn mkdir(path: &Path) -> Result<bool> {
     match fs::create_dir(path) {
@@ -49,6 +84,25 @@ pub(crate) fn mkdir(path: &Path) -> Result<bool> {
     }
 }
 
+/// mkdir each component of `rel` under `mount`; returns every level, top first, and records
+/// in `created` the ones made now.
+pub(crate) fn mkdir_levels(
+    mount: &Path,
+    rel: &Path,
+    created: &mut Vec<PathBuf>,
+) -> Result<Vec<PathBuf>> {
+    let mut levels = Vec::new();
+    let mut dir = mount.to_path_buf();
+    for comp in rel.components() {
+        dir.push(comp);
+        if mkdir(&dir)? {
+            created.push(dir.clone());
+        }
+        levels.push(dir.clone());
+    }
+    Ok(levels)
+}
+
 /// rmdir; a directory that is already gone counts as removed.
 pub(crate) fn rmdir(path: &Path) -> Result<()> {
     match fs::remove_dir(path) {
@@ -56,6 +110,17 @@ pub(crate) fn rmdir(path: &Path) -> Result<()> {
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         Err(e) => Err(CgroupError::io(path, e)),
     }
+}
+
+/// A directory opened for `*at` calls and kernel interfaces that take a cgroup by descriptor
+/// (`BPF_PROG_ATTACH`, `CLONE_INTO_CGROUP`).
+pub(crate) fn open_dir(path: &Path) -> Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY)
+        .open(path)
+        .map_err(|e| CgroupError::io(path, e))
 }
 
 pub(crate) fn is_dir(path: &Path) -> bool {
@@ -169,6 +234,18 @@ mod tests {
         fs::write(&p, "max\n").unwrap();
         write(&p, "12").unwrap();
         assert_eq!(read(&p).unwrap(), "12");
+    }
+
+    #[test]
+    fn writer_writes_each_value_once_and_never_creates() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("devices.allow");
+        assert!(Writer::open(&p).is_err());
+        fs::write(&p, "").unwrap();
+        let mut w = Writer::open(&p).unwrap();
+        w.write("c 1:3 rwm").unwrap();
+        w.write("\nc 1:5 rwm").unwrap();
+        assert_eq!(read(&p).unwrap(), "c 1:3 rwm\nc 1:5 rwm");
     }
 
     #[test]

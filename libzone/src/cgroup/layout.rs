@@ -17,6 +17,9 @@ pub const DEFAULT_ROOT: &str = "/sys/fs/cgroup";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CgroupMount {
     pub mount_point: PathBuf,
+    /// The super block (`major:minor` of mountinfo): one per hierarchy, shared by every
+    /// mount of it.
+    pub dev: String,
     /// The hierarchy path mounted there (`/` unless a subtree was bind-mounted).
     pub root: PathBuf,
     pub kind: MountKind,
@@ -54,6 +57,10 @@ pub struct Layout {
     /// Mount point of the v1 hierarchy holding each controller (co-mounted controllers share
     /// one mount point).
     pub v1: BTreeMap<Controller, PathBuf>,
+    /// Mount points of the other v1 hierarchies: named ones (`name=systemd`) and those of
+    /// controllers the runtime does not drive (`blkio`, `net_cls`, ...). A zone's cgroup
+    /// exists in them too, so that its processes are rooted at the zone in every hierarchy.
+    pub v1_other: Vec<PathBuf>,
     pub v2: Option<V2Mount>,
 }
 
@@ -90,11 +97,26 @@ impl Layout {
         let mut layout = Layout::default();
         let mut v1_root: BTreeMap<Controller, bool> = BTreeMap::new();
         let mut v2_root = false;
+        // Hierarchies without a controller of ours, by super block: (mount point, at root).
+        let mut other: BTreeMap<&str, (PathBuf, bool)> = BTreeMap::new();
         for m in visible {
             let at_root = m.root == Path::new("/");
             match &m.kind {
                 MountKind::V1 { options } => {
-                    for c in options.iter().filter_map(|o| Controller::from_name(o)) {
+                    let ours: Vec<Controller> = options
+                        .iter()
+                        .filter_map(|o| Controller::from_name(o))
+                        .collect();
+                    if ours.is_empty() {
+                        let better = match other.get(m.dev.as_str()) {
+                            None => true,
+                            Some((_, had_root)) => !had_root && at_root,
+                        };
+                        if better {
+                            other.insert(&m.dev, (m.mount_point.clone(), at_root));
+                        }
+                    }
+                    for c in ours {
                         let better = match v1_root.get(&c) {
                             None => true,
                             Some(had_root) => !had_root && at_root,
@@ -116,6 +138,8 @@ impl Layout {
                 }
             }
         }
+        layout.v1_other = other.into_values().map(|(p, _)| p).collect();
+        layout.v1_other.sort();
         layout
     }
 
@@ -168,6 +192,7 @@ pub fn parse_mountinfo(text: &str, path: &Path) -> Result<Vec<CgroupMount>> {
         };
         out.push(CgroupMount {
             mount_point,
+            dev: fields[2].to_owned(),
             root: PathBuf::from(unescape(fields[3])),
             kind,
         });
@@ -254,6 +279,13 @@ mod tests {
         );
         assert_eq!(l.v1.len(), 7);
         assert_eq!(
+            l.v1_other,
+            [
+                Path::new("/sys/fs/cgroup/blkio"),
+                Path::new("/sys/fs/cgroup/systemd")
+            ]
+        );
+        assert_eq!(
             l.v2.unwrap().mount_point,
             Path::new("/sys/fs/cgroup/unified")
         );
@@ -272,6 +304,31 @@ mod tests {
         );
         assert!(!l.v1.contains_key(&Controller::Pids));
         assert!(!l.v1.contains_key(&Controller::Freezer));
+    }
+
+    #[test]
+    fn other_hierarchies_once_each_root_mount_preferred() {
+        let l = layout(COMOUNTED);
+        assert_eq!(l.v1_other, [Path::new("/sys/fs/cgroup/systemd")]);
+        // A second mount of name=systemd (same super block) showing a subtree, and a named
+        // hierarchy of its own.
+        let text = "\
+1 0 0:24 /sub /mnt/sd rw - cgroup cgroup rw,name=systemd
+2 0 0:24 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd
+3 0 0:40 / /mnt/mine rw - cgroup cgroup rw,name=mine
+4 0 0:41 / /mnt/netcls rw - cgroup cgroup rw,net_cls,net_prio
+";
+        let l = layout(text);
+        assert_eq!(
+            l.v1_other,
+            [
+                Path::new("/mnt/mine"),
+                Path::new("/mnt/netcls"),
+                Path::new("/sys/fs/cgroup/systemd")
+            ]
+        );
+        assert!(l.v1.is_empty());
+        assert!(layout(PURE_V2).v1_other.is_empty());
     }
 
     #[test]

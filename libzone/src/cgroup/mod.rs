@@ -14,11 +14,14 @@
 //!   reads [`Usage`], freezes, kills everything and removes itself.
 //! * [`parent_name`] gives each alternate root its own parent (`zones`, `zones-1a2b3c4d`).
 
+pub mod bpf;
 mod controller;
+pub mod devices;
 mod error;
 mod fs;
 mod layout;
 mod limits;
+mod member;
 mod naming;
 mod teardown;
 mod v1;
@@ -28,6 +31,7 @@ mod v2;
 mod root_tests;
 
 pub use controller::Controller;
+pub use devices::DeviceRule;
 pub use error::{CgroupError, Result};
 pub use layout::{parse_mountinfo, CgroupMount, Layout, Mode, MountKind, V2Mount, DEFAULT_ROOT};
 pub use limits::{
@@ -51,6 +55,13 @@ pub trait CgroupBackend: Debug + Send + Sync {
     /// inherits `cpuset.cpus`/`cpuset.mems` before anything can join. v2: the controllers are
     /// enabled in every ancestor's `cgroup.subtree_control`; refusals are errors.
     fn create(&self, path: &str, controllers: &[Controller]) -> Result<Box<dyn Cgroup>>;
+
+    /// What a zone's cgroup is made with: `create`, and the cgroup also made in every other
+    /// mounted hierarchy (v1: the hierarchy of every mounted controller, named ones such as
+    /// `name=systemd`, controllers we do not drive, a hybrid host's unified tree; v2: v1
+    /// hierarchies mounted beside it). A process that joins all of `dirs()` and then unshares
+    /// its cgroup namespace has this cgroup as its root in every hierarchy.
+    fn create_everywhere(&self, path: &str, controllers: &[Controller]) -> Result<Box<dyn Cgroup>>;
 
     /// The cgroup `path` as it is now, creating nothing (e.g. to halt a zone whose supervisor
     /// died). If it does not exist, `exists()` is false and `remove()` succeeds.
@@ -101,6 +112,12 @@ pub trait Cgroup: Debug + Send + Sync {
 
     fn exists(&self) -> bool;
 
+    /// Let processes of this cgroup create and open only the devices `rules` allow (see
+    /// [`devices`]): v1 writes `devices.deny`/`devices.allow`; v2, and a hybrid host's unified
+    /// tree besides its v1 controller, gets a device program. Done before any process joins.
+    /// No rules: nothing is restricted.
+    fn apply_devices(&self, rules: &[DeviceRule]) -> Result<()>;
+
     /// Remove this cgroup only if it holds no process and no child cgroup: plain rmdir,
     /// nothing is killed. How a shared parent (`zones`) goes away after its last zone without
     /// racing a zone that is being created under it. `Ok(false)` when it is still in use.
@@ -133,6 +150,7 @@ mod tests {
         std::fs::write(d.path().join("cgroup.controllers"), "").unwrap();
         let v2_only = Layout {
             v1: Default::default(),
+            v1_other: Vec::new(),
             v2: Some(V2Mount {
                 mount_point: d.path().to_path_buf(),
                 controllers: vec![],

@@ -530,3 +530,131 @@ fn probe_matches_the_mount_table() {
     let b = probe().unwrap();
     assert_eq!(b.mode(), layout.mode().unwrap());
 }
+
+/// Opens a host device and /dev/null from a shell the test puts in a cgroup first; what it
+/// printed. Without rules both open (checked first, outside any cgroup of ours).
+fn device_probe(s: &mut Scratch<'_>, cg: &dyn Cgroup, dev: &str) -> String {
+    let script = format!(
+        "(exec 3<{dev}) 2>/dev/null && echo {dev}-opened || echo {dev}-refused; \
+         (exec 3</dev/null) 2>/dev/null && echo null-opened || echo null-refused"
+    );
+    let outside = Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&outside.stdout),
+        format!("{dev}-opened\nnull-opened\n")
+    );
+    let sh = s.spawn_gated(&script);
+    cg.add_pid(s.pid(sh)).unwrap();
+    s.release(sh);
+    let (status, out) = s.wait(sh);
+    assert!(status.success(), "{status:?}");
+    out
+}
+
+fn zone_device_rules() -> Vec<DeviceRule> {
+    let mut rules = vec![DeviceRule::DENY_ALL];
+    rules.extend(devices::STANDARD);
+    rules
+}
+
+#[test]
+fn v1_device_rules_are_written_and_enforced() {
+    let Some(b) = v1_backend(&[Controller::Devices]) else {
+        return;
+    };
+    if !Path::new("/dev/loop0").exists() {
+        eprintln!("skipped: needs /dev/loop0");
+        return;
+    }
+    let layout = Layout::discover().unwrap();
+    let mut s = Scratch::new(&b);
+    let rel = s.path("devs");
+    let cg = b.create(&rel, &[Controller::Devices]).unwrap();
+    cg.apply_devices(&zone_device_rules()).unwrap();
+    let list = read(&dir_of(&layout, Controller::Devices, &rel), "devices.list");
+    let want: Vec<String> = devices::v1_lines(&zone_device_rules())
+        .into_iter()
+        .skip(1)
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(list.lines().collect::<Vec<_>>(), want);
+    let out = device_probe(&mut s, cg.as_ref(), "/dev/loop0");
+    assert_eq!(out, "/dev/loop0-refused\nnull-opened\n");
+    cg.remove().unwrap();
+    b.open(&s.parent).unwrap().remove().unwrap();
+    s.assert_gone();
+}
+
+#[test]
+fn v2_device_program_lets_through_only_what_the_rules_allow() {
+    let Some(mnt) = Cgroup2Mount::new() else {
+        return;
+    };
+    if !Path::new("/dev/loop0").exists() {
+        eprintln!("skipped: needs /dev/loop0");
+        return;
+    }
+    let b = V2Backend::at(mnt.dir.path()).unwrap();
+    let mut s = Scratch::new(&b);
+    let rel = s.path("devs");
+    let cg = b.create(&rel, &[]).unwrap();
+    let dir = std::fs::File::open(mnt.dir.path().join(&rel)).unwrap();
+    use std::os::fd::AsFd;
+    assert_eq!(bpf::device_programs(dir.as_fd()).unwrap(), 0);
+    cg.apply_devices(&zone_device_rules()).unwrap();
+    // Applied again (a cgroup reused after a crash): replaced, not stacked.
+    cg.apply_devices(&zone_device_rules()).unwrap();
+    assert_eq!(bpf::device_programs(dir.as_fd()).unwrap(), 1);
+    let out = device_probe(&mut s, cg.as_ref(), "/dev/loop0");
+    assert_eq!(out, "/dev/loop0-refused\nnull-opened\n");
+    // An allow for the loop device lets it through.
+    let mut rules = zone_device_rules();
+    rules.push(DeviceRule::allow_node(devices::DeviceKind::Block, 7, 0));
+    cg.apply_devices(&rules).unwrap();
+    let out = device_probe(&mut s, cg.as_ref(), "/dev/loop0");
+    assert_eq!(out, "/dev/loop0-opened\nnull-opened\n");
+    drop(dir);
+    cg.remove().unwrap();
+    b.open(&s.parent).unwrap().remove().unwrap();
+    s.assert_gone();
+    drop(s);
+    drop(mnt);
+}
+
+#[test]
+fn a_zone_cgroup_is_made_and_removed_in_every_hierarchy() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let layout = Layout::discover().unwrap();
+    let b = probe().unwrap();
+    let mut s = Scratch::new(b.as_ref());
+    let rel = s.path("everywhere");
+    let cg = b.create_everywhere(&rel, &Controller::ZONE).unwrap();
+    let mut want: Vec<std::path::PathBuf> = layout
+        .v1
+        .values()
+        .chain(&layout.v1_other)
+        .chain(layout.v2.iter().map(|v| &v.mount_point))
+        .map(|m| m.join(&rel))
+        .collect();
+    want.sort();
+    want.dedup();
+    let mut have = cg.dirs();
+    have.sort();
+    assert_eq!(have, want);
+    assert!(have.iter().all(|d| d.is_dir()));
+    // Found again from nothing (a halt after a crash), in every hierarchy.
+    let again = probe().unwrap().open(&rel).unwrap();
+    let mut found = again.dirs();
+    found.sort();
+    assert_eq!(found, want);
+    let sleeper = s.spawn_gated("exec sleep 30");
+    cg.add_pid(s.pid(sleeper)).unwrap();
+    again.remove().unwrap();
+    assert!(want.iter().all(|d| !d.exists()));
+    assert_eq!(signal_of(s.wait(sleeper).0), Some(libc::SIGKILL));
+    b.open(&s.parent).unwrap().remove().unwrap();
+    s.assert_gone();
+}

@@ -2,11 +2,13 @@
 //! Also used on hybrid hosts, where the controllers live in v1 and cgroup2 sits on the side.
 
 use super::controller::Controller;
+use super::devices::DeviceRule;
 use super::error::{CgroupError, Result};
 use super::layout::{Layout, Mode};
 use super::limits::{
     cap_to_cfs, max_or, memsw_order, shares_to_v1, v1_bytes, Limits, MemswOrder, Usage, UNCAPPED,
 };
+use super::member::{MemberDirs, MemberMounts};
 use super::teardown::{self, Backoff, FREEZE_TIMEOUT};
 use super::{fs, naming, Cgroup, CgroupBackend};
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,6 +22,8 @@ const MEMSW: &str = "memory.memsw.limit_in_bytes";
 pub struct V1Backend {
     /// Mount point of each controller's hierarchy.
     mounts: Arc<BTreeMap<Controller, PathBuf>>,
+    /// The hierarchies a zone's cgroup is only a member of (see `create_everywhere`).
+    members: Arc<MemberMounts>,
 }
 
 impl V1Backend {
@@ -30,6 +34,7 @@ impl V1Backend {
         }
         Ok(V1Backend {
             mounts: Arc::new(layout.v1.clone()),
+            members: Arc::new(MemberMounts::for_v1(layout)),
         })
     }
 
@@ -38,6 +43,21 @@ impl V1Backend {
     /// task cannot join a cpuset whose lists are empty (ENOSPC). On failure the directories
     /// made so far are removed again.
     pub fn create_cgroup(&self, path: &str, controllers: &[Controller]) -> Result<V1Cgroup> {
+        self.make(path, controllers, false)
+    }
+
+    /// `create_cgroup` in the hierarchy of every mounted controller (`controllers` must be
+    /// among them), and in every other hierarchy too: the named and unused v1 ones and a
+    /// hybrid host's unified tree.
+    pub fn create_everywhere(&self, path: &str, controllers: &[Controller]) -> Result<V1Cgroup> {
+        if let Some(c) = controllers.iter().find(|c| !self.mounts.contains_key(c)) {
+            return Err(CgroupError::NotMounted(*c));
+        }
+        let all: Vec<Controller> = self.mounts.keys().copied().collect();
+        self.make(path, &all, true)
+    }
+
+    fn make(&self, path: &str, controllers: &[Controller], members: bool) -> Result<V1Cgroup> {
         let rel = naming::relative(path)?;
         let mut dirs = BTreeMap::new();
         let mut by_mount: BTreeMap<&Path, BTreeSet<Controller>> = BTreeMap::new();
@@ -48,20 +68,28 @@ impl V1Backend {
         }
 
         let mut created = Vec::new();
-        let made = by_mount.iter().try_for_each(|(mount, ctrls)| {
-            let levels = mkdir_levels(mount, &rel, &mut created)?;
-            if ctrls.contains(&Controller::Cpuset) {
-                inherit_cpuset(mount, &levels)?;
+        let made = by_mount
+            .iter()
+            .try_for_each(|(mount, ctrls)| {
+                let levels = fs::mkdir_levels(mount, &rel, &mut created)?;
+                if ctrls.contains(&Controller::Cpuset) {
+                    inherit_cpuset(mount, &levels)?;
+                }
+                Ok(())
+            })
+            .and_then(|()| match members {
+                true => self.members.create(&rel, &mut created),
+                false => Ok(MemberDirs::default()),
+            });
+        match made {
+            Ok(member_dirs) => Ok(self.handle(path, dirs, member_dirs)),
+            Err(e) => {
+                for d in created.iter().rev() {
+                    let _ = fs::rmdir(d);
+                }
+                Err(e)
             }
-            Ok(())
-        });
-        if let Err(e) = made {
-            for d in created.iter().rev() {
-                let _ = fs::rmdir(d);
-            }
-            return Err(e);
         }
-        Ok(self.handle(path, dirs))
     }
 
     /// The cgroup `path` in every hierarchy where it exists; creates nothing. A cgroup that
@@ -74,13 +102,19 @@ impl V1Backend {
             .map(|(c, m)| (*c, m.join(&rel)))
             .filter(|(_, d)| fs::is_dir(d))
             .collect();
-        Ok(self.handle(path, dirs))
+        Ok(self.handle(path, dirs, self.members.open(&rel)))
     }
 
-    fn handle(&self, path: &str, dirs: BTreeMap<Controller, PathBuf>) -> V1Cgroup {
+    fn handle(
+        &self,
+        path: &str,
+        dirs: BTreeMap<Controller, PathBuf>,
+        members: MemberDirs,
+    ) -> V1Cgroup {
         V1Cgroup {
             name: path.to_owned(),
             dirs,
+            members,
             mounts: Arc::clone(&self.mounts),
         }
     }
@@ -97,6 +131,10 @@ impl CgroupBackend for V1Backend {
 
     fn create(&self, path: &str, controllers: &[Controller]) -> Result<Box<dyn Cgroup>> {
         Ok(Box::new(self.create_cgroup(path, controllers)?))
+    }
+
+    fn create_everywhere(&self, path: &str, controllers: &[Controller]) -> Result<Box<dyn Cgroup>> {
+        Ok(Box::new(self.create_everywhere(path, controllers)?))
     }
 
     fn open(&self, path: &str) -> Result<Box<dyn Cgroup>> {
@@ -130,21 +168,6 @@ impl CgroupBackend for V1Backend {
         }
         Ok(names.into_iter().collect())
     }
-}
-
-/// mkdir each component of `rel` under `mount`; returns every level, top first, and records
-/// in `created` the ones made now.
-fn mkdir_levels(mount: &Path, rel: &Path, created: &mut Vec<PathBuf>) -> Result<Vec<PathBuf>> {
-    let mut levels = Vec::new();
-    let mut dir = mount.to_path_buf();
-    for comp in rel.components() {
-        dir.push(comp);
-        if fs::mkdir(&dir)? {
-            created.push(dir.clone());
-        }
-        levels.push(dir.clone());
-    }
-    Ok(levels)
 }
 
 /// Fill empty `cpuset.cpus`/`cpuset.mems` of `levels` (top first, all under `mount`) from
@@ -184,6 +207,8 @@ pub(crate) fn inherit_cpuset(mount: &Path, levels: &[PathBuf]) -> Result<()> {
 pub struct V1Cgroup {
     name: String,
     dirs: BTreeMap<Controller, PathBuf>,
+    /// Its directories in the membership-only hierarchies (see `create_everywhere`).
+    members: MemberDirs,
     mounts: Arc<BTreeMap<Controller, PathBuf>>,
 }
 
@@ -199,9 +224,10 @@ impl V1Cgroup {
         }
     }
 
+    /// Every directory: one per controller hierarchy, then the membership-only ones.
     fn unique_dirs(&self) -> Vec<PathBuf> {
         let set: BTreeSet<&PathBuf> = self.dirs.values().collect();
-        set.into_iter().cloned().collect()
+        set.into_iter().chain(self.members.all()).cloned().collect()
     }
 
     fn freezer_state(&self) -> Result<String> {
@@ -368,8 +394,43 @@ impl Cgroup for V1Cgroup {
     }
 
     fn exists(&self) -> bool {
-        self.dirs.values().any(|d| fs::is_dir(d))
+        self.unique_dirs().iter().any(|d| fs::is_dir(d))
     }
+
+    fn apply_devices(&self, rules: &[DeviceRule]) -> Result<()> {
+        if rules.is_empty() {
+            return Ok(());
+        }
+        let v1 = self.mounts.contains_key(&Controller::Devices);
+        if !v1 && self.members.unified.is_none() {
+            return Err(CgroupError::NotMounted(Controller::Devices));
+        }
+        if v1 {
+            write_device_rules(self.dir(Controller::Devices)?, rules)?;
+        }
+        // A hybrid host checks a device program of the unified tree as well as the v1
+        // controller: the zone gets the same rules in both.
+        if let Some(u) = &self.members.unified {
+            super::v2::install_device_program(u, rules)?;
+        }
+        Ok(())
+    }
+}
+
+/// `devices.deny a`, then a `devices.allow` line per rule (see [`devices::v1_lines`]), in
+/// order, each line one write(2) on a file opened once (the kernel takes one rule per write).
+fn write_device_rules(dir: &Path, rules: &[DeviceRule]) -> Result<()> {
+    let mut open: BTreeMap<&str, fs::Writer> = BTreeMap::new();
+    for (file, line) in super::devices::v1_lines(rules) {
+        let w = match open.entry(file) {
+            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(fs::Writer::open(&dir.join(file))?)
+            }
+        };
+        w.write(&line)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,9 +3,11 @@
 //! killing and CPU time are part of the core and work without any controller.
 
 use super::controller::{Controller, V2Kind};
+use super::devices::DeviceRule;
 use super::error::{CgroupError, Result};
 use super::layout::{read_controllers, Layout, Mode};
 use super::limits::{cap_to_cfs, max_or, shares_to_v2_weight, Limits, Usage, UNCAPPED, UNLIMITED};
+use super::member::{MemberDirs, MemberMounts};
 use super::teardown::{self, Backoff, FREEZE_TIMEOUT, KILL_TIMEOUT};
 use super::{fs, naming, Cgroup, CgroupBackend};
 use std::collections::BTreeSet;
@@ -14,6 +16,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct V2Backend {
     mount: PathBuf,
+    /// v1 hierarchies mounted beside the unified one (see `create_everywhere`).
+    members: MemberMounts,
 }
 
 impl V2Backend {
@@ -27,13 +31,16 @@ impl V2Backend {
         }
         Ok(V2Backend {
             mount: mount_point.to_path_buf(),
+            members: MemberMounts::default(),
         })
     }
 
-    /// The back end on the layout's unified hierarchy.
+    /// The back end on the layout's unified hierarchy (and its v1 hierarchies, if any).
     pub fn from_layout(layout: &Layout) -> Result<V2Backend> {
         let v2 = layout.v2.as_ref().ok_or(CgroupError::NoHierarchy)?;
-        V2Backend::at(&v2.mount_point)
+        let mut b = V2Backend::at(&v2.mount_point)?;
+        b.members = MemberMounts::for_v2(layout);
+        Ok(b)
     }
 
     pub fn mount_point(&self) -> &Path {
@@ -45,6 +52,16 @@ impl V2Backend {
     /// does not offer, or a `+controller` write the kernel refuses, is an error (and the
     /// directories made so far are removed again).
     pub fn create_cgroup(&self, path: &str, controllers: &[Controller]) -> Result<V2Cgroup> {
+        self.make(path, controllers, false)
+    }
+
+    /// `create_cgroup`, and the same cgroup in every v1 hierarchy mounted beside (named ones
+    /// such as `name=systemd`).
+    pub fn create_everywhere(&self, path: &str, controllers: &[Controller]) -> Result<V2Cgroup> {
+        self.make(path, controllers, true)
+    }
+
+    fn make(&self, path: &str, controllers: &[Controller], members: bool) -> Result<V2Cgroup> {
         let rel = naming::relative(path)?;
         let offered = read_controllers(&self.mount)?;
         let mut enable = BTreeSet::new();
@@ -64,17 +81,25 @@ impl V2Backend {
         }
 
         let mut created = Vec::new();
-        let made = self.make_levels(&rel, &enable, &mut created);
-        if let Err(e) = made {
-            for d in created.iter().rev() {
-                let _ = fs::rmdir(d);
+        let made = self
+            .make_levels(&rel, &enable, &mut created)
+            .and_then(|()| match members {
+                true => self.members.create(&rel, &mut created),
+                false => Ok(MemberDirs::default()),
+            });
+        match made {
+            Ok(members) => Ok(V2Cgroup {
+                name: path.to_owned(),
+                dir: self.mount.join(&rel),
+                members,
+            }),
+            Err(e) => {
+                for d in created.iter().rev() {
+                    let _ = fs::rmdir(d);
+                }
+                Err(e)
             }
-            return Err(e);
         }
-        Ok(V2Cgroup {
-            name: path.to_owned(),
-            dir: self.mount.join(&rel),
-        })
     }
 
     fn make_levels(
@@ -101,7 +126,8 @@ impl V2Backend {
         let rel = naming::relative(path)?;
         Ok(V2Cgroup {
             name: path.to_owned(),
-            dir: self.mount.join(rel),
+            dir: self.mount.join(&rel),
+            members: self.members.open(&rel),
         })
     }
 }
@@ -141,6 +167,10 @@ impl CgroupBackend for V2Backend {
         Ok(Box::new(self.create_cgroup(path, controllers)?))
     }
 
+    fn create_everywhere(&self, path: &str, controllers: &[Controller]) -> Result<Box<dyn Cgroup>> {
+        Ok(Box::new(self.create_everywhere(path, controllers)?))
+    }
+
     fn open(&self, path: &str) -> Result<Box<dyn Cgroup>> {
         Ok(Box::new(self.open_cgroup(path)?))
     }
@@ -168,6 +198,8 @@ impl CgroupBackend for V2Backend {
 pub struct V2Cgroup {
     name: String,
     dir: PathBuf,
+    /// Its directories in v1 hierarchies beside the unified one.
+    members: MemberDirs,
 }
 
 impl V2Cgroup {
@@ -219,7 +251,10 @@ impl Cgroup for V2Cgroup {
     }
 
     fn dirs(&self) -> Vec<PathBuf> {
-        vec![self.dir.clone()]
+        std::iter::once(&self.dir)
+            .chain(self.members.all())
+            .cloned()
+            .collect()
     }
 
     fn apply(&self, limits: &Limits) -> Result<()> {
@@ -301,8 +336,10 @@ impl Cgroup for V2Cgroup {
 
     fn pids(&self) -> Result<Vec<u32>> {
         let mut pids = BTreeSet::new();
-        for d in fs::tree(&self.dir)? {
-            pids.extend(fs::read_pids(&d.join("cgroup.procs"))?);
+        for top in self.dirs() {
+            for d in fs::tree(&top)? {
+                pids.extend(fs::read_pids(&d.join("cgroup.procs"))?);
+            }
         }
         Ok(pids.into_iter().collect())
     }
@@ -361,12 +398,35 @@ impl Cgroup for V2Cgroup {
     }
 
     fn remove(&self) -> Result<()> {
-        teardown::remove(self, std::slice::from_ref(&self.dir))
+        teardown::remove(self, &self.dirs())
     }
 
     fn exists(&self) -> bool {
-        fs::is_dir(&self.dir)
+        self.dirs().iter().any(|d| fs::is_dir(d))
     }
+
+    fn apply_devices(&self, rules: &[DeviceRule]) -> Result<()> {
+        if rules.is_empty() {
+            return Ok(());
+        }
+        install_device_program(&self.dir, rules)
+    }
+}
+
+/// Build the device program for `rules`, load it and attach it to the cgroup2 directory
+/// `dir` (replacing a program attached before). The program stays with the cgroup until the
+/// cgroup is removed.
+pub(crate) fn install_device_program(dir: &Path, rules: &[DeviceRule]) -> Result<()> {
+    let prog = super::devices::bpf_program(rules);
+    let failed = |source, log| CgroupError::DeviceProgram {
+        path: dir.to_path_buf(),
+        source,
+        log,
+    };
+    let fd = super::bpf::load_device_program(&prog).map_err(|e| failed(e.source, e.log))?;
+    let cg = fs::open_dir(dir)?;
+    super::bpf::attach_device_program(std::os::fd::AsFd::as_fd(&cg), std::os::fd::AsFd::as_fd(&fd))
+        .map_err(|e| failed(e, String::new()))
 }
 
 #[cfg(test)]

@@ -313,7 +313,7 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
     // Read now: after setns our file system is the zone's.
     let seccomp = zone_filter(rec)?;
     // Opened now, written by the child: after setns our /sys is the zone's.
-    let mut procs = super::cgjoin::open(&rec.cgroups)
+    let join = super::cgjoin::Join::open(&rec.cgroups)
         .map_err(|(path, source)| EnterError::Io { path, source })?;
     let flags = CloneFlags::CLONE_NEWNS
         | CloneFlags::CLONE_NEWUTS
@@ -338,9 +338,10 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
     } else {
         (None, None)
     };
-    // SAFETY: single-threaded caller; the child uses only async-signal-safe calls until exec
-    // (plus small allocations that cannot contend on a lock in a single-threaded process).
-    match unsafe { nix::unistd::fork() }.map_err(sys_err("fork"))? {
+    // Single-threaded caller (what forking needs); the child uses only async-signal-safe
+    // calls until exec (plus small allocations that cannot contend on a lock in a
+    // single-threaded process).
+    match join.fork().map_err(sys_err("fork"))? {
         ForkResult::Parent { child } => Ok(Entered {
             pid: child,
             pty_master,
@@ -355,7 +356,7 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
             let err = child_exec(
                 &launcher,
                 &pidfd,
-                &mut procs,
+                &join,
                 &groups,
                 &keep,
                 rec.no_new_privs,
@@ -465,7 +466,7 @@ fn take_zone_rlimits(init: i32) {
 fn child_exec(
     launcher: &OwnedFd,
     pidfd: &OwnedFd,
-    procs: &mut [std::fs::File],
+    join: &super::cgjoin::Join,
     groups: &str,
     keep: &caps::CapsHashSet,
     no_new_privs: bool,
@@ -475,10 +476,8 @@ fn child_exec(
     launch: &Launch,
 ) -> String {
     let user = &launch.user;
-    for f in procs.iter_mut() {
-        if let Err(e) = f.write_all(b"0") {
-            return format!("join zone cgroup: {e}");
-        }
+    if let Err(e) = join.join_self() {
+        return format!("join zone cgroup: {e}");
     }
     if let Err(e) = nix::sched::setns(pidfd.as_fd(), CloneFlags::CLONE_NEWCGROUP) {
         return format!("join zone cgroup namespace: {e}");

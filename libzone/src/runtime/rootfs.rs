@@ -1,6 +1,6 @@
 //! Build a zone's file system view in its new mount namespace and switch into it: private
-//! propagation, the plan's mounts, a minimal `/dev`, the console, IPC sysctls, masked and
-//! read-only `/proc` paths, then `pivot_root`.
+//! propagation, the zone root bound `nodev`, the plan's mounts, a minimal `/dev`, the console,
+//! IPC sysctls, masked and read-only `/proc` paths, then `pivot_root`.
 
 use super::mounts::{self, MountError};
 use super::sys;
@@ -91,6 +91,10 @@ pub fn enter_root(setup: &RootSetup<'_>) -> Result<(), RootfsError> {
         Mode::empty(),
     )
     .map_err(step("open zone root", &root))?;
+    // No device node on the zone root (or anything mounted below it now) opens: devices live
+    // on the zone's own /dev, mounted next.
+    sys::mount_setattr(root_fd.as_fd(), true, sys::MOUNT_ATTR_NODEV, 0)
+        .map_err(step("make zone root nodev", &root))?;
 
     for m in spec.mounts().as_deref().unwrap_or(&[]) {
         mounts::mount_one(root_fd.as_fd(), m)?;

@@ -56,8 +56,8 @@ pub struct SpawnArgs<'a> {
     pub zinit: Option<BorrowedFd<'a>>,
     /// A sealed copy of the launcher, which executes any other init.
     pub launcher: BorrowedFd<'a>,
-    /// The files through which the child joins the zone's cgroups (see `cgjoin`).
-    pub cgroups: &'a [std::fs::File],
+    /// What the child joins the zone's cgroups through (see `cgjoin`).
+    pub cgroups: &'a super::cgjoin::Join,
     /// Boot at once with these arguments instead of stopping at `Ready` (what `zoneadm boot`
     /// of a halted zone wants: one round trip less).
     pub boot_now: Option<Vec<String>>,
@@ -106,7 +106,10 @@ pub fn spawn(args: &SpawnArgs<'_>) -> Result<ZoneProcess, SpawnError> {
     if super::net::own_network(args.plan) {
         flags |= CloneFlags::CLONE_NEWNET;
     }
-    let pid = sys::fork_with_flags(flags.bits()).map_err(sys_step("clone"))?;
+    let pid = args
+        .cgroups
+        .fork_pid(flags.bits())
+        .map_err(sys_step("clone"))?;
     if pid == 0 {
         drop(parent);
         child_main(args, child);
@@ -205,10 +208,7 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     // First of all: until init is executed we are the host's zoneadmd, inside the zone.
     at("set non-dumpable", nix::sys::prctl::set_dumpable(false))?;
     at("set parent-death signal", sys::die_with_parent())?;
-    at(
-        "join the zone's cgroups",
-        super::cgjoin::join_self(args.cgroups),
-    )?;
+    at("join the zone's cgroups", args.cgroups.join_self())?;
     let mut keep = vec![chan.as_raw_fd(), args.launcher.as_raw_fd()];
     keep.extend(args.zinit.map(|f| f.as_raw_fd()));
     at("close inherited descriptors", sys::close_other_fds(&keep))?;

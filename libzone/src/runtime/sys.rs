@@ -194,6 +194,53 @@ pub fn fork_with_flags(flags: libc::c_int) -> Result<libc::pid_t, Errno> {
     }
 }
 
+/// `struct clone_args` of clone3(2), up to `cgroup` (`CLONE_ARGS_SIZE_VER2`).
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// Like [`fork_with_flags`], with the child born in the cgroup2 directory `cgroup`
+/// (`clone3` with `CLONE_INTO_CGROUP`). Far cheaper than the child writing itself into
+/// `cgroup.procs`, which takes the cgroup core's thread-group lock and waits for an RCU grace
+/// period (about 10 ms here). Fails with `ENOSYS` where clone3 is filtered (the caller falls
+/// back to a plain fork).
+pub fn fork_into_cgroup(flags: libc::c_int, cgroup: BorrowedFd<'_>) -> Result<libc::pid_t, Errno> {
+    let mut args = CloneArgs {
+        flags: u64::from(flags as u32) | CLONE_INTO_CGROUP,
+        exit_signal: libc::SIGCHLD as u64,
+        cgroup: cgroup.as_raw_fd() as u64,
+        ..CloneArgs::default()
+    };
+    // SAFETY: as fork_with_flags (no stack: the child continues on a copy of ours); args lives
+    // for the call and its size is passed.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &mut args as *mut CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
+    };
+    if ret < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(ret as libc::pid_t)
+    }
+}
+
 /// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`: run a program opened before pivot_root, so a
 /// zone can start our init without the binary being visible inside the zone.
 pub fn execveat_fd(fd: BorrowedFd<'_>, argv: &[CString], envp: &[CString]) -> Errno {

@@ -146,7 +146,7 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
     };
     let cg = args
         .backend
-        .create(&path, &Controller::ZONE)
+        .create_everywhere(&path, &Controller::ZONE)
         .map_err(cgerr)?;
     // From here on, failure removes the cgroup again.
     let undo_cgroup = |e: ZoneError, cg: &dyn Cgroup| {
@@ -154,6 +154,9 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         e
     };
     if let Err(e) = cg.apply(&cgroup_limits(&args.plan.zone.limits, args.cpus.clone())) {
+        return Err(undo_cgroup(cgerr(e), cg.as_ref()));
+    }
+    if let Err(e) = cgroup::devices::from_spec(&args.plan.spec).and_then(|r| cg.apply_devices(&r)) {
         return Err(undo_cgroup(cgerr(e), cg.as_ref()));
     }
     // What the zone's pid 1 executes: sealed copies, never a host file (see `sealed`).
@@ -174,7 +177,7 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         Ok(c) => c,
         Err(e) => return Err(undo_cgroup(ZoneError::Console(e), cg.as_ref())),
     };
-    let join = match super::cgjoin::open(&cg.dirs()) {
+    let join = match super::cgjoin::Join::open(&cg.dirs()) {
         Ok(files) => files,
         Err((path, source)) => {
             return Err(undo_cgroup(ZoneError::Init { path, source }, cg.as_ref()))
