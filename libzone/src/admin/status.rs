@@ -120,6 +120,7 @@ mod tests {
             no_new_privs: false,
             brand: "sparse".into(),
             pool: None,
+            keeper: None,
         }
     }
 

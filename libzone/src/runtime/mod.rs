@@ -7,6 +7,7 @@ pub mod cgjoin;
 pub mod console;
 pub mod enter;
 pub mod escape;
+pub mod keeper;
 pub mod mounts;
 pub mod net;
 pub mod proto;
