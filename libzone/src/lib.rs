@@ -12,6 +12,7 @@ pub use config::ZoneConfig;
 pub use state::ZoneState;
 pub mod admin;
 pub mod brand;
+pub mod clock;
 pub mod host;
 pub mod install;
 pub mod plan;

@@ -11,7 +11,7 @@ mod traces;
 
 pub use attack::{attack_in_zone, attack_on_host, install_attacker, outcome, Outcome, ATTACKER};
 pub use caps::{cap_names, cap_sets, host_bounding, CAP_NAMES};
-pub use pty::{set_winsize, spawn_on_pty};
+pub use pty::{read_until, set_winsize, spawn_on_pty};
 pub use record::{json_strings, record_path, Record};
 pub use traces::{
     alive, cgroup_hierarchies, cgroup_parent, cgroups_named, eventually, gone_within, traces,

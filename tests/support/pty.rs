@@ -53,3 +53,45 @@ pub fn set_winsize(fd: &OwnedFd, rows: u16, cols: u16) {
     // SAFETY: TIOCSWINSZ reads the winsize we pass.
     assert!(unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, &ws) } >= 0);
 }
+
+/// Read what `master` shows into `seen` until `needle` is in it (what was read before
+/// counts too), or `Err` with the text when `limit` passes or the terminal hangs up first.
+pub fn read_until(
+    master: &OwnedFd,
+    seen: &mut Vec<u8>,
+    needle: &str,
+    limit: std::time::Duration,
+) -> Result<(), String> {
+    use std::os::fd::AsFd;
+    let end = std::time::Instant::now() + limit;
+    let found = |seen: &[u8]| seen.windows(needle.len()).any(|w| w == needle.as_bytes());
+    loop {
+        if found(seen) {
+            return Ok(());
+        }
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(String::from_utf8_lossy(seen).into_owned());
+        }
+        let mut fds = [nix::poll::PollFd::new(
+            master.as_fd(),
+            nix::poll::PollFlags::POLLIN,
+        )];
+        let ms = u16::try_from(left.as_millis().min(200)).unwrap_or(200);
+        if nix::poll::poll(&mut fds, ms).unwrap_or(0) == 0 {
+            continue;
+        }
+        let mut buf = [0u8; 4096];
+        match nix::unistd::read(master, &mut buf) {
+            Ok(n) if n > 0 => seen.extend_from_slice(&buf[..n]),
+            Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => {}
+            _ => {
+                return if found(seen) {
+                    Ok(())
+                } else {
+                    Err(String::from_utf8_lossy(seen).into_owned())
+                }
+            }
+        }
+    }
+}

@@ -186,7 +186,8 @@ pub fn traces(root: &Path, zone: Option<&str>, ns: &[ZoneNs]) -> Vec<String> {
             let runtime = n.ends_with(".state")
                 || n.ends_with(".zoneadmd_sock")
                 || n.ends_with(".console_sock")
-                || n.ends_with(".seccomp");
+                || n.ends_with(".seccomp")
+                || n.ends_with(".keeper_sock");
             if runtime && zone.is_none_or(|z| n.starts_with(&format!("{z}."))) {
                 out.push(format!("runtime file {n}"));
             }

@@ -1,15 +1,19 @@
-//! Faults: the zone's init, its zoneadmd or a `zoneadm boot` killed with SIGKILL, and many
-//! zones booted at once. After each, `zoneadm list` tells the truth and `zoneadm halt` (or
-//! the supervisor itself) leaves nothing behind: no process, no cgroup, no mount, no
-//! namespace kept alive, no runtime record.
+//! Faults: the zone's init, its zoneadmd or a `zoneadm boot` killed with SIGKILL, a zoneadmd
+//! stopped with SIGSTOP, and many zones booted at once. After each, `zoneadm list` tells the
+//! truth and `zoneadm halt` (or the supervisor itself) leaves nothing behind: no process, no
+//! cgroup, no mount, no namespace kept alive, no runtime record. A zone whose zoneadmd was
+//! killed is adopted by a new one (halt, shutdown, reboot and the console work again), and a
+//! zoneadmd killed during a boot leaves either such a zone or nothing at all.
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use zones_tests::{
-    alive, eventually, gone_within, require_root, traces, unique_zone, zone_ns, Record, Scratch,
-    ZoneNs,
+    alive, eventually, gone_within, read_until, require_root, spawn_on_pty, traces, unique_zone,
+    zone_ns, Record, Scratch, ZoneNs,
 };
+
+const WAIT: Duration = Duration::from_secs(15);
 
 // ----------------------------------------------------------------------------------------
 // Local helpers
@@ -60,8 +64,295 @@ fn assert_list_truthful(s: &Scratch, zone: &str) {
     }
 }
 
+fn sigkill(pid: i32) {
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+}
+
+/// `comm` and parent pid of a process.
+fn comm_and_parent(pid: i32) -> Option<(String, i32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
+    let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
+    Some((name.to_string(), ppid))
+}
+
+/// The zoneadmd supervising `zone` of `root` right now, found by its arguments (`-R root -z
+/// zone`) before it has written any record; not its console keeper (a zoneadmd's child).
+fn supervisor_of(root: &Path, zone: &str) -> Option<i32> {
+    let args = format!(" -R {} -z {zone} ", root.display());
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+        let (comm, ppid) = comm_and_parent(pid)?;
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let cmd = format!(" {} ", String::from_utf8_lossy(&cmd).replace('\0', " "));
+        let keeper = comm_and_parent(ppid).is_some_and(|(c, _)| c == "zoneadmd");
+        (comm == "zoneadmd" && cmd.contains(&args) && !keeper && alive(pid)).then_some(pid)
+    })
+}
+
+/// `zlogin -C -d` attaches (a zone without zoneadmd gets one that adopts it first), shows
+/// `earlier` (output from before it attached, when given) and what the zone writes on its
+/// console now, and leaves on `~.`.
+fn console_works(s: &Scratch, zone: &str, earlier: Option<&str>) {
+    let mut cmd = s.command("zlogin");
+    cmd.args(["-C", "-d", zone])
+        .env_clear()
+        .env("TERM", "vt100");
+    let (master, mut child) = spawn_on_pty(cmd, 24, 80);
+    let mut seen = Vec::new();
+    let fail = |what: &str, shown: String| -> ! {
+        panic!("zlogin -C {zone}: no {what}; the terminal shows:\n{shown}")
+    };
+    read_until(&master, &mut seen, "console]", WAIT).unwrap_or_else(|t| fail("banner", t));
+    if let Some(e) = earlier {
+        read_until(&master, &mut seen, e, WAIT).unwrap_or_else(|t| fail(e, t));
+    }
+    let mark = unique_zone("MARK");
+    let end = Instant::now() + WAIT;
+    while read_until(&master, &mut seen, &mark, Duration::from_millis(300)).is_err() {
+        s.zlogin(&[zone, &format!("echo {mark} > /dev/console")], None)
+            .ok();
+        if Instant::now() > end {
+            fail(
+                "console output",
+                String::from_utf8_lossy(&seen).into_owned(),
+            );
+        }
+    }
+    nix::unistd::write(&master, b"\r~.").unwrap();
+    let end = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < end, "zlogin -C did not leave on ~.");
+        let _ = read_until(&master, &mut seen, "\u{0}", Duration::from_millis(50));
+    };
+    assert!(status.success(), "zlogin -C: {status:?}");
+}
+
+/// The zone's supervisor as its record names it, alive.
+fn recorded_supervisor(s: &Scratch, zone: &str) -> i32 {
+    let sup = s.record(zone).pid("supervisor").unwrap();
+    assert!(alive(sup), "the supervisor {sup} of {zone} is not running");
+    sup
+}
+
+/// Kill the zone's zoneadmd; once it is gone, the zone runs on and `list -v` says it has none.
+fn kill_supervisor(s: &Scratch, zone: &str) -> i32 {
+    let sup = recorded_supervisor(s, zone);
+    sigkill(sup);
+    eventually(Duration::from_secs(5), || {
+        alive(sup).then(|| "alive".into())
+    })
+    .unwrap();
+    let list = s.zoneadm(None, &["list", "-v"]).ok().stdout;
+    let line = list
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(zone))
+        .unwrap_or_else(|| panic!("{zone} not listed:\n{list}"));
+    assert!(line.contains(" running (no zoneadmd) "), "{list}");
+    // Scripts see no change.
+    let (id, state) = s.listed(zone);
+    assert_eq!((id.is_some(), state.as_str()), (true, "running"));
+    sup
+}
+
 // ----------------------------------------------------------------------------------------
 // Tests
+
+#[test]
+fn a_killed_zoneadmd_is_replaced_and_its_zone_adopted() {
+    require_root();
+    let s = Scratch::new();
+    let zone = unique_zone("fkadopt");
+    install_and_boot(&s, &zone);
+    let init = s.record(&zone).init_pid().unwrap();
+    let dead = kill_supervisor(&s, &zone);
+    // The console goes on without a supervisor: what the zone writes lands in its log.
+    s.zlogin(&[&zone, "echo WHILE-ORPHANED > /dev/console"], None)
+        .ok();
+    let log = s.root().join(format!("var/log/zones/{zone}.console"));
+    eventually(Duration::from_secs(5), || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        (!text.contains("WHILE-ORPHANED")).then_some(text)
+    })
+    .unwrap_or_else(|t| panic!("console output while unsupervised not logged: {t:?}"));
+    // zlogin -C gets a new zoneadmd going, which adopts the zone and its console (with the
+    // output from before).
+    console_works(&s, &zone, Some("WHILE-ORPHANED"));
+    let sup = recorded_supervisor(&s, &zone);
+    assert_ne!(sup, dead);
+    assert_eq!(
+        s.record(&zone).init_pid(),
+        Some(init),
+        "the zone was not adopted"
+    );
+    let list = s.zoneadm(None, &["list", "-v"]).ok().stdout;
+    assert!(!list.contains("no zoneadmd"), "{list}");
+    // Reboot through the new supervisor.
+    s.zoneadm(Some(&zone), &["reboot"]).ok();
+    let rebooted = s.record(&zone).init_pid().unwrap();
+    assert_ne!(rebooted, init);
+    assert_eq!(recorded_supervisor(&s, &zone), sup);
+    console_works(&s, &zone, None);
+    // Killed again: shutdown adopts and shuts the zone down cleanly.
+    let ns = [zone_ns(rebooted)];
+    kill_supervisor(&s, &zone);
+    s.zoneadm(Some(&zone), &["shutdown"]).ok();
+    assert_clean_after_halt(s.root(), &zone, &ns);
+    assert_eq!(s.listed(&zone), (None, "installed".to_string()));
+    // And once more: halt.
+    s.zoneadm(Some(&zone), &["boot"]).ok();
+    let ns = [zone_ns(s.record(&zone).init_pid().unwrap())];
+    kill_supervisor(&s, &zone);
+    let h = s.zoneadm(Some(&zone), &["halt"]).ok();
+    assert_eq!(h.stderr, "");
+    assert_clean_after_halt(s.root(), &zone, &ns);
+}
+
+/// What a zoneadmd killed during a boot left, once things settled: `Some(true)` a running
+/// zone, `Some(false)` nothing at all, `None` (with what is there) neither.
+fn aftermath(s: &Scratch, zone: &str) -> Result<bool, String> {
+    let mut last = String::new();
+    let settled = eventually(Duration::from_secs(10), || {
+        let t = traces(s.root(), Some(zone), &[]);
+        if t.is_empty() {
+            return None;
+        }
+        let running = Record::read(s.root(), zone)
+            .and_then(|r| r.init_pid())
+            .is_some_and(alive)
+            && s.listed(zone).1 == "running";
+        // A zone that runs on has no zoneadmd but its console keeper.
+        let booting = supervisor_of(s.root(), zone).is_some();
+        let rec = Record::read(s.root(), zone).map(|r| r.text().to_string());
+        let log = s.root().join(format!("var/log/zones/{zone}.zoneadmd.log"));
+        last = format!(
+            "listed {:?}, supervisor {:?}, record {rec:?}, {t:#?}\nzoneadmd log:\n{}",
+            s.listed(zone),
+            supervisor_of(s.root(), zone),
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        (!running || booting).then(|| last.clone())
+    });
+    match settled {
+        Ok(()) if traces(s.root(), Some(zone), &[]).is_empty() => Ok(false),
+        Ok(()) => Ok(true),
+        Err(_) => Err(last),
+    }
+}
+
+#[test]
+fn killing_zoneadmd_at_any_point_of_boot_leaves_an_adoptable_zone_or_nothing() {
+    require_root();
+    let s = Scratch::new();
+    let zone = unique_zone("fkany");
+    s.configure_default(&zone);
+    s.zoneadm(Some(&zone), &["install"]).ok();
+    let mut outcomes = Vec::new();
+    // Delays after zoneadmd appears, from at once to well after the boot (which takes a
+    // few milliseconds), closer together early on; the last round kills the supervisor of a
+    // zone that is up.
+    let delays: Vec<Option<u64>> = (0..48u64).map(|i| Some(i * i * 5)).chain([None]).collect();
+    for delay in delays {
+        let mut boot = s
+            .command("zoneadm")
+            .args(["-z", &zone, "boot"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        match delay {
+            Some(us) => {
+                let end = Instant::now() + WAIT;
+                let sup = loop {
+                    if let Some(p) = supervisor_of(s.root(), &zone) {
+                        break Some(p);
+                    }
+                    if boot.try_wait().unwrap().is_some() || Instant::now() > end {
+                        break supervisor_of(s.root(), &zone);
+                    }
+                };
+                std::thread::sleep(Duration::from_micros(us));
+                if let Some(p) = sup {
+                    sigkill(p);
+                }
+                let _ = boot.wait();
+            }
+            None => {
+                assert!(boot.wait().unwrap().success());
+                sigkill(recorded_supervisor(&s, &zone));
+            }
+        }
+        let what = match delay {
+            Some(us) => format!("zoneadmd killed {us} µs into the boot"),
+            None => "zoneadmd killed once the zone was up".to_string(),
+        };
+        let running = aftermath(&s, &zone)
+            .unwrap_or_else(|t| panic!("{what}: neither a running zone nor nothing: {t}"));
+        outcomes.push(running);
+        if running {
+            // Adoptable: the console and halt work, and halt leaves nothing.
+            let ns = [zone_ns(s.record(&zone).init_pid().unwrap())];
+            console_works(&s, &zone, None);
+            let h = s.zoneadm(Some(&zone), &["halt"]);
+            assert_eq!((h.code, h.stderr.as_str()), (0, ""), "{what}: halt");
+            assert_clean_after_halt(s.root(), &zone, &ns);
+        } else {
+            assert_eq!(s.listed(&zone), (None, "installed".to_string()), "{what}");
+        }
+    }
+    eprintln!("running zone (true) or nothing (false) after each kill: {outcomes:?}");
+    // Both ends were reached: kills during the boot left nothing, late ones a zone.
+    assert!(
+        outcomes.contains(&true) && outcomes.contains(&false),
+        "{outcomes:?}"
+    );
+    // The zone still boots normally afterwards.
+    s.zoneadm(Some(&zone), &["boot"]).ok();
+    let ns = live_ns(s.root(), &zone);
+    s.zoneadm(Some(&zone), &["halt"]).ok();
+    assert_clean_after_halt(s.root(), &zone, &ns);
+}
+
+#[test]
+fn a_stopped_zoneadmd_does_not_hold_up_halt() {
+    require_root();
+    let s = Scratch::new();
+    let zone = unique_zone("fkstop");
+    install_and_boot(&s, &zone);
+    let ns = [zone_ns(s.record(&zone).init_pid().unwrap())];
+    let sup = recorded_supervisor(&s, &zone);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(sup),
+        nix::sys::signal::Signal::SIGSTOP,
+    )
+    .unwrap();
+    let started = Instant::now();
+    let h = s.zoneadm(Some(&zone), &["halt"]).ok();
+    let took = started.elapsed();
+    // It says what it waits for, gives up after the time it states, and halts the zone.
+    let z = format!("zoneadm: zone '{zone}': ");
+    assert!(
+        h.stderr.starts_with(&format!(
+            "{z}waiting for zoneadmd (pid {sup}, stopped) to answer halt"
+        )) && h.stderr.contains(&format!(
+            "{z}zoneadmd (pid {sup}) did not answer halt within 5 seconds; \
+             killing it and halting the zone without it\n"
+        )),
+        "{}",
+        h.stderr
+    );
+    assert!(took < Duration::from_secs(30), "halt took {took:?}");
+    assert_clean_after_halt(s.root(), &zone, &ns);
+    assert!(!alive(sup));
+    assert_eq!(s.listed(&zone), (None, "installed".to_string()));
+}
 
 #[test]
 fn killing_init_halts_the_zone() {

@@ -116,8 +116,8 @@ fn install_log_path(stdout: &str, root: &Path, zone: &str) -> Option<String> {
 }
 
 /// Files a zone's life may leave under the root once the zone is deleted, as on Solaris: the
-/// install and supervisor logs, the lock files, and the directories that hold them (plus the
-/// empty parent of the zonepath, which install had to create). The store's templates
+/// install, supervisor and console logs, the lock files, and the directories that hold them
+/// (plus the empty parent of the zonepath, which install had to create). The store's templates
 /// (`SYSdefault.xml`, ...) belong to no zone: the store lays them down on first use, which
 /// is zonecfg's `create` with the real command and the first zoneadm without it.
 fn allowed_leftover(path: &str, zone: &str) -> bool {
@@ -138,6 +138,7 @@ fn allowed_leftover(path: &str, zone: &str) -> bool {
     }
     if let Some(name) = path.strip_prefix("var/log/zones/") {
         return name == format!("{zone}.zoneadmd.log")
+            || name == format!("{zone}.console")
             || (name.starts_with("zoneadm.") && name.ends_with(&format!(".{zone}.install")));
     }
     // Compiled seccomp filters, kept for the next boot of any zone with the same filter.
@@ -147,6 +148,7 @@ fn allowed_leftover(path: &str, zone: &str) -> bool {
     if let Some(name) = path.strip_prefix("var/run/zones/") {
         return name == "index.lock"
             || name == "zoneid.lock"
+            || name == "pools.lock"
             || name == format!("{zone}.zoneadm.lock");
     }
     false

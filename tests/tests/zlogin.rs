@@ -1,9 +1,10 @@
 //! zlogin against real zones: command mode (output, status, stdin, environment, users, safe
 //! mode, the zone's namespaces/cgroups/capabilities, terminals kept out of the zone),
 //! interactive logins on a pty made inside the zone (window sizes, escapes, banners, a
-//! restored terminal), the console (attach, detach, busy, waiting for boot, logging in) and
-//! zones halted under attached sessions; option and state errors with Solaris' messages.
-//! Each test has its own scratch root and zone; terminals are ptys the test drives.
+//! restored terminal), the console (attach, detach, busy, waiting for boot, logging in,
+//! staying attached across a halt) and zones halted under attached sessions; option and
+//! state errors with Solaris' messages. Each test has its own scratch root and zone;
+//! terminals are ptys the test drives.
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
@@ -688,6 +689,45 @@ fn console_login_as_root() {
     assert_eq!(t.finish().code(), Some(0));
 }
 
+/// Without `-d` the console session outlives a halt: it waits for the next boot and goes on
+/// with the zone's new console, as on Solaris.
+#[test]
+fn console_stays_attached_across_halt_and_boot() {
+    let (s, z) = booted("zls");
+    let mut con = Tty::spawn(&s, &["-C", &z], 24, 80);
+    con.expect("console]");
+    let end = Instant::now() + WAIT;
+    while !con.text().contains("ATTACHED") {
+        s.zlogin(&[&z, "echo ATTACHED > /dev/console"], None).ok();
+        con.pump(Duration::from_millis(300));
+        assert!(Instant::now() < end, "console never attached");
+    }
+    s.zoneadm(Some(&z), &["halt"]).ok();
+    let halted = con.expect("[NOTICE: Zone halted]");
+    // Still there a while later, waiting.
+    let quiet = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < quiet {
+        con.pump(Duration::from_millis(100));
+    }
+    assert!(
+        con.child.try_wait().unwrap().is_none(),
+        "zlogin -C left when the zone halted:\n{}",
+        con.text()
+    );
+    assert!(!con.text()[halted..].contains("console closed]"));
+    s.zoneadm(Some(&z), &["boot"]).ok();
+    con.expect_after(halted, "[NOTICE: Zone booting up]");
+    con.expect_after(halted, &format!("{z} console login: "));
+    // The keyboard reaches the new zone's console.
+    con.run_line("root", &format!("{z}# "));
+    con.run_line("echo BACK$((40+2))", "BACK42");
+    let from = con.seen.len();
+    con.send(b"\r~.");
+    con.expect_after(from, "console closed]");
+    assert_eq!(con.finish().code(), Some(0));
+    assert!(con.cooked());
+}
+
 // ----------------------------------------------------------------------------------------
 // Halting under attached sessions
 
@@ -697,7 +737,8 @@ fn halt_ends_attached_sessions_cleanly() {
     let mut pts = Tty::spawn(&s, &[&z], 24, 80);
     pts.expect(&format!("{z}# "));
     pts.run_line("echo READY$((1))", "READY1");
-    let mut con = Tty::spawn(&s, &["-C", &z], 24, 80);
+    // -d: the console session ends when the zone halts.
+    let mut con = Tty::spawn(&s, &["-C", "-d", &z], 24, 80);
     con.expect("console]");
     // Make sure the console client is attached, not just connected.
     let end = Instant::now() + WAIT;

@@ -1,14 +1,18 @@
-//! Console mode: `zlogin -C zone`. Attach to the console the zone's supervisor serves, relay
-//! in raw mode until `~.` or until the supervisor goes (the zone halted). A zone that is
-//! installed but not up yet is waited for, so the console can be watched from before boot.
+//! Console mode: `zlogin -C zone`. Attach to the console the zone's supervisor serves and
+//! relay in raw mode until `~.`. When the zone halts (its supervisor goes) the session stays
+//! and waits for the next boot, as on Solaris, unless `-d` asks to disconnect then. A zone
+//! that is installed but not up yet is waited for, so the console can be watched from before
+//! boot; a running zone whose zoneadmd died gets a new one that adopts it.
 
 use crate::options::Options;
 use crate::{setup, target, zerror, EXIT_ERR};
+use libzone::admin::lifecycle;
 use libzone::runtime::console::{self, AttachError};
 use libzone::runtime::escape::{Escape, TermChars};
 use libzone::runtime::record::RunDir;
 use libzone::runtime::relay::{self, Link, RawTerminal, Session, SessionEnd};
 use libzone::state::ZoneState;
+use libzone::store::Store;
 use std::io::IsTerminal;
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
@@ -26,9 +30,23 @@ fn busy_or_broken(e: AttachError) -> i32 {
     EXIT_ERR
 }
 
+/// A running zone without its zoneadmd gets a new one that adopts it (the console comes
+/// back with it); a failure is only reported, the console is waited for as usual.
+fn adopt_orphan(opts: &Options, st: &libzone::admin::status::ZoneStatus) {
+    if st.zoneid.is_none() || st.supervised {
+        return;
+    }
+    let store = Store::new(&opts.root);
+    let zoneadmd = libzone::admin::helper("zoneadmd");
+    if let Err(e) = lifecycle::adopt(&store, &opts.zone, &zoneadmd) {
+        zerror(format!("zone '{}': {e}", opts.zone));
+    }
+}
+
 pub fn run(opts: &Options) -> i32 {
-    if let Err(code) = target::status(opts) {
-        return code;
+    match target::status(opts) {
+        Ok(st) => adopt_orphan(opts, &st),
+        Err(code) => return code,
     }
     let socket = RunDir::new(&opts.root).console_socket(&opts.zone);
     let first = match console::attach(&socket, GREETING_WAIT) {
@@ -58,32 +76,40 @@ pub fn run(opts: &Options) -> i32 {
         .as_ref()
         .map_or_else(TermChars::default, RawTerminal::chars);
     let mut escape = Escape::new(opts.escape(), chars);
-    let stream = match first {
-        Some(s) => Ok(s),
-        None => wait_for_console(opts, &socket, &mut escape, &signals, terminal.as_ref()),
-    };
-    let end = match stream {
-        Ok(stream) => {
-            let link = Link::Console(stream);
-            Session {
-                input: stdin.as_fd(),
-                output: stdout.as_fd(),
-                link: &link,
-                escape: &mut escape,
-                signals: &signals,
-                child: None,
-                terminal: terminal.as_ref(),
+    let mut next = first;
+    let end = loop {
+        let stream = match next.take() {
+            Some(s) => Ok(s),
+            None => wait_for_console(opts, &socket, &mut escape, &signals, terminal.as_ref()),
+        };
+        let end = match stream {
+            Ok(stream) => {
+                let link = Link::Console(stream);
+                Session {
+                    input: stdin.as_fd(),
+                    output: stdout.as_fd(),
+                    link: &link,
+                    escape: &mut escape,
+                    signals: &signals,
+                    child: None,
+                    terminal: terminal.as_ref(),
+                }
+                .run()
             }
-            .run()
-        }
-        Err(Waited::Ended(end)) => Ok(end),
-        Err(Waited::Failed(e)) => {
-            drop(terminal);
-            return busy_or_broken(e);
-        }
-        Err(Waited::Gone(code)) => {
-            drop(terminal);
-            return code;
+            Err(Waited::Ended(end)) => Ok(end),
+            Err(Waited::Failed(e)) => {
+                drop(terminal);
+                return busy_or_broken(e);
+            }
+            Err(Waited::Gone(code)) => {
+                drop(terminal);
+                return code;
+            }
+        };
+        match end {
+            // The zone halted (or its zoneadmd went): wait for it to come back, unless -d.
+            Ok(SessionEnd::Closed) if !opts.disconnect => continue,
+            other => break other,
         }
     };
     drop(terminal);
@@ -119,7 +145,8 @@ fn wait_for_console(
 ) -> Result<UnixStream, Waited> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
-    let mut checked = Instant::now();
+    // The first look at the zone comes at once (a zone left without zoneadmd is adopted).
+    let mut checked: Option<Instant> = None;
     loop {
         match relay::idle(
             stdin.as_fd(),
@@ -143,10 +170,10 @@ fn wait_for_console(
             Err(AttachError::NoServer(_)) => {}
             Err(e) => return Err(Waited::Failed(e)),
         }
-        if checked.elapsed() >= RECHECK {
-            checked = Instant::now();
+        if checked.is_none_or(|t| t.elapsed() >= RECHECK) {
+            checked = Some(Instant::now());
             match target::status(opts) {
-                Ok(st) if st.state >= ZoneState::Installed => {}
+                Ok(st) if st.state >= ZoneState::Installed => adopt_orphan(opts, &st),
                 Ok(_) => return Err(Waited::Gone(EXIT_ERR)),
                 Err(code) => return Err(Waited::Gone(code)),
             }

@@ -59,14 +59,6 @@ fn sub_usage_exit(name: &str) -> ! {
     exit(EXIT_USAGE)
 }
 
-/// The directory holding zoneadmd and zinit: next to this binary.
-fn helper(name: &str) -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(|d| d.join(name)))
-        .unwrap_or_else(|| PathBuf::from(format!("/usr/lib/zones/{name}")))
-}
-
 /// Arguments after `--` (boot arguments); anything else before it is a usage error.
 fn boot_args(name: &str, args: &[String]) -> Vec<String> {
     match args.first().map(String::as_str) {
@@ -169,7 +161,9 @@ fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
     if !privileged(ctx, sub) {
         return EXIT_ERR;
     }
-    let zoneadmd = helper("zoneadmd");
+    let zoneadmd = libzone::admin::helper("zoneadmd");
+    // Progress notes (what zoneadm waits for) go to stderr at once.
+    let mut say = |msg: &str| ctx.zerror(msg);
     let precheck = match sub {
         "install" => Some(libzone::state::Op::Install),
         "ready" => Some(libzone::state::Op::Ready),
@@ -187,7 +181,8 @@ fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
             if sub == "ready" && !args.is_empty() {
                 sub_usage_exit(sub);
             }
-            lifecycle::boot(&ctx.store, &zone, &bargs, sub == "ready", &zoneadmd).map(|note| {
+            let ready = sub == "ready";
+            lifecycle::boot(&ctx.store, &zone, &bargs, ready, &zoneadmd, &mut say).map(|note| {
                 if let Some(n) = note {
                     ctx.zerror(&n);
                 }
@@ -197,13 +192,16 @@ fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
             if !args.is_empty() {
                 sub_usage_exit(sub);
             }
-            lifecycle::halt(&ctx.store, &zone).map(|note| {
+            lifecycle::halt(&ctx.store, &zone, &zoneadmd, &mut say).map(|note| {
                 if let Some(n) = note {
                     ctx.zerror(&n);
                 }
             })
         }
-        "reboot" => lifecycle::reboot(&ctx.store, &zone, &boot_args(sub, args), &zoneadmd),
+        "reboot" => {
+            let bargs = boot_args(sub, args);
+            lifecycle::reboot(&ctx.store, &zone, &bargs, &zoneadmd, &mut say)
+        }
         "shutdown" => {
             let (reboot, rest) = match args.first().map(String::as_str) {
                 Some("-r") => (true, &args[1..]),
@@ -213,7 +211,7 @@ fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
             if !reboot && !bargs.is_empty() {
                 sub_usage_exit(sub);
             }
-            lifecycle::shutdown(&ctx.store, &zone, reboot, &bargs, &zoneadmd)
+            lifecycle::shutdown(&ctx.store, &zone, reboot, &bargs, &zoneadmd, &mut say)
         }
         "install" => lifecycle::install(&ctx.store, &zone, &mut |log| {
             println!("Progress being logged to {}", log.display());
@@ -243,7 +241,7 @@ fn run(ctx: &Ctx, sub: &str, args: &[String]) -> i32 {
             if !args.is_empty() {
                 usage_exit(false);
             }
-            lifecycle::apply(&ctx.store, &zone).map(|note| {
+            lifecycle::apply(&ctx.store, &zone, &zoneadmd, &mut say).map(|note| {
                 if let Some(n) = note {
                     ctx.zerror(&n);
                 }

@@ -39,6 +39,18 @@ pub fn precheck(ctx: &Ctx, zone: &str, op: libzone::state::Op) -> bool {
         return true;
     }
     print_report(ctx, &report);
+    // A boot that verification stops is a failed boot: its log says why too.
+    if op != libzone::state::Op::Install {
+        let mut why: Vec<String> = report
+            .lines
+            .iter()
+            .map(|l| match l {
+                Line::Stderr(t) | Line::Stdout(t) | Line::Zone(t) | Line::Program(t) => t.clone(),
+            })
+            .collect();
+        why.extend(report.summary());
+        libzone::admin::lifecycle::log_failure(&ctx.store, zone, op.as_str(), &why.join("; "));
+    }
     false
 }
 

@@ -1,6 +1,8 @@
 //! zoneadmd: the supervisor of one zone (see libzone::runtime::supervisor). Started by
-//! zoneadm as `zoneadmd -R <root> -z <zone> ready|boot [args...]`, with the outcome of that
-//! first request reported on file descriptor 3 when it is open.
+//! zoneadm (or zlogin) as `zoneadmd -R <root> -z <zone> ready|boot [args...]`, or `adopt` to
+//! take over a running zone whose supervisor died, with the outcome of that first request
+//! reported on file descriptor 3 when it is open. Its log lines (stderr) start with an
+//! ISO 8601 time in UTC.
 
 use libzone::runtime::proto::Request;
 use libzone::runtime::supervisor::{self, SupervisorArgs};
@@ -15,7 +17,7 @@ const NOTIFY_FD: i32 = 3;
 const LOCK_FD: i32 = 4;
 
 fn usage() -> ! {
-    eprintln!("usage: zoneadmd [-R root] -z zone ready|boot [boot_arguments...]");
+    eprintln!("usage: zoneadmd [-R root] -z zone ready|boot [boot_arguments...]|adopt");
     std::process::exit(2)
 }
 
@@ -40,6 +42,7 @@ fn main() {
         Some("boot") => Request::Boot {
             args: rest[1..].to_vec(),
         },
+        Some("adopt") if rest.len() == 1 => Request::Adopt,
         _ => usage(),
     };
     // SAFETY: fd 3 is ours only if it is open; F_GETFD tells without side effects.
@@ -70,11 +73,12 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from("/usr/lib/zones/zinit"));
     let store = Store::new(root.clone());
     let mut log = |msg: &str| {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let _ = writeln!(std::io::stderr(), "[{now}] zoneadmd: {msg}");
+        let now = libzone::clock::now_iso8601();
+        let _ = writeln!(
+            std::io::stderr(),
+            "{now} zoneadmd[{}]: {msg}",
+            std::process::id()
+        );
     };
     let code = supervisor::run(
         SupervisorArgs {

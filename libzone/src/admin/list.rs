@@ -19,6 +19,9 @@ pub struct ListRow {
     pub uuid: String,
     pub brand: String,
     pub ip_type: IpType,
+    /// The zone runs but its zoneadmd is gone (the next zoneadm or `zlogin -C` starts one
+    /// that adopts it); `list -v` says so.
+    pub unsupervised: bool,
 }
 
 /// `detail`: read the zone's file for its brand and ip-type (`list -v`, `-p`); without
@@ -44,7 +47,10 @@ fn row(store: &Store, st: ZoneStatus, detail: bool) -> ListRow {
             _ => ("???".to_string(), IpType::Shared),
         }
     };
+    let unsupervised =
+        st.zoneid.is_some() && !st.supervised && st.entry.name != crate::config::GLOBAL_ZONE;
     ListRow {
+        unsupervised,
         zoneid: st.zoneid,
         name: st.entry.name,
         state: st.state,
@@ -90,7 +96,8 @@ fn collect(
         .collect())
 }
 
-/// `zoneadm list -v`: a header, then `%*s %-16s %-10s %-30s %-8s %-6s` rows.
+/// `zoneadm list -v`: a header, then `%*s %-16s %-10s %-30s %-8s %-6s` rows. A zone whose
+/// zoneadmd is gone shows as `running (no zoneadmd)` (the parsable layout stays as it is).
 pub fn verbose(rows: &[ListRow]) -> String {
     let mut out = format!(
         "{:>4} {:<16} {:<10} {:<30} {:<8} {:<6}\n",
@@ -98,11 +105,16 @@ pub fn verbose(rows: &[ListRow]) -> String {
     );
     for r in rows {
         let id = r.zoneid.map_or("-".to_string(), |i| i.to_string());
+        let status = if r.unsupervised {
+            format!("{} (no zoneadmd)", r.state.as_str())
+        } else {
+            r.state.as_str().to_string()
+        };
         out.push_str(&format!(
             "{:>4} {:<16} {:<10} {:<30} {:<8} {:<6}\n",
             id,
             r.name,
-            r.state.as_str(),
+            status,
             r.zonepath,
             r.brand,
             r.ip_type.list_str()
@@ -149,6 +161,7 @@ mod tests {
                 uuid: String::new(),
                 brand: GLOBAL_BRAND.into(),
                 ip_type: IpType::Shared,
+                unsupervised: false,
             },
             ListRow {
                 zoneid: None,
@@ -158,6 +171,17 @@ mod tests {
                 uuid: String::new(),
                 brand: "sparse".into(),
                 ip_type: IpType::Exclusive,
+                unsupervised: false,
+            },
+            ListRow {
+                zoneid: Some(3),
+                name: "orphan".into(),
+                state: ZoneState::Running,
+                zonepath: "/zones/orphan".into(),
+                uuid: String::new(),
+                brand: "sparse".into(),
+                ip_type: IpType::Shared,
+                unsupervised: true,
             },
         ]
     }
@@ -178,14 +202,19 @@ mod tests {
             lines[2],
             "   - webzone          configured /zones/we:b                    sparse   excl  "
         );
+        assert_eq!(
+            lines[3],
+            "   3 orphan           running (no zoneadmd) /zones/orphan                  sparse   shared"
+        );
     }
 
     #[test]
     fn parsable_escapes_colons() {
         assert_eq!(
             parsable(&rows()),
-            "0:global:running:/::linux:shared\n-:webzone:configured:/zones/we\\:b::sparse:excl\n"
+            "0:global:running:/::linux:shared\n-:webzone:configured:/zones/we\\:b::sparse:excl\n\
+             3:orphan:running:/zones/orphan::sparse:shared\n"
         );
-        assert_eq!(names(&rows()), "global\nwebzone\n");
+        assert_eq!(names(&rows()), "global\nwebzone\norphan\n");
     }
 }

@@ -9,6 +9,17 @@ pub mod status;
 pub mod verify;
 
 use crate::store::StoreError;
+use std::path::PathBuf;
+
+/// A helper program installed next to the running binary (`zoneadmd`, `zinit`), as zoneadm,
+/// zlogin and poolbind are installed together; `/usr/lib/zones/<name>` when that cannot be
+/// told.
+pub fn helper(name: &str) -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join(name)))
+        .unwrap_or_else(|| PathBuf::from(format!("/usr/lib/zones/{name}")))
+}
 
 /// A zoneadm failure. `Zone` errors print as `zoneadm: zone '<zone>': <msg>`.
 #[derive(Debug, thiserror::Error)]

@@ -168,6 +168,7 @@ mod tests {
             brand: "sparse".into(),
             pool: None,
             seccomp: None,
+            keeper: None,
         }
     }
 

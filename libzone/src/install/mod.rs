@@ -6,6 +6,7 @@ pub mod remove;
 pub mod skeleton;
 
 use crate::brand;
+use crate::clock::civil_from_days;
 use crate::config::ZoneConfig;
 use crate::host;
 use crate::state::ZoneState;
@@ -23,7 +24,7 @@ pub enum InstallError {
     Store(#[from] StoreError),
     #[error("unknown brand '{0}'")]
     Brand(String),
-    #[error("{path}: {source}")]
+    #[error("{}: {}", path.display(), crate::pool::error::io_reason(source))]
     Io {
         path: PathBuf,
         #[source]
@@ -81,31 +82,29 @@ pub fn utc_stamp() -> String {
     )
 }
 
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// Install `cfg` (state configured, zone lock held by the caller). Moves the index through
 /// incomplete to installed; on failure removes what it made and goes back to configured.
 pub fn install(store: &Store, cfg: &ZoneConfig, log: &mut InstallLog) -> Result<(), InstallError> {
-    let brand = brand::lookup(&cfg.brand).ok_or_else(|| InstallError::Brand(cfg.brand.clone()))?;
-    if !brand.skeleton {
-        return Err(InstallError::NeedsSource(brand.name));
-    }
+    let brand = brand::lookup(&cfg.brand)
+        .ok_or_else(|| InstallError::Brand(cfg.brand.clone()))
+        .and_then(|b| {
+            if b.skeleton {
+                Ok(b)
+            } else {
+                Err(InstallError::NeedsSource(b.name))
+            }
+        });
+    let brand = match brand {
+        Ok(b) => b,
+        Err(e) => {
+            log.line(&format!("Installation of zone {} failed: {e}.", cfg.name));
+            return Err(e);
+        }
+    };
     let zonepath = store.host_path(&cfg.zonepath)?;
     store.set_state(&cfg.name, ZoneState::Incomplete)?;
     log.line(&format!(
-        "Installing zone {} (brand {}) at {}",
+        "Installing zone {} (brand {}) at {}.",
         cfg.name,
         brand.name,
         zonepath.display()
@@ -119,7 +118,7 @@ pub fn install(store: &Store, cfg: &ZoneConfig, log: &mut InstallLog) -> Result<
             Ok(())
         }
         Err(e) => {
-            log.line(&format!("Installation failed: {e}"));
+            log.line(&format!("Installation failed: {e}."));
             let root = zonepath.join("root");
             let _ = remove::remove_tree(&root);
             let _ = std::fs::remove_file(zonepath.join(OWNER_FILE));

@@ -135,10 +135,20 @@ pub fn create(
             continue;
         }
         match kind {
-            HostDir::Symlink(target) => io(&p, std::os::unix::fs::symlink(target, &p))?,
-            HostDir::Dir => io(&p, std::fs::create_dir(&p))?,
+            HostDir::Symlink(target) => {
+                io(&p, std::os::unix::fs::symlink(target, &p))?;
+                log(&format!(
+                    "Linked {d} to {}, as on the host.",
+                    target.display()
+                ));
+            }
+            HostDir::Dir => {
+                io(&p, std::fs::create_dir(&p))?;
+                log(&format!(
+                    "Made {d}, where the host's {d} is mounted read-only."
+                ));
+            }
         }
-        log(&format!("system directory {d}: {kind:?}"));
     }
     for d in extra_mount_points {
         let p = root.join(d.trim_start_matches('/'));
@@ -170,7 +180,7 @@ pub fn create(
             &p,
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)),
         )?;
-        log(&format!("wrote /{name}"));
+        log(&format!("Wrote /{name}."));
     }
     Ok(())
 }

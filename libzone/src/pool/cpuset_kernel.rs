@@ -76,6 +76,34 @@ impl CpusetKernel {
         Some(super::facility::layout(&cfg))
     }
 
+    /// Give a running zone its pool's CPUs. A zone being halted right now (its cgroup going,
+    /// one hierarchy after the other) is left alone: it is not the commit's to fail on.
+    fn set_zone_cpus(&self, zone: &str, limits: &Limits) -> Result<(), PoolError> {
+        let path = format!("{}/{zone}", self.zones_parent());
+        let cg = self.backend.open(&path).map_err(sys)?;
+        if !cg.exists() {
+            return Ok(());
+        }
+        match cg.apply(limits) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let whole = self
+                    .backend
+                    .open(&path)
+                    .is_ok_and(|c| c.exists() && c.dirs().len() == cg.dirs().len());
+                // ENODEV: the cgroup is being removed; ENOENT: it just was.
+                let going = matches!(e, cgroup::CgroupError::NotAttached { .. })
+                    || matches!(e.errno(), Some(libc::ENOENT) | Some(libc::ENODEV))
+                    || !whole;
+                if going {
+                    Ok(())
+                } else {
+                    Err(sys(e))
+                }
+            }
+        }
+    }
+
     /// The zone (of this root) whose cgroup holds `pid`, from `/proc/<pid>/cgroup`.
     fn zone_of_pid(&self, pid: i32) -> Result<Option<String>, PoolError> {
         let prefix = format!("/{}/", self.zones_parent());
@@ -131,14 +159,7 @@ impl PoolKernel for CpusetKernel {
                 .map_err(sys)?;
         }
         for (zone, pool) in self.zones() {
-            let cg = self
-                .backend
-                .open(&format!("{}/{zone}", self.zones_parent()))
-                .map_err(sys)?;
-            if cg.exists() {
-                cg.apply(&limits(&pool_cpus(layout, pool.as_deref())))
-                    .map_err(sys)?;
-            }
+            self.set_zone_cpus(&zone, &limits(&pool_cpus(layout, pool.as_deref())))?;
         }
         // Pools that are gone: their processes go to the default pool first.
         let default = layout
@@ -170,14 +191,7 @@ impl PoolKernel for CpusetKernel {
             ..Default::default()
         };
         for (zone, _) in self.zones() {
-            if let Ok(cg) = self
-                .backend
-                .open(&format!("{}/{zone}", self.zones_parent()))
-            {
-                if cg.exists() {
-                    cg.apply(&everything).map_err(sys)?;
-                }
-            }
+            self.set_zone_cpus(&zone, &everything)?;
         }
         for name in self.backend.list(&self.parent()).unwrap_or_default() {
             let cg = self.backend.open(&self.pool_path(&name)).map_err(sys)?;

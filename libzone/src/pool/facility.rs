@@ -2,7 +2,8 @@
 //! `/dev/pool`) and the operations of `pooladm`, `poolcfg -d`, `poolbind` and zones. The
 //! configuration lives in the state file (see `state`); every change is planned in memory
 //! (sys ids, CPU allocation), applied to the kernel through `PoolKernel`, and only then
-//! recorded, under the state lock.
+//! recorded, under the state lock. Every change that moves zones' CPUs first takes the
+//! bindings lock alone, so no zone boots half on the old configuration (see `zones`).
 
 use super::alloc::{allocate, PsetDemand, Surplus};
 use super::error::{PoolError, PoolErrorCode};
@@ -19,6 +20,9 @@ pub struct Facility<K: PoolKernel> {
     root: PathBuf,
     files: StateFiles,
     kernel: K,
+    /// The caller holds the bindings lock alone already (a zone boot making its temporary
+    /// pool): changes do not take it again.
+    bindings_locked: bool,
 }
 
 impl<K: PoolKernel> Facility<K> {
@@ -27,7 +31,22 @@ impl<K: PoolKernel> Facility<K> {
             root: root.to_path_buf(),
             files: StateFiles::new(root),
             kernel,
+            bindings_locked: false,
         }
+    }
+
+    /// For a caller that holds the bindings lock exclusively.
+    pub(crate) fn with_bindings_locked(mut self) -> Facility<K> {
+        self.bindings_locked = true;
+        self
+    }
+
+    /// The bindings lock for a change, unless the caller holds it.
+    fn serialise(&self) -> Result<Option<super::zones::BindingLock>, PoolError> {
+        if self.bindings_locked {
+            return Ok(None);
+        }
+        super::zones::lock_bindings(&self.root, true).map(Some)
     }
 
     pub fn kernel(&self) -> &K {
@@ -58,6 +77,7 @@ impl<K: PoolKernel> Facility<K> {
     /// `pooladm -e`: the default pool and processor set, holding every online CPU. Nothing
     /// happens when the facility is already enabled.
     pub fn enable(&mut self) -> Result<(), PoolError> {
+        let _turn = self.serialise()?;
         let dir = self.files.state_path().parent().map(Path::to_path_buf);
         let fresh = dir.as_ref().is_some_and(|d| !d.exists());
         let lock = self.files.lock(true, true)?;
@@ -82,6 +102,10 @@ impl<K: PoolKernel> Facility<K> {
 
     /// `pooladm -d`: every set and pool goes, all processes run on all CPUs again.
     pub fn disable(&mut self) -> Result<(), PoolError> {
+        if !self.is_enabled()? {
+            return Ok(());
+        }
+        let _turn = self.serialise()?;
         let lock = match self.files.lock(true, false) {
             Ok(lock) => lock,
             Err(PoolError::NotActive) => return Ok(()),
@@ -133,6 +157,7 @@ impl<K: PoolKernel> Facility<K> {
     /// pools and sets (zones with `dedicated-cpu`) stay.
     pub fn commit_static(&mut self, cfg: &PoolConfig) -> Result<(), PoolError> {
         cfg.validate().map_err(|_| PoolErrorCode::InvalidConf)?;
+        let _turn = self.serialise()?;
         let lock = self.files.lock(true, false)?;
         let current = self.read_locked(&lock)?;
         let online = self.kernel.online_cpus()?;
@@ -149,6 +174,7 @@ impl<K: PoolKernel> Facility<K> {
 
     /// `pooladm -x`: destroy every pool and processor set but the defaults.
     pub fn remove_dynamic(&mut self) -> Result<(), PoolError> {
+        let _turn = self.serialise()?;
         let lock = self.files.lock(true, false)?;
         let current = self.read_locked(&lock)?;
         let mut new = current.clone();
@@ -178,6 +204,7 @@ impl<K: PoolKernel> Facility<K> {
     /// they should be, as far as every set's bounds allow.
     pub fn commit_dynamic(&mut self, edited: &PoolConfig) -> Result<(), PoolError> {
         edited.validate().map_err(|_| PoolErrorCode::InvalidConf)?;
+        let _turn = self.serialise()?;
         let lock = self.files.lock(true, false)?;
         let current = self.read_locked(&lock)?;
         let online = self.kernel.online_cpus()?;
@@ -262,6 +289,7 @@ impl<K: PoolKernel> Facility<K> {
     ) -> Result<Vec<u32>, PoolError> {
         let name = format!("{TEMPORARY_PREFIX}{zone}");
         let importance = importance.unwrap_or(1);
+        let _turn = self.serialise()?;
         let lock = self.files.lock(true, false)?;
         let current = self.read_locked(&lock)?;
         if let (Some(pool), Some(pset)) = (current.find_pool(&name), current.find_pset(&name)) {
@@ -298,6 +326,10 @@ impl<K: PoolKernel> Facility<K> {
     /// set. Nothing to do when the facility is disabled or the zone has none.
     pub fn destroy_temporary(&mut self, zone: &str) -> Result<(), PoolError> {
         let name = format!("{TEMPORARY_PREFIX}{zone}");
+        if !self.is_enabled()? {
+            return Ok(());
+        }
+        let _turn = self.serialise()?;
         let lock = match self.files.lock(true, false) {
             Ok(lock) => lock,
             Err(PoolError::NotActive) => return Ok(()),

@@ -1,13 +1,54 @@
 //! Zones and pools (spec §5.8): at ready a zone is bound to its persistent pool
 //! (`set pool=`), to a temporary pool `SUNWtmp_<zone>` (`add dedicated-cpu`), or to the
 //! default pool; at halt a temporary pool goes away and its CPUs return to the default set.
+//!
+//! A boot reads the pool configuration and later writes the CPUs it found into the zone's new
+//! cgroup; a commit (`pooladm -c`, `poolcfg -d`, a temporary pool made or removed) changes the
+//! configuration and rewrites the CPUs of every zone it finds. Were the two to interleave, a
+//! zone made in between would keep an older configuration's CPUs, or a commit would find a
+//! zone's cgroup half made. So they take turns on one lock (`var/run/zones/pools.lock`):
+//! boots share it from reading the configuration until the zone's cgroup has its CPUs and
+//! its record names its pool; commits hold it alone (see `Facility`). It is always taken
+//! before the pools state lock.
 
 use super::cpuset_kernel::{pool_cpus, CpusetKernel};
 use super::error::PoolError;
 use super::facility::{layout, Facility};
 use super::model::TEMPORARY_PREFIX;
 use crate::plan::PoolBinding;
+use crate::runtime::record::RunDir;
+use nix::fcntl::{Flock, FlockArg};
 use std::path::Path;
+
+/// A held turn on the bindings lock (see the module comment); released when dropped.
+pub struct BindingLock {
+    _lock: Flock<std::fs::File>,
+}
+
+/// Take the bindings lock of `altroot`: shared for a boot (boots run side by side), exclusive
+/// for a commit.
+pub fn lock_bindings(altroot: &Path, exclusive: bool) -> Result<BindingLock, PoolError> {
+    let run = RunDir::new(altroot);
+    std::fs::create_dir_all(run.dir()).map_err(|e| PoolError::io(run.dir(), e))?;
+    let path = run.pools_lock();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| PoolError::io(&path, e))?;
+    let arg = if exclusive {
+        FlockArg::LockExclusive
+    } else {
+        FlockArg::LockShared
+    };
+    let lock = Flock::lock(file, arg).map_err(|(_, errno)| PoolError::Lock {
+        path: path.clone(),
+        source: std::io::Error::from_raw_os_error(errno as i32),
+    })?;
+    Ok(BindingLock { _lock: lock })
+}
 
 /// Where a zone ended up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,10 +72,28 @@ pub enum BindError {
     Bind(PoolError),
 }
 
-/// Bind `zone` as its configuration asks.
-pub fn bind_zone(altroot: &Path, zone: &str, want: &PoolBinding) -> Result<ZoneBinding, BindError> {
+/// Bind `zone` as its configuration asks. The returned lock must be held until the zone's
+/// cgroup has the binding's CPUs and its runtime record names the pool: then a commit that
+/// comes later finds the zone and moves it.
+pub fn bind_zone(
+    altroot: &Path,
+    zone: &str,
+    want: &PoolBinding,
+) -> Result<(ZoneBinding, BindingLock), BindError> {
+    // A temporary pool is a commit of its own: it moves other zones' CPUs.
+    let dedicated = matches!(want, PoolBinding::Dedicated { .. });
+    let lock = lock_bindings(altroot, dedicated).map_err(BindError::Bind)?;
     let kernel = CpusetKernel::new(altroot).map_err(BindError::Bind)?;
-    let mut facility = Facility::new(altroot, kernel);
+    let mut facility = Facility::new(altroot, kernel).with_bindings_locked();
+    let binding = bind_locked(&mut facility, zone, want)?;
+    Ok((binding, lock))
+}
+
+fn bind_locked(
+    facility: &mut Facility<CpusetKernel>,
+    zone: &str,
+    want: &PoolBinding,
+) -> Result<ZoneBinding, BindError> {
     let enabled = facility.is_enabled().map_err(BindError::Bind)?;
     match want {
         PoolBinding::Dedicated {
@@ -100,11 +159,23 @@ pub fn pool_cpus_now(altroot: &Path, pool: &str) -> Result<Vec<u32>, PoolError> 
     Ok(pool_cpus(&lay, Some(pool)))
 }
 
-/// Undo what `bind_zone` made for `zone` (its temporary pool).
+/// Undo what `bind_zone` made for `zone` (its temporary pool). The caller holds no bindings
+/// lock.
 pub fn unbind_zone(altroot: &Path, zone: &str, want: &PoolBinding) -> Result<(), PoolError> {
     if !matches!(want, PoolBinding::Dedicated { .. }) {
         return Ok(());
     }
+    release_temporary(altroot, zone)
+}
+
+/// Remove `zone`'s temporary pool if it has one (its supervisor is gone and nobody knows what
+/// it was bound to). The caller holds no bindings lock.
+pub fn release_temporary(altroot: &Path, zone: &str) -> Result<(), PoolError> {
     let mut facility = Facility::new(altroot, CpusetKernel::new(altroot)?);
     facility.destroy_temporary(zone)
+}
+
+/// Whether `pool` is the temporary pool of `zone`.
+pub fn is_temporary_of(pool: &str, zone: &str) -> bool {
+    pool.strip_prefix(TEMPORARY_PREFIX) == Some(zone)
 }

@@ -8,6 +8,7 @@ pub mod console;
 pub mod enter;
 pub mod escape;
 pub mod filter;
+pub mod keeper;
 pub mod mounts;
 pub mod net;
 pub mod proto;

@@ -28,6 +28,9 @@ pub enum Request {
     Bind {
         pool: String,
     },
+    /// Take over the running zone of a supervisor that died (a new supervisor's first
+    /// request, never sent over the socket).
+    Adopt,
 }
 
 impl Request {
@@ -41,6 +44,7 @@ impl Request {
             Request::Status => "status",
             Request::Apply => "apply",
             Request::Bind { .. } => "bind",
+            Request::Adopt => "adopt",
         }
     }
 }

@@ -25,6 +25,13 @@ impl ProcId {
         self.pid > 0
             && proc_state(self.pid).is_some_and(|(st, s)| st == self.start_time && s != 'Z')
     }
+
+    /// Whether this very process exists and is stopped (SIGSTOP, or a debugger's).
+    pub fn stopped(&self) -> bool {
+        self.pid > 0
+            && proc_state(self.pid)
+                .is_some_and(|(st, s)| st == self.start_time && matches!(s, 'T' | 't'))
+    }
 }
 
 /// `(start_time, state char)` from `/proc/<pid>/stat`.
@@ -63,6 +70,10 @@ pub struct ZoneRecord {
     /// The zone's compiled seccomp filter, which every process entering the zone loads.
     #[serde(default)]
     pub seccomp: Option<PathBuf>,
+    /// The process that holds the zone's console while the supervisor lives and after it
+    /// dies (see `keeper`).
+    #[serde(default)]
+    pub keeper: Option<ProcId>,
 }
 
 /// The runtime files of zones under an alternate root.
@@ -104,8 +115,18 @@ impl RunDir {
         self.dir.join("seccomp")
     }
 
+    /// Where the console keeper of a zone hands the console to a new supervisor.
+    pub fn keeper_socket(&self, zone: &str) -> PathBuf {
+        self.dir.join(format!("{zone}.keeper_sock"))
+    }
+
     pub fn zoneid_lock(&self) -> PathBuf {
         self.dir.join("zoneid.lock")
+    }
+
+    /// The lock that orders zone boots against pool commits (see `pool::zones`).
+    pub fn pools_lock(&self) -> PathBuf {
+        self.dir.join("pools.lock")
     }
 
     /// The zone's record, `None` if there is none (or it is unreadable: a torn or foreign
@@ -139,6 +160,7 @@ impl RunDir {
             self.control_socket(zone),
             self.console_socket(zone),
             self.seccomp_program(zone),
+            self.keeper_socket(zone),
         ] {
             let _ = std::fs::remove_file(p);
         }
@@ -202,6 +224,7 @@ mod tests {
             brand: "sparse".into(),
             pool: None,
             seccomp: Some(run.seccomp_program("z1")),
+            keeper: None,
         };
         run.write(&rec).unwrap();
         assert_eq!(run.read("z1"), Some(rec));

@@ -44,8 +44,14 @@ fn sys_step(step: &str) -> impl FnOnce(nix::errno::Errno) -> SpawnError + '_ {
 pub struct ZoneProcess {
     pub pid: Pid,
     pub pidfd: OwnedFd,
-    channel: OwnedFd,
+    /// The set-up channel; `None` for a zone adopted from a supervisor that died.
+    channel: Option<OwnedFd>,
 }
+
+/// Called in the supervisor once the zone's process exists (its pid and pidfd), before that
+/// process may outlive the supervisor: it waits for the go-ahead sent after this returns,
+/// with its parent-death signal still set. The place to record it.
+pub type OnSpawn<'a> = dyn Fn(Pid, BorrowedFd<'_>) -> Result<(), String> + 'a;
 
 /// What the child needs besides the plan.
 pub struct SpawnArgs<'a> {
@@ -63,6 +69,8 @@ pub struct SpawnArgs<'a> {
     pub boot_now: Option<Vec<String>>,
     /// The plan's seccomp filter, compiled: init runs under it.
     pub seccomp: &'a crate::seccomp::CompiledFilter,
+    /// See [`OnSpawn`].
+    pub on_spawn: Option<&'a OnSpawn<'a>>,
 }
 
 fn packet_send<T: serde::Serialize>(fd: BorrowedFd<'_>, msg: &T) -> Result<(), nix::errno::Errno> {
@@ -126,9 +134,26 @@ pub fn spawn(args: &SpawnArgs<'_>) -> Result<ZoneProcess, SpawnError> {
     let zp = ZoneProcess {
         pid,
         pidfd,
-        channel: parent,
+        channel: Some(parent),
     };
-    match packet_recv::<SetupReport>(zp.channel.as_fd()) {
+    if let Some(hook) = args.on_spawn {
+        if let Err(error) = hook(pid, zp.pidfd.as_fd()) {
+            zp.kill();
+            return Err(SpawnError::Step {
+                step: "record the zone process".to_string(),
+                error,
+            });
+        }
+    }
+    let channel = zp.channel()?;
+    // Booting at once: the order is the go-ahead, sent now that the process is recorded.
+    if let Some(boot) = &args.boot_now {
+        if let Err(e) = packet_send(channel, &SetupOrder::Boot { args: boot.clone() }) {
+            zp.kill();
+            return Err(sys_step("send boot")(e));
+        }
+    }
+    match packet_recv::<SetupReport>(channel) {
         Ok(Some(SetupReport::Ready)) if args.boot_now.is_none() => Ok(zp),
         // Booting at once: the channel closes when init is executing.
         Ok(None) if args.boot_now.is_some() => Ok(zp),
@@ -157,11 +182,27 @@ fn kill_and_reap(pid: Pid) {
 }
 
 impl ZoneProcess {
+    /// The running init of a zone whose supervisor died, taken over by a new one.
+    pub fn adopted(pid: Pid, pidfd: OwnedFd) -> ZoneProcess {
+        ZoneProcess {
+            pid,
+            pidfd,
+            channel: None,
+        }
+    }
+
+    fn channel(&self) -> Result<BorrowedFd<'_>, SpawnError> {
+        self.channel
+            .as_ref()
+            .map(|c| c.as_fd())
+            .ok_or(SpawnError::Vanished)
+    }
+
     /// Start init. Returns once init is executing (the channel closes on a successful exec).
     pub fn boot(&self, args: Vec<String>) -> Result<(), SpawnError> {
-        packet_send(self.channel.as_fd(), &SetupOrder::Boot { args })
-            .map_err(sys_step("send boot"))?;
-        match packet_recv::<SetupReport>(self.channel.as_fd()) {
+        let channel = self.channel()?;
+        packet_send(channel, &SetupOrder::Boot { args }).map_err(sys_step("send boot"))?;
+        match packet_recv::<SetupReport>(channel) {
             Ok(None) => Ok(()),
             Ok(Some(SetupReport::Failed { step, error })) => {
                 self.kill();
@@ -233,18 +274,17 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     if args.console.is_some() {
         take_console().map_err(|e| ("open console".to_string(), e.to_string()))?;
     }
-    let boot_args = match &args.boot_now {
-        Some(a) => a.clone(),
-        None => {
-            at("report ready", packet_send(chan, &SetupReport::Ready))?;
-            let order: Option<SetupOrder> = at("wait for boot", packet_recv(chan))?;
-            match order {
-                Some(SetupOrder::Boot { args }) => args,
-                Some(SetupOrder::Abort) | None => {
-                    // SAFETY: as in child_main.
-                    unsafe { libc::_exit(0) }
-                }
-            }
+    if args.boot_now.is_none() {
+        at("report ready", packet_send(chan, &SetupReport::Ready))?;
+    }
+    // Even when booting at once: the order comes once the supervisor has recorded us, and
+    // only then may we drop the parent-death signal (a zone must never run unrecorded).
+    let order: Option<SetupOrder> = at("wait for boot", packet_recv(chan))?;
+    let boot_args = match order {
+        Some(SetupOrder::Boot { args }) => args,
+        Some(SetupOrder::Abort) | None => {
+            // SAFETY: as in child_main.
+            unsafe { libc::_exit(0) }
         }
     };
     set_rlimits(plan)?;

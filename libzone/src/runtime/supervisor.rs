@@ -1,11 +1,14 @@
-//! zoneadmd: the per-zone supervisor. It makes the zone (`ready`, `boot`), holds the console,
-//! answers zoneadm's requests on the zone's control socket, reaps the zone's init and takes
-//! the zone down again, removing every process and cgroup, when it halts. One single-threaded
-//! poll loop; every request is served in order.
+//! zoneadmd: the per-zone supervisor. It makes the zone (`ready`, `boot`), serves the console
+//! (whose pty its keeper holds too, see `keeper`), answers zoneadm's requests on the zone's
+//! control socket, reaps the zone's init and takes the zone down again, removing every
+//! process and cgroup, when it halts. A supervisor started with `adopt` takes over the running
+//! zone of one that died. One single-threaded poll loop; every request is served in order.
 
-use super::console;
+use super::console::{self, ConsoleLog, ConsolePty};
+use super::keeper::Keeper;
 use super::proto::{self, ConsoleDecoder, ConsoleFrame, Request, Response};
 use super::record::{self, ProcId, RunDir, ZoneRecord};
+use super::spawn::ZoneProcess;
 use super::zone::{self, LiveZone, ReadyArgs};
 use crate::brand::InitKind;
 use crate::cgroup::CgroupBackend;
@@ -29,7 +32,7 @@ pub struct SupervisorArgs {
     pub zone: String,
     /// Path of the built-in init binary.
     pub zinit: PathBuf,
-    /// The request that started it: `Ready` or `Boot`.
+    /// The request that started it: `Ready`, `Boot` or `Adopt`.
     pub first: Request,
     /// Where to report the outcome of `first` (one JSON `Response` line), then closed.
     pub notify: Option<OwnedFd>,
@@ -71,6 +74,11 @@ struct Supervisor<'a> {
     backend: Box<dyn CgroupBackend>,
     log: &'a mut dyn FnMut(&str),
     live: Option<LiveZone>,
+    /// The zone's console, the same pty across reboots; `None` only for a zone adopted
+    /// without its keeper (until its next boot makes a new one).
+    console: Option<ConsolePty>,
+    keeper: Option<Keeper>,
+    console_log: ConsoleLog,
     zoneid: u32,
     state: ZoneState,
     control: UnixListener,
@@ -86,6 +94,18 @@ struct Supervisor<'a> {
     /// A warning for the administrator from the last ready (e.g. pool not found).
     warning: Option<String>,
     done: bool,
+}
+
+/// The zone's console pty and its keeper.
+fn start_console(
+    run: &RunDir,
+    altroot: &std::path::Path,
+    zone: &str,
+    log: &mut dyn FnMut(&str),
+) -> Result<(ConsolePty, Keeper), String> {
+    let console = ConsolePty::open().map_err(|e| format!("console: {e}"))?;
+    let keeper = Keeper::start(run, altroot, zone, &console, log).map_err(|e| e.to_string())?;
+    Ok((console, keeper))
 }
 
 fn bind(path: &std::path::Path) -> std::io::Result<UnixListener> {
@@ -118,16 +138,33 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
         Ok(b) => b,
         Err(e) => return fail(&mut notify, format!("cgroups: {e}")),
     };
+    let adopting = args.first == Request::Adopt;
+    // The keeper comes first: from here on, whatever we make of the zone has an owner even if
+    // we are killed (an adopting supervisor takes over the dead one's keeper instead).
+    let (console, keeper) = if adopting {
+        (None, None)
+    } else {
+        match start_console(&run, &args.altroot, &args.zone, log) {
+            Ok((c, k)) => (Some(c), Some(k)),
+            Err(e) => return fail(&mut notify, e),
+        }
+    };
     let (control, console_listener) = match (
         bind(&run.control_socket(&args.zone)),
         bind(&run.console_socket(&args.zone)),
     ) {
         (Ok(c), Ok(l)) => (c, l),
         (Err(e), _) | (_, Err(e)) => {
-            run.remove(&args.zone);
+            if !adopting {
+                run.remove(&args.zone);
+            }
+            if let Some(k) = keeper {
+                k.stop();
+            }
             return fail(&mut notify, format!("control sockets: {e}"));
         }
     };
+    let console_log = ConsoleLog::open(ConsoleLog::path(&args.altroot, &args.zone));
     let mut sup = Supervisor {
         args,
         run,
@@ -135,6 +172,9 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
         backend,
         log,
         live: None,
+        console,
+        keeper,
+        console_log,
         zoneid: 0,
         state: ZoneState::Installed,
         control,
@@ -150,8 +190,18 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
     let first = sup.args.first.clone();
     let resp = sup.handle(&first);
     // A failed start is cleaned up before zoneadm hears of it (and before the zone's lock
-    // goes), so whoever looks next finds the zone installed and nothing of it left.
-    if !resp.ok {
+    // goes), so whoever looks next finds the zone installed and nothing of it left. A failed
+    // adoption leaves the zone as it found it (zoneadm halts it without a supervisor).
+    if !resp.ok && adopting {
+        for p in [
+            sup.run.control_socket(&sup.args.zone),
+            sup.run.console_socket(&sup.args.zone),
+        ] {
+            let _ = std::fs::remove_file(p);
+        }
+        // The keeper keeps the console for the next try.
+        drop(sup.keeper.take());
+    } else if !resp.ok {
         sup.teardown();
     }
     if let Some(n) = notify.as_mut() {
@@ -201,6 +251,7 @@ impl Supervisor<'_> {
                 .unwrap_or_default(),
             pool: self.pool.clone(),
             seccomp: self.live.as_ref().map(|l| l.seccomp.clone()),
+            keeper: self.keeper.as_ref().map(|k| k.id),
         })
     }
 
@@ -233,6 +284,7 @@ impl Supervisor<'_> {
     fn handle(&mut self, req: &Request) -> Response {
         let r = match req {
             Request::Status => Ok(()),
+            Request::Adopt => self.do_adopt(),
             Request::Apply => self.do_apply(),
             Request::Bind { pool } => self.do_bind(pool),
             Request::Ready => self.do_ready(None),
@@ -254,8 +306,90 @@ impl Supervisor<'_> {
                 }
                 resp
             }
-            Err(msg) => Response::error(self.state.as_str(), msg),
+            Err(msg) => {
+                self.logf(&format!("{} failed: {msg}", req.verb()));
+                Response::error(self.state.as_str(), msg)
+            }
         }
+    }
+
+    /// Take over the running zone of a supervisor that died: its init (by pidfd, checked
+    /// against the recorded start time), its cgroup, its console from the keeper, its id and
+    /// pool from the record.
+    fn do_adopt(&mut self) -> Result<(), String> {
+        let zone = self.args.zone.clone();
+        let not_running = || format!("{zone}: zone is not running");
+        let rec = self.run.read(&zone).ok_or_else(not_running)?;
+        if rec.supervisor.alive() {
+            return Err(format!(
+                "zone is supervised by zoneadmd (pid {})",
+                rec.supervisor.pid
+            ));
+        }
+        let init = rec.init.filter(|i| i.alive()).ok_or_else(not_running)?;
+        let pidfd = super::sys::pidfd_open(init.pid).map_err(|_| not_running())?;
+        // The pidfd is checked after it is open: it cannot stand for a later process.
+        if !init.alive() {
+            return Err(not_running());
+        }
+        let cfg = self
+            .repo
+            .load(&zone)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{zone}: No such zone configured"))?;
+        let facts = HostFacts::probe(!cfg.devices.is_empty());
+        let plan = plan::compile(&cfg, &facts, &self.args.altroot).map_err(|e| e.to_string())?;
+        let path = zone::cgroup_path(&self.args.altroot, &zone);
+        let cgroup = self
+            .backend
+            .open(&path)
+            .map_err(|e| format!("cgroup {path}: {e}"))?;
+        if !cgroup.exists() {
+            return Err(format!("cgroup {path} is gone"));
+        }
+        match Keeper::adopt(&self.run, &zone) {
+            Ok((keeper, console, recent)) => {
+                remember(&mut self.history, &recent);
+                self.keeper = Some(keeper);
+                self.console = Some(console);
+            }
+            Err(e) => self.logf(&format!(
+                "the console is lost ({e}); it comes back with the next boot"
+            )),
+        }
+        self.zoneid = rec.zoneid;
+        self.pool = rec.pool.clone();
+        // Only a booted zone outlives its supervisor (a ready one waits for its boot order
+        // and ends with the supervisor): whatever the record last said, it runs.
+        self.state = ZoneState::Running;
+        let process = ZoneProcess::adopted(nix::unistd::Pid::from_raw(init.pid), pidfd);
+        // The compiled filter its first supervisor wrote stays valid for the zone's life.
+        let seccomp = rec
+            .seccomp
+            .clone()
+            .unwrap_or_else(|| self.run.seccomp_program(&self.args.zone));
+        self.live = Some(LiveZone::adopted(plan, cgroup, process, seccomp));
+        self.save_record();
+        self.logf(&format!(
+            "adopted the running zone (init pid {}) of zoneadmd pid {}",
+            init.pid, rec.supervisor.pid
+        ));
+        Ok(())
+    }
+
+    /// A console for the next boot, if the zone has none (it was adopted without one).
+    fn ensure_console(&mut self) -> Result<(), String> {
+        if self.console.is_some() {
+            return Ok(());
+        }
+        if let Some(k) = self.keeper.take() {
+            k.stop();
+        }
+        let (console, keeper) =
+            start_console(&self.run, &self.args.altroot, &self.args.zone, self.log)?;
+        self.console = Some(console);
+        self.keeper = Some(keeper);
+        Ok(())
     }
 
     /// Make the zone (`ready`); with `boot_now`, boot it in the same go.
@@ -271,55 +405,74 @@ impl Supervisor<'_> {
             .ok_or_else(|| format!("{zone}: No such zone configured"))?;
         let facts = HostFacts::probe(!cfg.devices.is_empty());
         let plan = plan::compile(&cfg, &facts, &self.args.altroot).map_err(|e| e.to_string())?;
+        self.ensure_console()?;
         if self.zoneid == 0 {
             self.claim_zoneid()?;
         }
         let want = plan.zone.pool.clone();
-        let binding =
-            crate::pool::zones::bind_zone(&self.args.altroot, &zone, &want).map_err(|e| {
-                self.logf(&format!("ready failed: {e}"));
-                e.to_string()
-            })?;
-        let live = zone::ready(ReadyArgs {
+        // Held until the zone's cgroup has its CPUs and the record names its pool.
+        let (binding, turn) = crate::pool::zones::bind_zone(&self.args.altroot, &zone, &want)
+            .map_err(|e| e.to_string())?;
+        let console = self
+            .console
+            .as_ref()
+            .map(|c| c.slave_path.clone())
+            .ok_or("no console")?;
+        // The zone's process is recorded (and its keeper told) before it may outlive us.
+        let template = self.record();
+        let (run, keeper) = (&self.run, self.keeper.as_ref());
+        let booting = boot_now.is_some();
+        let on_spawn = |pid: nix::unistd::Pid, pidfd: std::os::fd::BorrowedFd<'_>| {
+            if let Some(k) = keeper {
+                k.watch(pidfd).map_err(|e| e.to_string())?;
+            }
+            let mut rec = template
+                .clone()
+                .ok_or("no process identity for the record")?;
+            // Still `ready` while we live; should we die, a live init makes it `running`.
+            rec.init = ProcId::of(pid.as_raw());
+            run.write(&rec)
+                .map_err(|e| format!("{}: {e}", run.record_path(&rec.zone).display()))
+        };
+        let made = zone::ready(ReadyArgs {
             altroot: &self.args.altroot,
             plan,
             backend: self.backend.as_ref(),
             zinit: &self.args.zinit,
             cpus: binding.cpus.as_deref().map(crate::host::format_cpu_list),
             boot_now: boot_now.clone(),
-        })
-        .map_err(|e| e.to_string());
-        if live.is_err() {
-            let _ = crate::pool::zones::unbind_zone(&self.args.altroot, &zone, &want);
-        }
+            console: &console,
+            on_spawn: Some(&on_spawn),
+        });
+        let live = match made {
+            Ok(l) => l,
+            Err(e) => {
+                drop(turn);
+                let _ = crate::pool::zones::unbind_zone(&self.args.altroot, &zone, &want);
+                return Err(e.to_string());
+            }
+        };
         self.pool = binding.pool;
         if let Some(w) = &binding.warning {
             self.logf(w);
         }
         self.warning = binding.warning;
-        match live {
-            Ok(l) => {
-                self.live = Some(l);
-                self.state = if boot_now.is_some() {
-                    ZoneState::Running
-                } else {
-                    ZoneState::Ready
-                };
-                self.save_record();
-                self.balance_global();
-                if boot_now.is_some() {
-                    self.logf("zone booted");
-                } else {
-                    self.console_notice("[NOTICE: Zone readied]");
-                    self.logf("zone ready");
-                }
-                Ok(())
-            }
-            Err(e) => {
-                self.logf(&format!("ready failed: {e}"));
-                Err(e)
-            }
+        self.live = Some(live);
+        self.state = if booting {
+            ZoneState::Running
+        } else {
+            ZoneState::Ready
+        };
+        self.save_record();
+        drop(turn);
+        self.balance_global();
+        if booting {
+            self.logf("zone booted");
+        } else {
+            self.console_notice("[NOTICE: Zone readied]");
+            self.logf("zone ready");
         }
+        Ok(())
     }
 
     fn do_boot(&mut self, args: Vec<String>) -> Result<(), String> {
@@ -335,7 +488,6 @@ impl Supervisor<'_> {
             return Err("zone is not ready".to_string());
         };
         if let Err(e) = live.boot(args) {
-            self.logf(&format!("boot failed: {e}"));
             self.halt_processes();
             return Err(e.to_string());
         }
@@ -365,7 +517,7 @@ impl Supervisor<'_> {
         if old != plan.zone.pool {
             let _ = crate::pool::zones::unbind_zone(&altroot, &zone, &old);
         }
-        let binding = crate::pool::zones::bind_zone(&altroot, &zone, &plan.zone.pool)
+        let (binding, turn) = crate::pool::zones::bind_zone(&altroot, &zone, &plan.zone.pool)
             .map_err(|e| e.to_string())?;
         let cpus = binding
             .cpus
@@ -377,6 +529,7 @@ impl Supervisor<'_> {
         self.pool = binding.pool;
         self.warning = binding.warning;
         self.save_record();
+        drop(turn);
         self.logf("resource controls applied");
         Ok(())
     }
@@ -386,6 +539,8 @@ impl Supervisor<'_> {
         let Some(live) = self.live.as_ref() else {
             return Err("zone is not running".to_string());
         };
+        let _turn = crate::pool::zones::lock_bindings(&self.args.altroot, false)
+            .map_err(|e| e.to_string())?;
         let cpus =
             crate::pool::zones::pool_cpus_now(&self.args.altroot, pool).map_err(|e| e.reason())?;
         live.cgroup
@@ -411,28 +566,40 @@ impl Supervisor<'_> {
         if self.client.is_none() {
             self.accept_console();
         }
-        // A reboot made a new console: it takes the attached client's window size.
-        if let (Some(c), Some(live)) = (self.client.as_ref(), self.live.as_ref()) {
+        // The console takes the attached client's window size (it may be new: a zone adopted
+        // without its keeper gets one at its next boot).
+        if let (Some(c), Some(con)) = (self.client.as_ref(), self.console.as_ref()) {
             if let Some((rows, cols)) = c.winsize {
-                let _ = console::set_winsize(live.console.master(), rows, cols);
+                let _ = console::set_winsize(con.master(), rows, cols);
             }
         }
+        let line = format!("\r\n{text}\r\n");
+        // Part of the console's output: logged, and replayed to a client that comes later.
+        self.console_log.write(line.as_bytes());
+        remember(&mut self.history, line.as_bytes());
         if let Some(c) = self.client.as_mut() {
-            c.queue(format!("\r\n{text}\r\n").as_bytes());
+            c.queue(line.as_bytes());
         }
     }
 
     /// Kill the zone's processes and remove its cgroup; the supervisor keeps running.
     fn halt_processes(&mut self) {
         if let Some(live) = self.live.take() {
-            let want = live.plan.zone.pool.clone();
+            // An adopted zone's plan is today's configuration: its record says where it is.
+            let temporary = matches!(live.plan.zone.pool, plan::PoolBinding::Dedicated { .. })
+                || self
+                    .pool
+                    .as_deref()
+                    .is_some_and(|p| crate::pool::zones::is_temporary_of(p, &self.args.zone));
             if let Err(e) = live.halt() {
                 self.logf(&format!("halt: {e}"));
             }
-            if let Err(e) =
-                crate::pool::zones::unbind_zone(&self.args.altroot, &self.args.zone, &want)
-            {
-                self.logf(&format!("halt: temporary pool: {e}"));
+            if temporary {
+                if let Err(e) =
+                    crate::pool::zones::release_temporary(&self.args.altroot, &self.args.zone)
+                {
+                    self.logf(&format!("halt: temporary pool: {e}"));
+                }
             }
         }
         self.pool = None;
@@ -461,6 +628,10 @@ impl Supervisor<'_> {
             self.backend.as_ref(),
         );
         self.run.remove(&self.args.zone);
+        // Last: had we died before this, the keeper would have cleaned up after us.
+        if let Some(k) = self.keeper.take() {
+            k.stop();
+        }
         self.done = true;
         self.logf("zone halted");
     }
@@ -510,6 +681,7 @@ impl Supervisor<'_> {
                 match self.do_boot(args) {
                     Ok(()) => Response::ok(self.state.as_str()),
                     Err(e) => {
+                        self.logf(&format!("reboot failed: {e}"));
                         self.teardown();
                         Response::error("installed", e)
                     }
@@ -541,8 +713,8 @@ impl Supervisor<'_> {
                     PollFd::new(self.control.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.console_listener.as_fd(), PollFlags::POLLIN),
                 ];
-                let master_i = self.live.as_ref().map(|l| {
-                    fds.push(PollFd::new(l.console.master(), PollFlags::POLLIN));
+                let master_i = self.console.as_ref().map(|c| {
+                    fds.push(PollFd::new(c.master(), PollFlags::POLLIN));
                     fds.len() - 1
                 });
                 let client_i = self.client.as_ref().map(|c| {
@@ -612,15 +784,16 @@ impl Supervisor<'_> {
     }
 
     /// Console output is always read, so the zone never blocks on its console; it goes to
-    /// the attached client, or nowhere.
+    /// the console log and the attached client.
     fn console_output(&mut self, buf: &mut [u8]) {
-        let Some(live) = self.live.as_ref() else {
+        let Some(con) = self.console.as_ref() else {
             return;
         };
-        let Ok(n) = nix::unistd::read(live.console.master(), buf) else {
+        let Ok(n) = nix::unistd::read(con.master(), buf) else {
             return;
         };
         remember(&mut self.history, &buf[..n]);
+        self.console_log.write(&buf[..n]);
         // Output is only lost when nobody listens: not when a client waits to be accepted.
         if self.client.is_none() && n > 0 {
             self.accept_console();
@@ -666,7 +839,13 @@ impl Supervisor<'_> {
                 c.winsize = Some((*rows, *cols));
             }
         }
-        let Some(master) = self.live.as_ref().map(|l| l.console.master()) else {
+        // Keystrokes reach a zone that exists; between boots they are dropped.
+        let Some(master) = self
+            .console
+            .as_ref()
+            .filter(|_| self.live.is_some())
+            .map(|c| c.master())
+        else {
             return;
         };
         for f in frames {
@@ -784,13 +963,16 @@ impl ConsoleClient {
 /// stream socket whose peer closed reports POLLHUP. (Not POLLRDHUP: nix has no name for it,
 /// and `revents()` is `None` for bits it does not know, which hid every departure.)
 fn client_departed(s: &UnixStream) -> bool {
-    let mut fds = [PollFd::new(s.as_fd(), PollFlags::POLLIN)];
-    match poll(&mut fds, PollTimeout::ZERO) {
-        Ok(_) => fds[0]
-            .revents()
-            .is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR)),
-        Err(_) => false,
-    }
+    // Raw poll: nix knows no POLLRDHUP, and its `revents()` gives `None` (no event at all)
+    // exactly when the kernel reports one.
+    let mut p = libc::pollfd {
+        fd: s.as_raw_fd(),
+        events: libc::POLLIN | libc::POLLRDHUP,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, for the length we pass.
+    let n = unsafe { libc::poll(&mut p, 1, 0) };
+    n > 0 && p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLRDHUP) != 0
 }
 
 /// Keystrokes for the zone console. The master is non-blocking; when the zone does not read
@@ -841,13 +1023,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_console_client_that_closed_has_departed() {
+    fn a_closed_console_client_is_seen_as_departed() {
         let (ours, theirs) = UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
         assert!(!client_departed(&ours));
-        // What it sent before it went (a keystroke, a window size) is still unread.
-        (&theirs).write_all(b"x").unwrap();
+        // Unread input does not make a live client look gone.
+        (&theirs).write_all(b"typed").unwrap();
         assert!(!client_departed(&ours));
         drop(theirs);
         assert!(client_departed(&ours));
+    }
+
+    #[test]
+    fn history_keeps_the_latest_output() {
+        let mut h = Vec::new();
+        remember(&mut h, &[b'a'; HISTORY]);
+        remember(&mut h, b"tail");
+        assert_eq!(h.len(), HISTORY);
+        assert!(h.ends_with(b"tail"));
     }
 }

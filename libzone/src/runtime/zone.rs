@@ -1,10 +1,10 @@
 //! A zone that exists in the kernel, as its supervisor holds it: the plan it was made from, its
-//! cgroup, its console and its pid 1. `ready` builds it step by step and undoes every step
-//! already done when a later one fails; `halt` takes it all down.
+//! cgroup and its pid 1 (the console is the supervisor's: it outlives reboots). `ready` builds
+//! it step by step and undoes every step already done when a later one fails; `halt` takes it
+//! all down.
 
-use super::console::ConsolePty;
 use super::sealed::{self, SealError};
-use super::spawn::{self, SpawnArgs, ZoneProcess};
+use super::spawn::{self, OnSpawn, SpawnArgs, ZoneProcess};
 use crate::cgroup::{self, Cgroup, CgroupBackend, Controller, Limits};
 use crate::plan::{Plan, ZoneLimits};
 use std::os::fd::{AsFd, OwnedFd};
@@ -19,8 +19,6 @@ pub enum ZoneError {
         #[source]
         source: cgroup::CgroupError,
     },
-    #[error("console: {0}")]
-    Console(nix::errno::Errno),
     #[error("{path}: {source}")]
     Init {
         path: PathBuf,
@@ -114,7 +112,6 @@ pub fn apply_limits(live: &LiveZone, plan: &Plan, cpus: Option<String>) -> Resul
 pub struct LiveZone {
     pub plan: Plan,
     pub cgroup: Box<dyn Cgroup>,
-    pub console: ConsolePty,
     pub process: ZoneProcess,
     /// The zone's compiled seccomp filter, for the processes that enter it.
     pub seccomp: PathBuf,
@@ -132,6 +129,10 @@ pub struct ReadyArgs<'a> {
     pub cpus: Option<String>,
     /// Go on to boot with these arguments (see `SpawnArgs::boot_now`).
     pub boot_now: Option<Vec<String>>,
+    /// Host path of the console pty slave (the zone's `/dev/console`).
+    pub console: &'a Path,
+    /// See `SpawnArgs::on_spawn`.
+    pub on_spawn: Option<&'a OnSpawn<'a>>,
 }
 
 /// Bring a zone to `ready`: cgroup, console, namespaces and root, init not yet started.
@@ -173,10 +174,6 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         Ok(fd) => fd,
         Err(e) => return Err(undo_cgroup(e.into(), cg.as_ref())),
     };
-    let console = match ConsolePty::open() {
-        Ok(c) => c,
-        Err(e) => return Err(undo_cgroup(ZoneError::Console(e), cg.as_ref())),
-    };
     let join = match super::cgjoin::Join::open(&cg.dirs()) {
         Ok(files) => files,
         Err((path, source)) => {
@@ -185,12 +182,13 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
     };
     let spawn_args = SpawnArgs {
         plan: &args.plan,
-        console: Some(&console.slave_path),
+        console: Some(args.console),
         zinit: zinit.as_ref().map(|f| f.as_fd()),
         launcher: launcher.as_fd(),
         cgroups: &join,
         boot_now: args.boot_now.clone(),
         seccomp: &seccomp,
+        on_spawn: args.on_spawn,
     };
     let process = match spawn::spawn(&spawn_args) {
         Ok(p) => p,
@@ -199,7 +197,6 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
     Ok(LiveZone {
         plan: args.plan,
         cgroup: cg,
-        console,
         process,
         seccomp: seccomp_path,
         zinit,
@@ -228,6 +225,22 @@ fn running_inits(altroot: &Path) -> impl Iterator<Item = PathBuf> {
 }
 
 impl LiveZone {
+    /// A running zone whose supervisor died, as the supervisor that adopts it holds it.
+    pub fn adopted(
+        plan: Plan,
+        cgroup: Box<dyn Cgroup>,
+        process: ZoneProcess,
+        seccomp: PathBuf,
+    ) -> LiveZone {
+        LiveZone {
+            plan,
+            cgroup,
+            process,
+            seccomp,
+            zinit: None,
+        }
+    }
+
     /// Start init (`ready` → `running`). On failure the zone's processes are gone; the
     /// caller halts.
     pub fn boot(&self, args: Vec<String>) -> Result<(), ZoneError> {
