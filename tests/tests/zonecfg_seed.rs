@@ -60,8 +60,13 @@ fn clean(raw: &mut Vec<u8>) -> String {
 
 impl Pty {
     fn spawn(args: &[&str]) -> Pty {
+        Pty::spawn_on(args, "xterm")
+    }
+
+    /// On a terminal of type `term`.
+    fn spawn_on(args: &[&str], term: &str) -> Pty {
         let mut cmd = Command::new(bin("zonecfg"));
-        cmd.args(args).env("TERM", "xterm");
+        cmd.args(args).env("TERM", term);
         let (master, child) = spawn_on_pty(cmd, 40, 200);
         Pty {
             master: std::fs::File::from(master),
@@ -615,4 +620,26 @@ fn resource_scope_prompt() {
     assert!(out.contains("zonepath cannot be empty."), "{out:?}");
     assert_eq!(t.finish(), 1, "{}", t.seen);
     assert!(s.zones().is_empty());
+}
+
+/// A terminal no line editor can drive (`TERM=dumb`, an Emacs shell buffer): every line
+/// still runs after its prompt and the session ends, as on a plain serial line.
+#[test]
+fn seed_session_on_a_dumb_terminal() {
+    require_root();
+    let s = Scratch::new();
+    let root = s.root_str();
+    let mut t = Pty::spawn_on(&["-R", &root, "-z", "webzone"], "dumb");
+    t.expect("Use 'create' to begin configuring a new zone.");
+    t.expect(WEBZONE_PROMPT);
+    for (cmd, answer) in &SEED[..4] {
+        t.line(cmd);
+        let out = t.expect(WEBZONE_PROMPT);
+        assert!(out.contains(answer), "after {cmd}: {out:?}");
+    }
+    t.line("info zonepath");
+    assert!(t.expect(WEBZONE_PROMPT).contains("zonepath: /zones/webzone"));
+    t.line("exit");
+    assert_eq!(t.finish(), 0, "output:\n{}", t.seen);
+    webzone_export(&s);
 }

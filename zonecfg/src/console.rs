@@ -73,9 +73,20 @@ impl Helper for ZonecfgHelper {}
 type LineEditor = Editor<ZonecfgHelper, DefaultHistory>;
 
 pub struct Console {
-    /// The line editor, when standard input is a terminal.
+    /// The line editor, when standard input is a terminal it can drive.
     editor: Option<LineEditor>,
+    /// A terminal the editor cannot drive (`TERM=dumb`, an Emacs shell buffer, a bare
+    /// serial line): lines are read plainly, but the prompts are still shown.
+    plain_terminal: bool,
     stdin: std::io::StdinLock<'static>,
+}
+
+/// Terminals a line editor cannot drive: it would fall back to reading standard input
+/// itself, which this console holds (and which a second reader would split).
+const UNSUPPORTED_TERMS: [&str; 3] = ["dumb", "cons25", "emacs"];
+
+fn editable_terminal(term: Option<&str>) -> bool {
+    term.is_some_and(|t| !t.is_empty() && !UNSUPPORTED_TERMS.contains(&t))
 }
 
 fn line_editor() -> Option<LineEditor> {
@@ -100,8 +111,15 @@ fn line_editor() -> Option<LineEditor> {
 impl Console {
     /// A console for a terminal (`tty`) or for input read as a stream.
     pub fn new(tty: bool) -> Console {
+        let term = std::env::var("TERM").ok();
+        let editor = if tty && editable_terminal(term.as_deref()) {
+            line_editor()
+        } else {
+            None
+        };
         Console {
-            editor: if tty { line_editor() } else { None },
+            plain_terminal: tty && editor.is_none(),
+            editor,
             stdin: std::io::stdin().lock(),
         }
     }
@@ -132,7 +150,12 @@ impl Console {
                     }
                 }
             }
-            None => self.read_plain(),
+            None => {
+                if self.plain_terminal {
+                    self.out(prompt);
+                }
+                self.read_plain()
+            }
         }
     }
 
@@ -187,5 +210,20 @@ impl Ui for Console {
                 Some(_) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminals_the_editor_cannot_drive() {
+        assert!(editable_terminal(Some("xterm-256color")));
+        assert!(editable_terminal(Some("vt100")));
+        for t in ["dumb", "emacs", "cons25", ""] {
+            assert!(!editable_terminal(Some(t)), "{t}");
+        }
+        assert!(!editable_terminal(None));
     }
 }
