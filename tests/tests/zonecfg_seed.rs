@@ -638,7 +638,9 @@ fn seed_session_on_a_dumb_terminal() {
         assert!(out.contains(answer), "after {cmd}: {out:?}");
     }
     t.line("info zonepath");
-    assert!(t.expect(WEBZONE_PROMPT).contains("zonepath: /zones/webzone"));
+    assert!(t
+        .expect(WEBZONE_PROMPT)
+        .contains("zonepath: /zones/webzone"));
     t.line("exit");
     assert_eq!(t.finish(), 0, "output:\n{}", t.seen);
     webzone_export(&s);

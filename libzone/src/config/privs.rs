@@ -154,7 +154,10 @@ const DEFAULT_ALL: &[&str] = &[
     "sys_audit",
     "sys_mount",
     "sys_nfs",
-    "sys_resource",
+    // Not sys_resource, which Solaris' default set holds: on Linux it is CAP_SYS_RESOURCE,
+    // which also raises hard rlimits (RLIMIT_MEMLOCK among them, so locked memory would be
+    // unbounded) and fills the root-reserved blocks of the file system the zonepath shares
+    // with the host. Docker leaves it out too; `limitpriv=default,sys_resource` grants it.
 ];
 
 /// Default privileges an exclusive-IP zone gets in addition (it owns its network stack).
@@ -405,7 +408,7 @@ pub fn zone_privset(limitpriv: &str, ip: IpType) -> Result<ZonePrivs, PrivError>
 /// | proc_setid | CAP_SETUID, CAP_SETGID | (default) |
 /// | proc_audit | CAP_AUDIT_WRITE | (default) |
 /// | proc_priocntl | CAP_SYS_NICE, NUMA policy calls | real-time priorities: zone processes can starve the host's on their CPUs |
-/// | sys_resource, sys_ipc_config | CAP_SYS_RESOURCE | (default) exceeding its own rlimits, quotas and the reserved blocks of the file system holding the zonepath; cgroup limits hold |
+/// | sys_resource, sys_ipc_config | CAP_SYS_RESOURCE | (not default, unlike Solaris) raising its own hard rlimits (locked memory included), exceeding quotas and filling the reserved blocks of the file system holding the zonepath; cgroup limits hold |
 /// | sys_time | CAP_SYS_TIME, `clock_settime`, `settimeofday`, `stime` | **the host's clock**: there is one system clock, the zone sets it for everyone |
 /// | dtrace_proc, dtrace_user | CAP_SYS_PTRACE, `kcmp`, `pidfd_getfd`, `process_madvise` | tracing any process of the zone whatever its credentials (host processes stay invisible to it) |
 /// | sys_devices | CAP_MKNOD | (prohibited) |
@@ -428,7 +431,7 @@ pub fn zone_privset(limitpriv: &str, ip: IpType) -> Result<ZonePrivs, PrivError>
 /// the host trusts.
 ///
 /// So the default set never yields CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO,
-/// CAP_SYS_TIME, CAP_MKNOD, CAP_DAC_READ_SEARCH or CAP_NET_ADMIN (the latter only for
+/// CAP_SYS_TIME, CAP_MKNOD, CAP_DAC_READ_SEARCH, CAP_SYS_RESOURCE or CAP_NET_ADMIN (the latter only for
 /// exclusive-IP zones, whose own network stack it configures).
 pub fn linux_capabilities(set: &ZonePrivs) -> BTreeSet<&'static str> {
     let mut caps: BTreeSet<&'static str> = set.capabilities.clone();
@@ -461,8 +464,9 @@ pub fn zone_capabilities(set: &ZonePrivs, locked_memory_capped: bool) -> BTreeSe
 /// Capabilities the default set of a shared-IP zone never yields (see
 /// [`linux_capabilities`]); the tests hold the mapping to it.
 #[cfg(test)]
-pub(crate) const NEVER_BY_DEFAULT: [&str; 7] = [
+pub(crate) const NEVER_BY_DEFAULT: [&str; 8] = [
     "CAP_SYS_ADMIN",
+    "CAP_SYS_RESOURCE",
     "CAP_SYS_MODULE",
     "CAP_SYS_RAWIO",
     "CAP_SYS_TIME",
@@ -626,7 +630,6 @@ mod tests {
             "CAP_IPC_LOCK",
             "CAP_IPC_OWNER",
             "CAP_AUDIT_WRITE",
-            "CAP_SYS_RESOURCE",
         ] {
             assert!(caps.contains(expected), "{expected} missing");
         }
@@ -665,7 +668,7 @@ mod tests {
 
     #[test]
     fn capped_locked_memory_drops_what_would_void_it() {
-        let def = zone_privset("", IpType::Shared).unwrap();
+        let def = zone_privset("default,sys_resource", IpType::Shared).unwrap();
         let free = zone_capabilities(&def, false);
         assert!(free.contains("CAP_IPC_LOCK") && free.contains("CAP_SYS_RESOURCE"));
         let capped = zone_capabilities(&def, true);
