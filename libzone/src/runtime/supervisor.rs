@@ -204,12 +204,14 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
     } else if !resp.ok {
         sup.teardown();
     }
+    // The lock goes before the answer: the zoneadm waiting for it exits on the answer, and a
+    // command run right after must find the zone's lock free, not still held by us.
+    sup.args.lock = None;
     if let Some(n) = notify.as_mut() {
         let _ = proto::send(n, &resp);
     }
     drop(notify);
     sup.args.notify = None;
-    sup.args.lock = None;
     if !resp.ok {
         return 1;
     }
