@@ -1,0 +1,8 @@
+//! The command lines of the zones commands, apart from what the commands do: one clap
+//! struct per command (`zonecfg`, `zoneadm` and its subcommands, `zlogin`, `pooladm`,
+//! `poolcfg`, `poolbind`, `poolstat`), read the way Solaris' getopt(3C) reads them
+//! ([`getopt`]). The binaries turn what comes back into Solaris' usage texts, messages and
+//! exit codes, and call libzone.
+
+pub mod getopt;
+pub mod zlogin;
