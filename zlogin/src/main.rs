@@ -13,6 +13,7 @@ use options::{Options, ParseError, USAGE};
 use std::io::IsTerminal;
 use std::process::exit;
 
+const EXIT_OK: i32 = 0;
 const EXIT_ERR: i32 = 1;
 const EXIT_USAGE: i32 = 2;
 
@@ -57,6 +58,14 @@ fn parse_or_exit() -> Options {
         Err(ParseError::Fatal(m)) => {
             zerror(m);
             exit(EXIT_USAGE)
+        }
+        Err(ParseError::Version) => {
+            println!("{}", zones_cli::getopt::version_line("zlogin"));
+            exit(EXIT_OK)
+        }
+        Err(ParseError::Help) => {
+            println!("{USAGE}");
+            exit(EXIT_OK)
         }
     }
 }

@@ -1,8 +1,11 @@
-//! zlogin's command line, parsed getopt-style (`diNnECIR:Se:l:Q`, options stop at the zone
-//! name) and checked the way illumos' zlogin checks it, with its messages.
+//! zlogin's command line: read by the clap struct of `zones_cli::zlogin` (getopt's
+//! `dCEiINnQSe:l:R:`, options stop at the zone name), then checked the way illumos' zlogin
+//! checks it, with its messages.
 
-use libzone::runtime::escape::{self, DEFAULT_ESCAPE};
+use libzone::runtime::escape::DEFAULT_ESCAPE;
 use std::path::PathBuf;
+use zones_cli::getopt::{self, Stop};
+use zones_cli::zlogin::{Refusal, Zlogin};
 
 pub const USAGE: &str =
     "usage: zlogin [ -nQCES ] [ -e cmdchar ] [-l user] zonename [command [args ...] ]";
@@ -51,92 +54,60 @@ impl Options {
     }
 }
 
-/// A command line zlogin refuses.
+/// A command line zlogin refuses, or a request that ends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
     /// Print `zlogin: <message>` (if any), then the usage line; exit 2.
     Usage(Option<String>),
     /// Print `zlogin: <message>`; exit 2.
     Fatal(String),
+    /// `-V`/`--version`: print the version; exit 0.
+    Version,
+    /// `--help`: print the usage line on standard output; exit 0.
+    Help,
 }
 
 fn usage(msg: impl Into<String>) -> ParseError {
     ParseError::Usage(Some(msg.into()))
 }
 
+/// What getopt would have said, and zlogin after it.
+fn refused(stop: Stop) -> ParseError {
+    match stop {
+        Stop::Version => ParseError::Version,
+        Stop::Help => ParseError::Help,
+        Stop::Unknown(c) => usage(format!("illegal option -- {c}")),
+        Stop::MissingArgument(c) => usage(format!("option requires an argument -- {c}")),
+        Stop::Refused(_) => match stop.refusal::<Refusal>() {
+            Some(r @ Refusal::RootNotAbsolute) => ParseError::Fatal(r.to_string()),
+            Some(r @ Refusal::Escape(_)) => usage(r.to_string()),
+            None => ParseError::Usage(None),
+        },
+        Stop::UnexpectedOperand(_) | Stop::Usage => ParseError::Usage(None),
+    }
+}
+
 /// Parse the arguments (without the program name).
 pub fn parse(args: &[String]) -> Result<Options, ParseError> {
+    let z: Zlogin = getopt::parse(args.to_vec()).map_err(refused)?;
     let mut o = Options {
-        console: false,
-        disconnect: false,
-        escape_char: DEFAULT_ESCAPE,
-        no_escape: false,
-        interactive: false,
-        zfd: false,
-        nohup: false,
-        null_stdin: false,
-        quiet: false,
-        safe: false,
-        user: None,
-        root: PathBuf::from("/"),
+        // Like illumos: -I is a variant of console mode.
+        console: z.console || z.zfd,
+        disconnect: z.disconnect,
+        escape_char: z.escape_char.unwrap_or(DEFAULT_ESCAPE),
+        no_escape: z.no_escape,
+        interactive: z.interactive,
+        zfd: z.zfd,
+        nohup: z.nohup,
+        null_stdin: z.null_stdin,
+        quiet: z.quiet,
+        safe: z.safe,
+        user: z.user,
+        root: z.root.unwrap_or_else(|| PathBuf::from("/")),
         zone: String::new(),
         command: Vec::new(),
     };
-    let mut i = 0;
-    while let Some(arg) = args.get(i) {
-        if arg == "--" {
-            i += 1;
-            break;
-        }
-        if arg.len() < 2 || !arg.starts_with('-') {
-            break;
-        }
-        i += 1;
-        for (at, c) in arg[1..].char_indices() {
-            if matches!(c, 'R' | 'e' | 'l') {
-                let rest = &arg[1 + at + c.len_utf8()..];
-                let value = if !rest.is_empty() {
-                    rest.to_string()
-                } else if let Some(next) = args.get(i) {
-                    i += 1;
-                    next.clone()
-                } else {
-                    return Err(usage(format!("option requires an argument -- {c}")));
-                };
-                match c {
-                    'R' => {
-                        if !value.starts_with('/') {
-                            return Err(ParseError::Fatal("root path must be absolute.".into()));
-                        }
-                        o.root = PathBuf::from(value);
-                    }
-                    'e' => {
-                        o.escape_char =
-                            escape::parse_escape_char(&value).map_err(|e| usage(e.to_string()))?;
-                    }
-                    _ => o.user = Some(value),
-                }
-                break;
-            }
-            match c {
-                'C' => o.console = true,
-                'd' => o.disconnect = true,
-                'E' => o.no_escape = true,
-                'i' => o.interactive = true,
-                // Like illumos: -I is a variant of console mode.
-                'I' => {
-                    o.console = true;
-                    o.zfd = true;
-                }
-                'N' => o.nohup = true,
-                'n' => o.null_stdin = true,
-                'Q' => o.quiet = true,
-                'S' => o.safe = true,
-                other => return Err(usage(format!("illegal option -- {other}"))),
-            }
-        }
-    }
-    check(&mut o, &args[i.min(args.len())..])?;
+    check(&mut o, &z.operands)?;
     Ok(o)
 }
 
@@ -279,6 +250,43 @@ mod tests {
             p(&["-R", "rel", "z"]),
             Err(ParseError::Fatal("root path must be absolute.".into()))
         );
+    }
+
+    #[test]
+    fn getopt_corners() {
+        // An argument is the next word whatever it is, or what is attached, `=` included.
+        assert_eq!(p(&["-l", "-C", "z"]).unwrap().user(), "-C");
+        assert_eq!(p(&["-e=", "z"]).unwrap().escape(), Some(b'='));
+        assert_eq!(p(&["-e", "--", "z"]).unwrap().escape(), Some(b'-'));
+        // `--` ends the options; after the zone it is the command's.
+        assert_eq!(p(&["-Q", "--", "-z"]).unwrap().zone, "-z");
+        assert_eq!(p(&["z", "--", "x"]).unwrap().command, vec!["--", "x"]);
+        assert_eq!(p(&["z", "-V"]).unwrap().command, vec!["-V"]);
+        // The last of a repeated option wins.
+        assert_eq!(p(&["-l", "a", "-l", "b", "z"]).unwrap().user(), "b");
+        assert_eq!(msg(&["--foo", "z"]), "illegal option -- -");
+        assert_eq!(msg(&["-Cl"]), "option requires an argument -- l");
+        // The first problem in the order of the words is the one reported.
+        assert_eq!(
+            msg(&["-e", "\\9", "-x", "z"]),
+            "Unrecognized escape character option \\9"
+        );
+        assert_eq!(msg(&["-x", "-R", "rel", "z"]), "illegal option -- x");
+        assert_eq!(
+            p(&["-R", "rel", "-x", "z"]),
+            Err(ParseError::Fatal("root path must be absolute.".into()))
+        );
+    }
+
+    #[test]
+    fn version_and_help() {
+        assert_eq!(p(&["-V"]), Err(ParseError::Version));
+        assert_eq!(p(&["-QV", "-x"]), Err(ParseError::Version));
+        assert_eq!(p(&["--version", "z"]), Err(ParseError::Version));
+        assert_eq!(p(&["--help"]), Err(ParseError::Help));
+        // Solaris' zlogin has no -h or -?.
+        assert_eq!(msg(&["-h", "z"]), "illegal option -- h");
+        assert_eq!(msg(&["-?", "z"]), "illegal option -- ?");
     }
 
     #[test]
