@@ -6,3 +6,4 @@
 
 pub mod getopt;
 pub mod zlogin;
+pub mod zonecfg;

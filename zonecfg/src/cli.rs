@@ -1,10 +1,11 @@
-//! zonecfg's command line, read the way illumos reads it: `help` as the first word, then
-//! getopt(3C) with `?f:R:z:` (options end at the first word that is not one), then either
-//! nothing (interactive), `-f file`, or the words of a one-shot command.
+//! zonecfg's command line, read the way illumos reads it: `help` as the first word, then the
+//! options of `zones_cli::zonecfg` (getopt's `?f:R:z:`, ending at the first word that is not
+//! one), then either nothing (interactive), `-f file`, or the words of a one-shot command.
 
-use libzone::config::names;
 use libzone::zonecfg::help::{self, flags};
 use libzone::zonecfg::session::not_supported;
+use zones_cli::getopt::{self, Stop};
+use zones_cli::zonecfg::{Refusal, Zonecfg};
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +27,8 @@ pub struct Edit {
     pub words: Vec<String>,
 }
 
-/// A command line zonecfg refuses: the texts to print and the exit status.
+/// A command line zonecfg refuses, or a request that ends it: the texts to print and the
+/// exit status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
     pub stdout: String,
@@ -34,6 +36,7 @@ pub struct Refused {
     pub code: i32,
 }
 
+const EXIT_OK: i32 = 0;
 const EXIT_ERR: i32 = 1;
 const EXIT_USAGE: i32 = 2;
 
@@ -45,12 +48,57 @@ fn usage_error(stderr: String) -> Refused {
     }
 }
 
-/// Solaris 11 options this zonecfg does not have (`-r`: edit the live configuration of a
-/// running zone): refused by name rather than as unknown options.
-const SOLARIS_11_ONLY: &[char] = &['r'];
+/// The full usage, as `-?` prints it.
+fn full_usage(program: &str) -> String {
+    help::usage(program, flags::USAGE | flags::SUBCMDS, true, None)
+}
 
-/// Options that take an argument.
-const WITH_ARGUMENT: &[char] = &['f', 'R', 'z'];
+/// What zonecfg prints where getopt, or one of its option checks, stopped.
+fn refused(program: &str, stop: Stop) -> Refused {
+    let short_usage = || help::cli_usage_short(program);
+    match stop {
+        Stop::Version => Refused {
+            stdout: format!("{}\n", getopt::version_line(program)),
+            stderr: String::new(),
+            code: EXIT_OK,
+        },
+        Stop::Help => Refused {
+            stdout: full_usage(program),
+            stderr: String::new(),
+            code: EXIT_OK,
+        },
+        Stop::Unknown(c) => usage_error(format!(
+            "{program}: illegal option -- {c}\n{}",
+            short_usage()
+        )),
+        Stop::MissingArgument(c) => usage_error(format!(
+            "{program}: option requires an argument -- {c}\n{}",
+            short_usage()
+        )),
+        Stop::Refused(_) => match stop.refusal::<Refusal>() {
+            // Asked for: the full usage on stdout, yet still zonecfg's usage status.
+            Some(Refusal::UsageAskedFor) => Refused {
+                stdout: full_usage(program),
+                stderr: String::new(),
+                code: EXIT_USAGE,
+            },
+            Some(Refusal::NotSupported(c)) => Refused {
+                stdout: String::new(),
+                stderr: format!("{}\n", not_supported(program, &format!("-{c}"))),
+                code: EXIT_ERR,
+            },
+            Some(r @ Refusal::BogusZoneName(_)) => usage_error(format!(
+                "{r}\n{}",
+                help::usage(program, flags::SYNTAX, false, None)
+            )),
+            Some(r @ (Refusal::RootNotAbsolute(_) | Refusal::RootNotDirectory(_))) => {
+                usage_error(format!("{r}\n"))
+            }
+            None => usage_error(short_usage()),
+        },
+        Stop::UnexpectedOperand(_) | Stop::Usage => usage_error(short_usage()),
+    }
+}
 
 /// Reads `args` (without argv\[0\]); `program` is the basename zonecfg was run as.
 pub fn parse(program: &str, args: &[String]) -> Result<Invocation, Refused> {
@@ -60,95 +108,16 @@ pub fn parse(program: &str, args: &[String]) -> Result<Invocation, Refused> {
     if args[0] == "help" {
         return Ok(Invocation::Help(args[1..].to_vec()));
     }
-    let short_usage = || help::cli_usage_short(program);
-    let mut zone: Option<String> = None;
-    let mut root = None;
-    let mut file = None;
-    let mut optind = 0;
-    while optind < args.len() {
-        let word = &args[optind];
-        if word == "--" {
-            optind += 1;
-            break;
-        }
-        let Some(cluster) = word.strip_prefix('-').filter(|c| !c.is_empty()) else {
-            break;
-        };
-        optind += 1;
-        // Every option zonecfg has but `-?` takes an argument, so a word holds one option,
-        // its argument possibly glued on (`-zname`).
-        let Some(opt) = cluster.chars().next() else {
-            break;
-        };
-        if !WITH_ARGUMENT.contains(&opt) {
-            if opt == '?' {
-                // Asked for: the full usage on stdout, yet still zonecfg's usage status.
-                return Err(Refused {
-                    stdout: help::usage(program, flags::USAGE | flags::SUBCMDS, true, None),
-                    stderr: String::new(),
-                    code: EXIT_USAGE,
-                });
-            }
-            if SOLARIS_11_ONLY.contains(&opt) {
-                return Err(Refused {
-                    stdout: String::new(),
-                    stderr: format!("{}\n", not_supported(program, &format!("-{opt}"))),
-                    code: EXIT_ERR,
-                });
-            }
-            return Err(usage_error(format!(
-                "{program}: illegal option -- {opt}\n{}",
-                short_usage()
-            )));
-        }
-        let rest = &cluster[opt.len_utf8()..];
-        let value = if !rest.is_empty() {
-            rest.to_string()
-        } else if let Some(next) = args.get(optind) {
-            optind += 1;
-            next.clone()
-        } else {
-            return Err(usage_error(format!(
-                "{program}: option requires an argument -- {opt}\n{}",
-                short_usage()
-            )));
-        };
-        match opt {
-            'f' => file = Some(value),
-            'R' => root = Some(check_root(&value)?),
-            _ => {
-                if names::validate_cli_zone_name(&value).is_err() {
-                    return Err(usage_error(format!(
-                        "{value}: Bogus zone name\n{}",
-                        help::usage(program, flags::SYNTAX, false, None)
-                    )));
-                }
-                zone = Some(value);
-            }
-        }
-    }
-    let Some(zone) = zone else {
-        return Err(usage_error(short_usage()));
+    let z: Zonecfg = getopt::parse(args.to_vec()).map_err(|stop| refused(program, stop))?;
+    let Some(zone) = z.zone else {
+        return Err(usage_error(help::cli_usage_short(program)));
     };
     Ok(Invocation::Edit(Edit {
         zone,
-        root,
-        file,
-        words: args[optind..].to_vec(),
+        root: z.root,
+        file: z.file,
+        words: z.words,
     }))
-}
-
-/// `-R`: an absolute path to a directory.
-fn check_root(root: &str) -> Result<String, Refused> {
-    if !root.starts_with('/') {
-        return Err(usage_error(format!("root path must be absolute: {root}\n")));
-    }
-    if !std::path::Path::new(root).is_dir() {
-        return Err(usage_error(format!(
-            "root path must be a directory: {root}\n"
-        )));
-    }
-    Ok(root.to_string())
 }
 
 /// Whether this user may change the zone's configuration: the zone's file when it exists,
@@ -238,6 +207,58 @@ mod tests {
         let r = parse("zonecfg", &args(&["-?"])).unwrap_err();
         assert_eq!(r.code, 2);
         assert!(r.stdout.starts_with("usage:\tzonecfg help\n"));
+    }
+
+    #[test]
+    fn getopt_corners() {
+        // The first problem in the order of the words is the one reported.
+        let r = parse("zonecfg", &args(&["-r", "-q"])).unwrap_err();
+        assert_eq!(
+            (r.code, r.stderr.as_str()),
+            (1, "zonecfg: -r: not supported\n")
+        );
+        let r = parse("zonecfg", &args(&["-q", "-r"])).unwrap_err();
+        assert!(r.stderr.starts_with("zonecfg: illegal option -- q\n"));
+        let r = parse("zonecfg", &args(&["-z", "bad name", "-q"])).unwrap_err();
+        assert!(r.stderr.starts_with("bad name: Bogus zone name\n"));
+        let r = parse("zonecfg", &args(&["-?", "-q"])).unwrap_err();
+        assert_eq!((r.code, r.stderr.as_str()), (2, ""));
+        // An option's argument is the next word whatever it looks like.
+        let r = parse("zonecfg", &args(&["-z", "-f"])).unwrap_err();
+        assert!(r.stderr.starts_with("-f: Bogus zone name\n"));
+        assert_eq!(edit(&["-f", "-z", "-z", "a"]).file.as_deref(), Some("-z"));
+        // An attached argument is taken whole.
+        let r = parse("zonecfg", &args(&["-z=a"])).unwrap_err();
+        assert!(r.stderr.starts_with("=a: Bogus zone name\n"));
+        // A long option is an illegal `-`, as getopt sees it.
+        let r = parse("zonecfg", &args(&["--zone", "a"])).unwrap_err();
+        assert!(r.stderr.starts_with("zonecfg: illegal option -- -\n"));
+        // The last of a repeated option wins; `help` counts only as the first word.
+        assert_eq!(edit(&["-z", "a", "-z", "b"]).zone, "b");
+        assert_eq!(edit(&["-z", "a", "help"]).words, args(&["help"]));
+        let r = parse("zonecfg", &args(&["--", "help"])).unwrap_err();
+        assert_eq!(r.stderr, help::cli_usage_short("zonecfg"));
+    }
+
+    #[test]
+    fn version_and_help() {
+        for a in [&["-V"][..], &["--version"], &["-z", "a", "-V", "-q"]] {
+            let r = parse("zonecfg", &args(a)).unwrap_err();
+            assert_eq!(
+                (r.code, r.stdout, r.stderr.as_str()),
+                (
+                    0,
+                    format!("zonecfg (zones) {}\n", env!("CARGO_PKG_VERSION")),
+                    ""
+                ),
+                "{a:?}"
+            );
+        }
+        let r = parse("zonecfg", &args(&["--help"])).unwrap_err();
+        assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+        assert_eq!(r.stdout, full_usage("zonecfg"));
+        // After the options it is a word of the one-shot command.
+        assert_eq!(edit(&["-z", "a", "info", "-V"]).words, args(&["info", "-V"]));
     }
 
     #[test]

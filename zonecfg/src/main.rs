@@ -37,10 +37,15 @@ fn help(program: &str, topic: &[String]) -> i32 {
 
 fn main() {
     let program = program_name();
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Words that are not UTF-8 are read lossily rather than refused with a panic.
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let edit = match cli::parse(&program, &args) {
         Ok(Invocation::Help(topic)) => exit(help(&program, &topic)),
         Ok(Invocation::Edit(e)) => e,
+        // Refused, or -V / --help answered.
         Err(refused) => {
             print!("{}", refused.stdout);
             let _ = std::io::stdout().flush();
