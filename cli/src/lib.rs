@@ -6,4 +6,5 @@
 
 pub mod getopt;
 pub mod zlogin;
+pub mod zoneadm;
 pub mod zonecfg;

@@ -1,13 +1,10 @@
 //! `zoneadm -z zone verify`: print what libzone's verification found, where zoneadm prints
 //! it, then the summary line on failure.
 
-use crate::{sub_usage_exit, Ctx, EXIT_ERR, EXIT_OK};
+use crate::{Ctx, EXIT_ERR, EXIT_OK};
 use libzone::admin::verify::{self, Line, VerifyReport};
 
-pub fn cmd_verify(ctx: &Ctx, zone: &str, args: &[String]) -> i32 {
-    if !args.is_empty() {
-        sub_usage_exit("verify");
-    }
+pub fn run(ctx: &Ctx, zone: &str) -> i32 {
     let report = match verify::verify(&ctx.store, zone) {
         Ok(r) => r,
         Err(e) => return ctx.fail(e),

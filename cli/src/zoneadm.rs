@@ -1,0 +1,206 @@
+//! `zoneadm [-R root] [-z zone] [-u uuid-match] subcommand [options]`, read as illumos reads
+//! it: the global options first (getopt's `?R:u:z:`, ending at the subcommand), then the
+//! subcommand's name, then the subcommand's own options ([`SubcommandLine`]). Two steps, so
+//! a misused subcommand is told apart from an unknown one: the first gets its own usage,
+//! the second zoneadm's.
+
+use clap::{ArgAction, Args, Parser};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug, Clone, PartialEq, Eq)]
+#[command(name = "zoneadm")]
+pub struct Zoneadm {
+    /// Alternate root.
+    #[arg(short = 'R')]
+    pub root: Option<PathBuf>,
+    /// The zone to act on.
+    #[arg(short = 'z')]
+    pub zone: Option<String>,
+    /// The zone to act on, by its UUID.
+    #[arg(short = 'u')]
+    pub uuid: Option<String>,
+    /// `-?`: the full usage, asked for (stops the reading, as `--help`).
+    #[arg(short = '?', action = ArgAction::Help)]
+    pub usage_asked_for: Option<bool>,
+    /// The subcommand's name and its arguments, read by [`SubcommandLine`].
+    #[arg(trailing_var_arg = true)]
+    pub subcommand: Vec<String>,
+}
+
+/// The subcommand's words (its name first).
+#[derive(Parser, Debug, Clone, PartialEq, Eq)]
+#[command(name = "zoneadm")]
+pub struct SubcommandLine {
+    #[command(subcommand)]
+    pub subcommand: Subcommand,
+}
+
+impl SubcommandLine {
+    /// Whether `name` is one of zoneadm's subcommands, hidden ones included.
+    pub fn knows(name: &str) -> bool {
+        use clap::CommandFactory;
+        SubcommandLine::command().find_subcommand(name).is_some()
+    }
+}
+
+#[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum Subcommand {
+    /// `help`: the full usage (whatever follows).
+    Help {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        topics: Vec<String>,
+    },
+    /// `boot [-- boot_arguments]`.
+    Boot(BootArgs),
+    /// `halt`.
+    Halt,
+    /// `ready`.
+    Ready,
+    /// `shutdown [-r [-- boot_arguments]]`.
+    Shutdown {
+        /// Reboot after the shutdown.
+        #[arg(short = 'r')]
+        reboot: bool,
+        #[command(flatten)]
+        boot: BootArgs,
+    },
+    /// `reboot [-- boot_arguments]`.
+    Reboot(BootArgs),
+    /// `list [-cipv]`.
+    List(ListArgs),
+    /// `verify`.
+    Verify,
+    /// `install [brand-specific args]`.
+    Install(BrandArgs),
+    /// `uninstall [-F]`.
+    Uninstall {
+        /// No confirmation asked.
+        #[arg(short = 'F')]
+        force: bool,
+    },
+    /// `mark incomplete`.
+    Mark {
+        /// The state to mark the zone with (only `incomplete`).
+        state: String,
+    },
+    /// Apply the zone's configuration to it while it runs (internal).
+    #[command(hide = true)]
+    Apply,
+    /// Print the zone's compiled plan as an OCI `config.json` (diagnosis).
+    #[command(hide = true)]
+    Plan,
+}
+
+/// Boot arguments: only after `--`, passed on to the zone's init.
+#[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
+pub struct BootArgs {
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+/// Options a subcommand hands to the zone's brand, as Solaris' zoneadm hands them to the
+/// brand's installer (`install -a archive`, ...): words zoneadm does not read itself. For
+/// `install` now, and the same for `attach`, `clone`, `detach` and `move`.
+#[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
+pub struct BrandArgs {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListArgs {
+    /// Configured zones too.
+    #[arg(short = 'c')]
+    pub configured: bool,
+    /// Installed zones too.
+    #[arg(short = 'i')]
+    pub installed: bool,
+    /// Machine-parsable output.
+    #[arg(short = 'p')]
+    pub parsable: bool,
+    /// Verbose output.
+    #[arg(short = 'v')]
+    pub verbose: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::getopt::{parse, parse_part, Stop};
+
+    fn words(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn global(a: &[&str]) -> Result<Zoneadm, Stop> {
+        parse(words(a))
+    }
+
+    fn sub(a: &[&str]) -> Result<Subcommand, Stop> {
+        parse_part::<SubcommandLine>("zoneadm", words(a)).map(|s| s.subcommand)
+    }
+
+    #[test]
+    fn global_options_end_at_the_subcommand() {
+        let z = global(&["-R", "/r", "-zweb", "boot", "--", "-s"]).unwrap();
+        assert_eq!(z.root, Some(PathBuf::from("/r")));
+        assert_eq!(z.zone.as_deref(), Some("web"));
+        assert_eq!(z.subcommand, words(&["boot", "--", "-s"]));
+        assert_eq!(global(&["--", "list"]).unwrap().subcommand, ["list"]);
+        assert_eq!(
+            global(&["-z", "a", "list", "-z", "b"])
+                .unwrap()
+                .zone
+                .as_deref(),
+            Some("a")
+        );
+        assert!(matches!(global(&["-?", "-k"]), Err(Stop::Help)));
+        assert!(matches!(global(&["-k", "-?"]), Err(Stop::Unknown('k'))));
+        assert!(matches!(global(&["-z"]), Err(Stop::MissingArgument('z'))));
+    }
+
+    #[test]
+    fn subcommands() {
+        assert!(matches!(
+            sub(&["boot", "--", "-s", "--", "x"]),
+            Ok(Subcommand::Boot(b)) if b.args == ["-s", "--", "x"]
+        ));
+        assert!(matches!(sub(&["boot", "-s"]), Err(Stop::Unknown('s'))));
+        assert!(matches!(sub(&["boot", "x"]), Err(Stop::UnexpectedOperand(w)) if w == "x"));
+        assert!(matches!(
+            sub(&["shutdown", "-r", "--", "-s"]),
+            Ok(Subcommand::Shutdown { reboot: true, boot }) if boot.args == ["-s"]
+        ));
+        assert!(matches!(
+            sub(&["list", "-pv", "-c"]),
+            Ok(Subcommand::List(ListArgs {
+                configured: true,
+                installed: false,
+                parsable: true,
+                verbose: true
+            }))
+        ));
+        assert!(matches!(
+            sub(&["install", "-a", "/x.tar", "--bogus", "-V"]),
+            Ok(Subcommand::Install(b)) if b.args == ["-a", "/x.tar", "--bogus", "-V"]
+        ));
+        assert!(matches!(
+            sub(&["help", "-x", "boot"]),
+            Ok(Subcommand::Help { .. })
+        ));
+        assert!(
+            matches!(sub(&["mark", "incomplete"]), Ok(Subcommand::Mark { state }) if state == "incomplete")
+        );
+        assert!(matches!(sub(&["mark"]), Err(Stop::Usage)));
+        assert!(matches!(sub(&["verify", "--"]), Ok(Subcommand::Verify)));
+        assert!(
+            matches!(sub(&["frobnicate"]), Err(Stop::UnexpectedOperand(w)) if w == "frobnicate")
+        );
+        // No help of clap's own, no abbreviations.
+        assert!(matches!(sub(&["halt", "--help"]), Err(Stop::Unknown('-'))));
+        assert!(matches!(sub(&["verify", "-h"]), Err(Stop::Unknown('h'))));
+        assert!(sub(&["ver"]).is_err());
+        assert!(SubcommandLine::knows("plan") && SubcommandLine::knows("boot"));
+        assert!(!SubcommandLine::knows("frobnicate"));
+    }
+}
