@@ -5,6 +5,10 @@
 //! exit codes, and call libzone.
 
 pub mod getopt;
+pub mod pooladm;
+pub mod poolbind;
+pub mod poolcfg;
+pub mod poolstat;
 pub mod zlogin;
 pub mod zoneadm;
 pub mod zonecfg;

@@ -4,19 +4,21 @@
 #[path = "../common.rs"]
 mod common;
 
-use common::{die, Getopt, Opt, E_SUCCESS, E_USAGE};
+use common::{die, E_SUCCESS, E_USAGE};
 use libzone::pool::facility::{load_static, save_static};
 use libzone::pool::{Facility, PoolError, PoolErrorCode};
 use std::path::PathBuf;
+use zones_cli::getopt;
+use zones_cli::pooladm::Pooladm;
 
 const PROG: &str = "pooladm";
 
+const USAGE: &str = "Usage:\tpooladm [-n] [-s] [-c] [filename]\n\
+                     Usage:\tpooladm [-n] -x\n\
+                     Usage:\tpooladm -d | -e\n";
+
 fn usage() -> ! {
-    eprint!(
-        "Usage:\tpooladm [-n] [-s] [-c] [filename]\n\
-         Usage:\tpooladm [-n] -x\n\
-         Usage:\tpooladm -d | -e\n"
-    );
+    eprint!("{USAGE}");
     std::process::exit(E_USAGE)
 }
 
@@ -41,24 +43,22 @@ fn refused(loc: &str, err: &PoolError, what: &str) -> ! {
 }
 
 fn main() {
-    let mut getopt = Getopt::new(common::args(), "cdensxR:");
-    let (mut c, mut d, mut e, mut n, mut s, mut x) = (false, false, false, false, false, false);
-    let mut root = None;
-    for opt in getopt.by_ref() {
-        match opt {
-            Opt::Flag('c', _) => c = true,
-            Opt::Flag('d', _) => d = true,
-            Opt::Flag('e', _) => e = true,
-            Opt::Flag('n', _) => n = true,
-            Opt::Flag('s', _) => s = true,
-            Opt::Flag('x', _) => x = true,
-            Opt::Flag('R', Some(r)) => root = Some(r),
-            other => {
-                common::report_bad_option(PROG, &other);
-                usage()
-            }
+    let args = match getopt::parse::<Pooladm>(common::args()) {
+        Ok(args) => args,
+        Err(stop) => {
+            common::answer_requests(PROG, &stop, USAGE);
+            common::report_bad_option(PROG, &stop);
+            usage()
         }
-    }
+    };
+    let (c, d, e, n, s, x) = (
+        args.commit,
+        args.disable,
+        args.enable,
+        args.dry_run,
+        args.save,
+        args.remove,
+    );
     if (c || s || d || e) && x {
         usage();
     }
@@ -68,9 +68,9 @@ fn main() {
     if d && e {
         usage();
     }
-    let root = common::root(root);
+    let root = common::root(args.root);
     let mut facility = Facility::new(&root, common::kernel(PROG, &root));
-    let operands = getopt.operands();
+    let operands = args.operands;
     let static_location: PathBuf = if !(c || s) {
         if !operands.is_empty() {
             usage();

@@ -3,20 +3,22 @@
 #[path = "../common.rs"]
 mod common;
 
-use common::{die, warn, Getopt, Opt, E_ERROR, E_SUCCESS, E_USAGE};
+use common::{die, warn, E_ERROR, E_SUCCESS, E_USAGE};
 use libzone::pool::{Facility, PoolKernel};
 use std::os::unix::process::CommandExt;
+use zones_cli::getopt;
+use zones_cli::poolbind::Poolbind;
 
 const PROG: &str = "poolbind";
 
+const USAGE: &str = "Usage:\n\
+                     \x20   poolbind -p pool_name -e command [arguments...]\n\
+                     \x20   poolbind -p pool_name [-i pid | -i taskid | -i projid | -i zoneid] id ...\n\
+                     \x20   poolbind -q pid ...\n\
+                     \x20   poolbind -Q pid ... \n";
+
 fn usage() -> ! {
-    eprint!(
-        "Usage:\n\
-         \x20   poolbind -p pool_name -e command [arguments...]\n\
-         \x20   poolbind -p pool_name [-i pid | -i taskid | -i projid | -i zoneid] id ...\n\
-         \x20   poolbind -q pid ...\n\
-         \x20   poolbind -Q pid ... \n"
-    );
+    eprint!("{USAGE}");
     std::process::exit(E_USAGE)
 }
 
@@ -28,26 +30,37 @@ enum Mode {
 }
 
 fn main() {
-    let mut getopt = Getopt::new(common::args(), "Qei:p:qR:");
+    let parsed = match getopt::parse_in_order::<Poolbind>(common::args()) {
+        Ok(parsed) => parsed,
+        Err(stop) => {
+            common::answer_requests(PROG, &stop, USAGE);
+            common::report_bad_option(PROG, &stop);
+            usage()
+        }
+    };
+    let args = parsed.args;
     let (mut e, mut i, mut p, mut q, mut big_q) = (false, false, false, false, false);
     let mut idtype = "pid".to_string();
     let mut pool: Option<String> = None;
-    let mut root = None;
-    for opt in getopt.by_ref() {
+    let mut idtypes = args.idtypes.into_iter();
+    let mut pools = args.pools.into_iter();
+    // Each option as poolbind meets it: one that an earlier one excludes is refused there.
+    for opt in parsed.order {
         match opt {
-            Opt::Flag('Q', _) => {
+            'Q' => {
                 if q || i || p {
                     usage();
                 }
                 big_q = true;
             }
-            Opt::Flag('e', _) => {
+            'e' => {
                 if i || q || big_q {
                     usage();
                 }
                 e = true;
             }
-            Opt::Flag('i', Some(t)) => {
+            'i' => {
+                let Some(t) = idtypes.next() else { usage() };
                 let known = ["pid", "taskid", "projid", "project", "zoneid"].contains(&t.as_str());
                 if i || q || big_q || !known {
                     usage();
@@ -55,27 +68,29 @@ fn main() {
                 idtype = t;
                 i = true;
             }
-            Opt::Flag('p', Some(name)) => {
+            'p' => {
+                let Some(name) = pools.next() else { usage() };
                 if p || q || big_q {
                     usage();
                 }
                 pool = Some(name);
                 p = true;
             }
-            Opt::Flag('q', _) => {
+            'q' => {
                 if p || i || big_q {
                     usage();
                 }
                 q = true;
             }
-            Opt::Flag('R', Some(r)) => root = Some(r),
-            other => {
-                common::report_bad_option(PROG, &other);
-                usage()
-            }
+            // -R: its value is all there is to it.
+            _ => {}
         }
     }
-    let ids = getopt.operands();
+    if let Some(stop) = &parsed.stop {
+        common::report_bad_option(PROG, stop);
+        usage();
+    }
+    let ids = args.operands;
     if e && pool.is_none() {
         usage();
     }
@@ -83,7 +98,7 @@ fn main() {
         usage();
     }
 
-    let root = common::root(root);
+    let root = common::root(args.root);
     let mut facility = Facility::new(&root, common::kernel(PROG, &root));
     match facility.is_enabled() {
         Ok(true) => {}

@@ -4,11 +4,13 @@
 #[path = "../common.rs"]
 mod common;
 
-use common::{die, Getopt, Opt, E_ERROR, E_SUCCESS, E_USAGE};
+use common::{die, E_ERROR, E_SUCCESS, E_USAGE};
 use libzone::pool::error::io_reason;
 use libzone::pool::poolcfg::{default_static_path, run_script, DynamicTarget, StaticTarget};
 use libzone::pool::Facility;
 use std::io::{Read, Write};
+use zones_cli::getopt;
+use zones_cli::poolcfg::Poolcfg;
 
 const PROG: &str = "poolcfg";
 
@@ -78,26 +80,41 @@ enum Script {
 }
 
 fn main() {
-    let mut getopt = Getopt::new(common::args(), "c:df:hR:");
+    let parsed = match getopt::parse_in_order::<Poolcfg>(common::args()) {
+        Ok(parsed) => parsed,
+        Err(stop) => {
+            common::answer_requests(PROG, &stop, &format!("{USAGE1}{USAGE2}"));
+            common::report_bad_option(PROG, &stop);
+            usage(false)
+        }
+    };
+    let args = parsed.args;
     let mut script: Option<Script> = None;
     let mut from_file = false;
     let mut from_command = false;
-    let mut dynamic = false;
-    let mut root = None;
-    for opt in getopt.by_ref() {
+    let mut commands = args.commands.into_iter();
+    let mut command_files = args.command_files.into_iter();
+    // Each option as poolcfg meets it: a command file is read at once, and -c and -f
+    // exclude each other from where the second one stands.
+    for opt in parsed.order {
         match opt {
-            Opt::Flag('c', Some(cmd)) => {
+            'c' => {
                 if from_file {
                     usage(false);
                 }
+                let Some(cmd) = commands.next() else {
+                    usage(false)
+                };
                 script = Some(Script::Text(cmd.into_bytes()));
                 from_command = true;
             }
-            Opt::Flag('d', _) => dynamic = true,
-            Opt::Flag('f', Some(file)) => {
+            'f' => {
                 if from_command {
                     usage(false);
                 }
+                let Some(file) = command_files.next() else {
+                    usage(false)
+                };
                 script = Some(if file == "-" {
                     Script::Stdin
                 } else {
@@ -111,17 +128,19 @@ fn main() {
                 });
                 from_file = true;
             }
-            Opt::Flag('h', _) => usage(true),
-            Opt::Flag('R', Some(r)) => root = Some(r),
-            other => {
-                common::report_bad_option(PROG, &other);
-                usage(false)
-            }
+            'h' => usage(true),
+            // -d and -R: their values are all there is to them.
+            _ => {}
         }
     }
+    if let Some(stop) = &parsed.stop {
+        common::report_bad_option(PROG, stop);
+        usage(false);
+    }
+    let dynamic = args.dynamic;
     let Some(script) = script else { usage(false) };
-    let root = common::root(root);
-    let operands = getopt.operands();
+    let root = common::root(args.root);
+    let operands = args.operands;
     let file = match operands.as_slice() {
         [] => default_static_path(&root),
         [f] if !dynamic => f.into(),

@@ -3,26 +3,42 @@
 #[path = "../common.rs"]
 mod common;
 
-use common::{die, Getopt, Opt, E_SUCCESS, E_USAGE};
-use libzone::pool::stat::{
-    parse_fields, pool_report, pset_report, rows, Field, Sampler, ALL_FIELDS,
-};
+use common::{die, E_SUCCESS, E_USAGE};
+use libzone::pool::stat::{pool_report, pset_report, rows, Sampler, ALL_FIELDS};
 use libzone::pool::{Facility, PoolError};
 use std::io::Write;
+use zones_cli::getopt::{self, Stop};
+use zones_cli::poolstat::{Fields, Poolstat, Refusal, Stamp};
 
 const PROG: &str = "poolstat";
 
+const USAGE: &str = "Usage:\n\
+                     poolstat [-p pool-list] [-r rset-list] [-T d|u] [interval [count]]\n\
+                     poolstat [-p pool-list] [-o format -r rset-list] [-T d|u] [interval [count]]\n\
+                     \x20 'pool-list' is a space-separated list of pool IDs or names\n\
+                     \x20 'rset-list' is 'all' or 'pset'\n\
+                     \x20 'format' for all resource types is one or more of:\n\
+                     \tid pool type rid rset min max size used load\n";
+
 fn usage() -> ! {
-    eprint!(
-        "Usage:\n\
-         poolstat [-p pool-list] [-r rset-list] [-T d|u] [interval [count]]\n\
-         poolstat [-p pool-list] [-o format -r rset-list] [-T d|u] [interval [count]]\n\
-         \x20 'pool-list' is a space-separated list of pool IDs or names\n\
-         \x20 'rset-list' is 'all' or 'pset'\n\
-         \x20 'format' for all resource types is one or more of:\n\
-         \tid pool type rid rset min max size used load\n"
-    );
+    eprint!("{USAGE}");
     std::process::exit(E_USAGE)
+}
+
+/// What poolstat says where reading its options stopped (its option string starts with
+/// `:`, so getopt says nothing itself), before the usage.
+fn refused(stop: Stop) -> ! {
+    common::answer_requests(PROG, &stop, USAGE);
+    match &stop {
+        Stop::MissingArgument(c) => eprintln!("Option -{c} requires an argument"),
+        Stop::Unknown(c) => eprintln!("{PROG}: illegal option -- {c}"),
+        _ => {
+            if let Some(r @ Refusal::UnsupportedField(_)) = stop.refusal::<Refusal>() {
+                eprintln!("{r}");
+            }
+        }
+    }
+    usage()
 }
 
 /// `strtol()` of the whole word, as poolstat's `Atoi`.
@@ -30,22 +46,15 @@ fn atoi(s: &str) -> Option<i64> {
     s.parse::<i64>().ok()
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stamp {
-    None,
-    Unix,
-    Date,
-}
-
-fn print_timestamp(stamp: Stamp) {
+fn print_timestamp(stamp: Option<Stamp>) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     match stamp {
-        Stamp::None => {}
-        Stamp::Unix => println!("{now}"),
-        Stamp::Date => println!("{}", local_date(now)),
+        None => {}
+        Some(Stamp::Unix) => println!("{now}"),
+        Some(Stamp::Date) => println!("{}", local_date(now)),
     }
 }
 
@@ -72,55 +81,25 @@ fn local_date(t: i64) -> String {
 }
 
 fn main() {
-    let mut getopt = Getopt::new(common::args(), ":p:r:o:T:R:");
-    let mut pools: Vec<String> = Vec::new();
-    let mut rtypes: Vec<String> = Vec::new();
-    let mut fields: Option<Vec<Field>> = None;
-    let mut rflag = false;
-    let mut stamp = Stamp::None;
-    let mut root = None;
-    for opt in getopt.by_ref() {
-        match opt {
-            Opt::Flag('p', Some(list)) => pools.extend(
-                list.split([' ', '\t'])
-                    .filter(|s| !s.is_empty())
-                    .map(String::from),
-            ),
-            Opt::Flag('r', Some(list)) => {
-                rflag = true;
-                rtypes.extend(
-                    list.split([' ', '\t', ','])
-                        .filter(|s| !s.is_empty())
-                        .map(String::from),
-                );
-            }
-            Opt::Flag('o', Some(spec)) => match parse_fields(&spec) {
-                Ok(f) if !f.is_empty() => fields = Some(f),
-                Ok(_) => usage(),
-                Err(bad) => {
-                    eprintln!("unsupported statistic field: {bad}");
-                    usage();
-                }
-            },
-            Opt::Flag('T', Some(t)) => {
-                stamp = match t.chars().next() {
-                    Some('u') => Stamp::Unix,
-                    Some('d') => Stamp::Date,
-                    _ => usage(),
-                }
-            }
-            Opt::Flag('R', Some(r)) => root = Some(r),
-            Opt::MissingArgument(c) => {
-                eprintln!("Option -{c} requires an argument");
-                usage();
-            }
-            Opt::Unknown(c) | Opt::Flag(c, _) => {
-                eprintln!("poolstat: illegal option -- {c}");
-                usage();
-            }
-        }
-    }
-    let operands = getopt.operands();
+    let args = getopt::parse::<Poolstat>(common::args()).unwrap_or_else(|stop| refused(stop));
+    let pools: Vec<String> = args
+        .pools
+        .iter()
+        .flat_map(|list| list.split([' ', '\t']))
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    let rflag = !args.rsets.is_empty();
+    let mut rtypes: Vec<String> = args
+        .rsets
+        .iter()
+        .flat_map(|list| list.split([' ', '\t', ',']))
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    let fields = args.fields.map(|Fields(f)| f);
+    let stamp = args.stamp;
+    let operands = args.operands;
     let mut interval: u64 = 0;
     let mut count: i64 = 1;
     let mut rest = operands.iter();
@@ -148,7 +127,7 @@ fn main() {
     }
     let fields = fields.unwrap_or_else(|| ALL_FIELDS.to_vec());
 
-    let root = common::root(root);
+    let root = common::root(args.root);
     let facility = Facility::new(&root, common::kernel(PROG, &root));
     let mut sampler = Sampler::new();
     let stdout = std::io::stdout();
