@@ -403,3 +403,173 @@ fn poolbind_and_poolstat() {
     assert_eq!(code(&o), 2);
     assert!(err(&o).starts_with("Option -p requires an argument\n"));
 }
+
+const POOLBIND_USAGE: &str = "Usage:\n    poolbind -p pool_name -e command [arguments...]\n    poolbind -p pool_name [-i pid | -i taskid | -i projid | -i zoneid] id ...\n    poolbind -q pid ...\n    poolbind -Q pid ... \n";
+
+const POOLCFG_SHORT: &str = "Usage:\npoolcfg -h\npoolcfg -c command [ -d | [ file ] ]\npoolcfg -f command-file [-d | [ file ] ]\n\n";
+
+const POOLADM_USAGE: &str =
+    "Usage:\tpooladm [-n] [-s] [-c] [filename]\nUsage:\tpooladm [-n] -x\nUsage:\tpooladm -d | -e\n";
+
+#[test]
+fn version_and_help() {
+    let version = env!("CARGO_PKG_VERSION");
+    for (name, bin) in [
+        ("pooladm", env!("CARGO_BIN_EXE_pooladm")),
+        ("poolcfg", env!("CARGO_BIN_EXE_poolcfg")),
+        ("poolbind", env!("CARGO_BIN_EXE_poolbind")),
+        ("poolstat", env!("CARGO_BIN_EXE_poolstat")),
+    ] {
+        for flag in ["-V", "--version"] {
+            let o = run(bin, &[flag], None);
+            assert_eq!(code(&o), 0, "{name} {flag}");
+            assert_eq!(out(&o), format!("{name} (zones) {version}\n"));
+            assert_eq!(err(&o), "");
+        }
+        // --help: the usage on standard output, status 0 (poolcfg's is -h's, below).
+        let o = run(bin, &["--help"], None);
+        assert_eq!((code(&o), err(&o).as_str()), (0, ""), "{name}");
+        if name != "poolcfg" {
+            let misused = run(bin, &["-%"], None);
+            assert_eq!(code(&misused), 2, "{name}");
+            assert_eq!(
+                err(&misused),
+                format!("{name}: illegal option -- %\n{}", out(&o))
+            );
+        }
+    }
+    // poolcfg's --help is its full usage, as -h prints it.
+    let o = poolcfg(&["--help"]);
+    assert!(out(&o).starts_with(POOLCFG_SHORT));
+    assert!(out(&o).contains("proptype:\n  boolean | int | uint | string | float\n\n"));
+}
+
+#[test]
+fn misuse_reported_as_getopt_reports_it() {
+    let o = pooladm(&["-R"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        err(&o),
+        format!("pooladm: option requires an argument -- R\n{POOLADM_USAGE}")
+    );
+    let o = pooladm(&["--foo"]);
+    assert_eq!(
+        err(&o),
+        format!("pooladm: illegal option -- -\n{POOLADM_USAGE}")
+    );
+    let bind = env!("CARGO_BIN_EXE_poolbind");
+    let o = run(bind, &["-p"], None);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        err(&o),
+        format!("poolbind: option requires an argument -- p\n{POOLBIND_USAGE}")
+    );
+    let stat = env!("CARGO_BIN_EXE_poolstat");
+    let o = run(stat, &["-x"], None);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).starts_with("poolstat: illegal option -- x\nUsage:\n"));
+    let o = run(stat, &["-T"], None);
+    assert!(err(&o).starts_with("Option -T requires an argument\nUsage:\n"));
+    // Operands too many.
+    let o = run(stat, &["1", "2", "3"], None);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).starts_with("Usage:\n"));
+}
+
+#[test]
+fn options_act_in_command_line_order() {
+    let d = Scratch::new();
+    let missing = d.path("missing");
+    let missing = s(&missing);
+    // poolcfg reads a command file as soon as it meets -f...
+    let o = poolcfg(&["-f", missing, "-z"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        err(&o),
+        "poolcfg: cannot initialise command sequence: No such file or directory\n"
+    );
+    let o = poolcfg(&["-f", missing, "-c", "info"]);
+    assert_eq!(code(&o), 1);
+    // ... refuses -f after -c, and -h, where they stand, before a later bad option.
+    for args in [
+        vec!["-c", "info", "-f", missing, "-z"],
+        vec!["-c", "info", "-f", missing],
+    ] {
+        let o = poolcfg(&args);
+        assert_eq!(
+            (code(&o), err(&o)),
+            (2, POOLCFG_SHORT.to_string()),
+            "{args:?}"
+        );
+    }
+    let o = poolcfg(&["-h", "-z"]);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).starts_with(POOLCFG_SHORT));
+    assert!(err(&o).contains("proptype:\n"));
+    let o = poolcfg(&["-z", "-h"]);
+    assert_eq!(
+        err(&o),
+        format!("poolcfg: illegal option -- z\n{POOLCFG_SHORT}")
+    );
+    // An attached argument is taken whole.
+    let f = d.path("f.conf");
+    let o = poolcfg(&["-c=info", s(&f)]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        err(&o),
+        "poolcfg: syntax error at '='\npoolcfg: command parsing failed, terminating...\n"
+    );
+
+    // poolbind refuses an option an earlier one excludes, there.
+    let bind = env!("CARGO_BIN_EXE_poolbind");
+    for args in [
+        &["-q", "-p", "x", "-z", "1"][..],
+        &["-p", "x", "-p", "y", "-z"],
+        &["-i", "bogus", "-z"],
+        &["-Q", "-q", "-Q", "1"],
+    ] {
+        let o = run(bind, args, None);
+        assert_eq!(
+            (code(&o), err(&o)),
+            (2, POOLBIND_USAGE.to_string()),
+            "{args:?}"
+        );
+    }
+    let o = run(bind, &["-z", "-q", "-p", "x", "1"], None);
+    assert_eq!(
+        err(&o),
+        format!("poolbind: illegal option -- z\n{POOLBIND_USAGE}")
+    );
+    // -i after -e is fine (Solaris' poolbind checks -e against -i, not -i against -e): the
+    // command gets as far as the facility.
+    let o = run(
+        bind,
+        &["-R", d.root(), "-e", "-i", "pid", "-p", "x", "true"],
+        None,
+    );
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        err(&o),
+        "poolbind: couldn't open pools state file: Facility is not active\n"
+    );
+    let o = run(
+        bind,
+        &["-R", d.root(), "-i", "pid", "-e", "-p", "x", "true"],
+        None,
+    );
+    assert_eq!((code(&o), err(&o)), (2, POOLBIND_USAGE.to_string()));
+    // The ids, or the command, are operands, whatever they look like.
+    let o = run(bind, &["-R", d.root(), "-p", "x", "-e", "ls", "-l"], None);
+    assert_eq!(code(&o), 1);
+    assert!(err(&o).contains("Facility is not active"));
+
+    // poolstat checks -o and -T as it reads them.
+    let stat = env!("CARGO_BIN_EXE_poolstat");
+    let o = run(stat, &["-o", "bogus", "-x"], None);
+    assert!(err(&o).starts_with("unsupported statistic field: bogus\nUsage:\n"));
+    let o = run(stat, &["-x", "-o", "bogus"], None);
+    assert!(err(&o).starts_with("poolstat: illegal option -- x\nUsage:\n"));
+    let o = run(stat, &["-T", "x", "-x"], None);
+    assert_eq!(code(&o), 2);
+    assert!(err(&o).starts_with("Usage:\n"));
+}
