@@ -258,7 +258,10 @@ mod tests {
         assert_eq!((r.code, r.stderr.as_str()), (0, ""));
         assert_eq!(r.stdout, full_usage("zonecfg"));
         // After the options it is a word of the one-shot command.
-        assert_eq!(edit(&["-z", "a", "info", "-V"]).words, args(&["info", "-V"]));
+        assert_eq!(
+            edit(&["-z", "a", "info", "-V"]).words,
+            args(&["info", "-V"])
+        );
     }
 
     #[test]
