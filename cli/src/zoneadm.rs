@@ -4,6 +4,7 @@
 //! a misused subcommand is told apart from an unknown one: the first gets its own usage,
 //! the second zoneadm's.
 
+use crate::getopt::{parse_part, Stop};
 use clap::{ArgAction, Args, Parser};
 use std::path::PathBuf;
 
@@ -36,6 +37,19 @@ pub struct SubcommandLine {
 }
 
 impl SubcommandLine {
+    /// Read the subcommand's words (its name first). The words after `install`, `clone`,
+    /// `move`, `detach` and `attach` are handed on exactly as given: whoever reads them
+    /// (the brand's installer, the subcommand's own getopt) tells `-- -x` from `-x`, and
+    /// clap would drop that `--`.
+    pub fn read(words: Vec<String>) -> Result<Subcommand, Stop> {
+        let after_name = words.get(1..).unwrap_or_default().to_vec();
+        let mut sub = parse_part::<SubcommandLine>("zoneadm", words)?.subcommand;
+        if let Some(raw) = sub.raw_words_mut() {
+            raw.args = after_name;
+        }
+        Ok(sub)
+    }
+
     /// Whether `name` is one of zoneadm's subcommands, hidden ones included.
     pub fn knows(name: &str) -> bool {
         use clap::CommandFactory;
@@ -78,6 +92,14 @@ pub enum Subcommand {
         #[arg(short = 'F')]
         force: bool,
     },
+    /// `clone [-m method] [-s snapshot] [brand-specific args] zonename`.
+    Clone(BrandArgs),
+    /// `move zonepath`.
+    Move(BrandArgs),
+    /// `detach [-n] [brand-specific args]`.
+    Detach(BrandArgs),
+    /// `attach [-F] [-n path] [brand-specific args]`.
+    Attach(BrandArgs),
     /// `mark incomplete`.
     Mark {
         /// The state to mark the zone with (only `incomplete`).
@@ -91,6 +113,31 @@ pub enum Subcommand {
     Plan,
 }
 
+impl Subcommand {
+    /// The words of a subcommand that reads none of them here ([`BrandArgs`]).
+    fn raw_words_mut(&mut self) -> Option<&mut BrandArgs> {
+        match self {
+            Subcommand::Install(b)
+            | Subcommand::Clone(b)
+            | Subcommand::Move(b)
+            | Subcommand::Detach(b)
+            | Subcommand::Attach(b) => Some(b),
+            Subcommand::Help { .. }
+            | Subcommand::Boot(_)
+            | Subcommand::Halt
+            | Subcommand::Ready
+            | Subcommand::Shutdown { .. }
+            | Subcommand::Reboot(_)
+            | Subcommand::List(_)
+            | Subcommand::Verify
+            | Subcommand::Uninstall { .. }
+            | Subcommand::Mark { .. }
+            | Subcommand::Apply
+            | Subcommand::Plan => None,
+        }
+    }
+}
+
 /// Boot arguments: only after `--`, passed on to the zone's init.
 #[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
 pub struct BootArgs {
@@ -98,9 +145,9 @@ pub struct BootArgs {
     pub args: Vec<String>,
 }
 
-/// Options a subcommand hands to the zone's brand, as Solaris' zoneadm hands them to the
-/// brand's installer (`install -a archive`, ...): words zoneadm does not read itself. For
-/// `install` now, and the same for `attach`, `clone`, `detach` and `move`.
+/// The words after a subcommand that zoneadm hands on unread, as Solaris' zoneadm hands
+/// them to the brand (`install -a archive`, `attach -F`, `clone -m copy zone`, ...): every
+/// word as given, `--` included ([`SubcommandLine::read`]).
 #[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
 pub struct BrandArgs {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -126,7 +173,7 @@ pub struct ListArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::getopt::{parse, parse_part, Stop};
+    use crate::getopt::parse;
 
     fn words(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
@@ -137,7 +184,7 @@ mod tests {
     }
 
     fn sub(a: &[&str]) -> Result<Subcommand, Stop> {
-        parse_part::<SubcommandLine>("zoneadm", words(a)).map(|s| s.subcommand)
+        SubcommandLine::read(words(a))
     }
 
     #[test]
@@ -184,6 +231,33 @@ mod tests {
             sub(&["install", "-a", "/x.tar", "--bogus", "-V"]),
             Ok(Subcommand::Install(b)) if b.args == ["-a", "/x.tar", "--bogus", "-V"]
         ));
+        // Handed on word for word, a leading `--` too.
+        for (name, variant) in [
+            (
+                "install",
+                Subcommand::Install as fn(BrandArgs) -> Subcommand,
+            ),
+            ("clone", Subcommand::Clone),
+            ("move", Subcommand::Move),
+            ("detach", Subcommand::Detach),
+            ("attach", Subcommand::Attach),
+        ] {
+            for rest in [
+                &[][..],
+                &["--"],
+                &["--", "-x"],
+                &["-n", "-", "--", "y"],
+                &["-", "--help"],
+                &["x", "--", "-V"],
+            ] {
+                let line: Vec<&str> = std::iter::once(name).chain(rest.iter().copied()).collect();
+                assert_eq!(
+                    sub(&line).unwrap(),
+                    variant(BrandArgs { args: words(rest) }),
+                    "{line:?}"
+                );
+            }
+        }
         assert!(matches!(
             sub(&["help", "-x", "boot"]),
             Ok(Subcommand::Help { .. })
@@ -200,7 +274,7 @@ mod tests {
         assert!(matches!(sub(&["halt", "--help"]), Err(Stop::Unknown('-'))));
         assert!(matches!(sub(&["verify", "-h"]), Err(Stop::Unknown('h'))));
         assert!(sub(&["ver"]).is_err());
-        assert!(SubcommandLine::knows("plan") && SubcommandLine::knows("boot"));
+        assert!(SubcommandLine::knows("plan") && SubcommandLine::knows("attach"));
         assert!(!SubcommandLine::knows("frobnicate"));
     }
 }

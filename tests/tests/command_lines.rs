@@ -251,6 +251,48 @@ fn zoneadm_subcommand_after_the_global_options() {
 }
 
 #[test]
+fn zoneadm_subcommands_libzone_does_not_carry_out() {
+    require_root();
+    let s = Scratch::new();
+    let usage = run("zoneadm", &[], None);
+    // clone, move, detach and attach are zoneadm's (listed in its usage, their words read
+    // as given): the zone they name is checked first, then the usage refuses them.
+    for (sub, words) in [
+        ("clone", &["-m", "copy", "src"][..]),
+        ("move", &["/new/path"]),
+        ("detach", &["-n"]),
+        ("attach", &["--", "-x"]),
+    ] {
+        let line: Vec<&str> = std::iter::once(sub).chain(words.iter().copied()).collect();
+        let r = s.zoneadm(Some("global"), &line);
+        assert_eq!(
+            (r.code, r.stderr),
+            (
+                1,
+                format!(
+                    "zoneadm: zone 'global': {sub} operation is invalid for the global zone.\n"
+                )
+            ),
+            "{line:?}"
+        );
+        let r = s.zoneadm(Some("SUNWz"), &line);
+        assert_eq!(r.code, 1, "{line:?}");
+        let r = s.zoneadm(Some("z"), &line);
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (2, "", usage.stderr.as_str()),
+            "{line:?}"
+        );
+        let r = s.zoneadm(None, &line);
+        assert_eq!(
+            (r.code, r.stderr),
+            (2, format!("zoneadm: no zone specified\n{}", usage.stderr)),
+            "{line:?}"
+        );
+    }
+}
+
+#[test]
 fn zlogin_misuse() {
     for (args, msg) in [
         (&["-x", "z"][..], "illegal option -- x"),

@@ -86,8 +86,8 @@ fn global_options(argv: Vec<String>) -> Zoneadm {
 /// zoneadm's.
 fn subcommand(words: Vec<String>) -> zones_cli::zoneadm::Subcommand {
     let name = words.first().cloned().unwrap_or_default();
-    match getopt::parse_part::<SubcommandLine>("zoneadm", words) {
-        Ok(line) => line.subcommand,
+    match SubcommandLine::read(words) {
+        Ok(sub) => sub,
         Err(_) if SubcommandLine::knows(&name) => sub_usage_exit(&name),
         Err(_) => usage_exit(false),
     }

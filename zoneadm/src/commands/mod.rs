@@ -27,6 +27,10 @@ fn name(sub: &Subcommand) -> &'static str {
         Subcommand::Verify => "verify",
         Subcommand::Install(_) => "install",
         Subcommand::Uninstall { .. } => "uninstall",
+        Subcommand::Clone(_) => "clone",
+        Subcommand::Move(_) => "move",
+        Subcommand::Detach(_) => "detach",
+        Subcommand::Attach(_) => "attach",
         Subcommand::Mark { .. } => "mark",
         Subcommand::Apply => "apply",
         Subcommand::Plan => "plan",
@@ -71,6 +75,12 @@ pub fn run(ctx: &Ctx, sub: Subcommand) -> i32 {
             Some(result) => result,
             None => return EXIT_ERR,
         },
+        // Listed in the usage, not carried out by libzone: the zone is checked, then the
+        // command line is refused with zoneadm's usage.
+        Subcommand::Clone(_)
+        | Subcommand::Move(_)
+        | Subcommand::Detach(_)
+        | Subcommand::Attach(_) => usage_exit(false),
         Subcommand::Verify => return verify::run(ctx, &zone),
         Subcommand::Plan => return plan::run(ctx, &zone),
         Subcommand::Apply => apply::run(ctx, &zone),
