@@ -28,3 +28,43 @@ pub struct Poolcfg {
     #[arg(trailing_var_arg = true)]
     pub operands: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::getopt::{parse_in_order, InOrder, Stop};
+
+    fn p(a: &[&str]) -> InOrder<Poolcfg> {
+        parse_in_order(a.iter().map(|s| s.to_string()).collect()).unwrap()
+    }
+
+    #[test]
+    fn read_like_getopt() {
+        let r = p(&["-dc", "info", "file"]);
+        assert_eq!(r.order, ['d', 'c']);
+        assert!(r.args.dynamic && r.stop.is_none());
+        assert_eq!(
+            (r.args.commands, r.args.operands),
+            (vec!["info".into()], vec!["file".into()])
+        );
+        let r = p(&["-cinfo", "-x", "--", "-d"]);
+        assert_eq!((r.order, r.args.commands), (vec!['c'], vec!["info".into()]));
+        assert!(matches!(r.stop, Some(Stop::Unknown('x'))));
+        assert!(matches!(p(&["-f"]).stop, Some(Stop::MissingArgument('f'))));
+        let r = p(&["file", "-c", "x"]);
+        assert!(r.order.is_empty() && r.args.commands.is_empty());
+        assert_eq!(r.args.operands, ["file", "-c", "x"]);
+        let r = p(&["-f", "-", "out"]);
+        assert_eq!(
+            (r.args.command_files, r.args.operands),
+            (vec!["-".into()], vec!["out".into()])
+        );
+        // Every -c and -f, in the order given.
+        let r = p(&["-c", "a", "-f", "b", "-c", "c"]);
+        assert_eq!(r.order, ['c', 'f', 'c']);
+        assert_eq!(
+            (r.args.commands, r.args.command_files),
+            (vec!["a".into(), "c".into()], vec!["b".into()])
+        );
+    }
+}

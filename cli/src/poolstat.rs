@@ -67,3 +67,52 @@ fn stamp(arg: &str) -> Result<Stamp, Refusal> {
         _ => Err(Refusal::Stamp),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::getopt::{parse, Stop};
+
+    fn p(a: &[&str]) -> Result<Poolstat, Stop> {
+        parse(a.iter().map(|s| s.to_string()).collect())
+    }
+
+    fn refusal(a: &[&str]) -> Option<Refusal> {
+        p(a).err()?.refusal::<Refusal>().cloned()
+    }
+
+    #[test]
+    fn read_like_getopt() {
+        let s = p(&[
+            "-p",
+            "a b",
+            "-ppool_default",
+            "-r",
+            "pset",
+            "-Tu",
+            "-o",
+            "id,size",
+            "1",
+            "2",
+        ])
+        .unwrap();
+        assert_eq!(s.pools, ["a b", "pool_default"]);
+        assert_eq!(s.rsets, ["pset"]);
+        assert_eq!(s.stamp, Some(Stamp::Unix));
+        assert_eq!(s.fields.map(|f| f.0.len()), Some(2));
+        assert_eq!(s.operands, ["1", "2"]);
+        assert!(matches!(p(&["-p"]), Err(Stop::MissingArgument('p'))));
+        assert!(matches!(p(&["-x", "-T", "x"]), Err(Stop::Unknown('x'))));
+    }
+
+    #[test]
+    fn refused_as_read() {
+        assert_eq!(
+            refusal(&["-o", "bogus", "-x"]),
+            Some(Refusal::UnsupportedField("bogus".into()))
+        );
+        assert_eq!(refusal(&["-o", "", "-x"]), Some(Refusal::NoField));
+        assert_eq!(refusal(&["-T", "x", "-x"]), Some(Refusal::Stamp));
+        assert_eq!(p(&["-T", "date"]).unwrap().stamp, Some(Stamp::Date));
+    }
+}
