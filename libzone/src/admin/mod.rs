@@ -2,6 +2,7 @@
 //! staleness), the lifecycle commands, install and uninstall. The zoneadm binary parses
 //! arguments, calls these and prints.
 
+pub mod autoboot;
 pub mod global;
 pub mod lifecycle;
 pub mod list;
