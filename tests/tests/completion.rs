@@ -63,7 +63,7 @@ fn zone_names_subcommands_resource_types_and_pools_complete() {
     assert_eq!(complete(&["zoneadm", "-R", &root, "-z", ""]), both);
     assert_eq!(
         complete(&["zoneadm", "-R", &root, "-z", "cmpI"]),
-        [installed.clone()]
+        std::slice::from_ref(&installed)
     );
     assert_eq!(
         complete(&["zoneadm", "-R", &root, "-z", &installed, "re"]),
@@ -87,7 +87,10 @@ fn zone_names_subcommands_resource_types_and_pools_complete() {
         ["commit"]
     );
     // zlogin: installed zones only (a configured zone has no console to watch).
-    assert_eq!(complete(&["zlogin", "-R", &root, ""]), [installed.clone()]);
+    assert_eq!(
+        complete(&["zlogin", "-R", &root, ""]),
+        std::slice::from_ref(&installed)
+    );
     assert_eq!(complete(&["zlogin", "-R", &root, "-C", "-"]).len(), 10);
 
     // Pools: none before the facility is enabled, its pools after.
