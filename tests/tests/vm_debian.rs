@@ -30,6 +30,7 @@ const CHECK_CHECKS: &[&str] = &[
     "man_pages",
     "completion",
     "zoneadm_answers",
+    "init_script",
 ];
 const STOP_CHECKS: &[&str] = &["init_got_shutdown", "init_exited", "zones_brought_down"];
 
