@@ -2,6 +2,7 @@
 //! staleness), the lifecycle commands, install and uninstall. The zoneadm binary parses
 //! arguments, calls these and prints.
 
+pub mod autoboot;
 pub mod global;
 pub mod lifecycle;
 pub mod list;
@@ -11,14 +12,21 @@ pub mod verify;
 use crate::store::StoreError;
 use std::path::PathBuf;
 
-/// A helper program installed next to the running binary (`zoneadmd`, `zinit`), as zoneadm,
-/// zlogin and poolbind are installed together; `/usr/lib/zones/<name>` when that cannot be
-/// told.
+/// Where the package installs the helper programs (`zoneadmd`, `zinit`, `zones-autoboot`),
+/// apart from the commands in `/usr/sbin`.
+pub const HELPER_DIR: &str = "/usr/lib/zones";
+
+/// A helper program (`zoneadmd`, `zinit`): next to the running binary when it is there (a
+/// build tree, where every binary sits in one directory), else in `HELPER_DIR` (the
+/// package's layout: the commands in `/usr/sbin`, their helpers in `/usr/lib/zones`).
 pub fn helper(name: &str) -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(|d| d.join(name)))
-        .unwrap_or_else(|| PathBuf::from(format!("/usr/lib/zones/{name}")))
+    helper_in(std::env::current_exe().ok().as_deref(), name)
+}
+
+fn helper_in(exe: Option<&std::path::Path>, name: &str) -> PathBuf {
+    exe.and_then(|p| p.parent().map(|d| d.join(name)))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from(HELPER_DIR).join(name))
 }
 
 /// A zoneadm failure. `Zone` errors print as `zoneadm: zone '<zone>': <msg>`.
@@ -36,5 +44,30 @@ impl AdminError {
             zone: zone.to_string(),
             msg: msg.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn helpers_next_to_the_binary_else_in_the_helper_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("zoneadm");
+        std::fs::write(&exe, "").unwrap();
+        std::fs::write(dir.path().join("zoneadmd"), "").unwrap();
+        // A build tree: the sibling.
+        assert_eq!(
+            helper_in(Some(&exe), "zoneadmd"),
+            dir.path().join("zoneadmd")
+        );
+        // The package: `/usr/sbin/zlogin` has no `/usr/sbin/zinit` next to it.
+        assert_eq!(
+            helper_in(Some(&exe), "zinit"),
+            Path::new("/usr/lib/zones/zinit")
+        );
+        assert_eq!(helper_in(None, "zinit"), Path::new("/usr/lib/zones/zinit"));
     }
 }

@@ -9,7 +9,7 @@ pub mod edit;
 pub mod error;
 pub mod facility;
 #[cfg(test)]
-mod fake_kernel;
+pub(crate) mod fake_kernel;
 pub mod info;
 pub mod kernel;
 pub mod lexer;
