@@ -4,6 +4,7 @@
 //! ([`getopt`]). The binaries turn what comes back into Solaris' usage texts, messages and
 //! exit codes, and call libzone.
 
+pub mod autoboot;
 pub mod getopt;
 pub mod pooladm;
 pub mod poolbind;

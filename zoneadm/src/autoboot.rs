@@ -4,43 +4,16 @@
 //! command line, logs each step on standard error (the journal, under systemd) and maps
 //! the outcome to the exit status.
 
-use clap::{Parser, Subcommand};
 use libzone::admin::autoboot::{self, PoolsAtStart, Report};
+use zones_cli::autoboot::{Args, Step};
 use libzone::store::Store;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::exit;
 
 const EXIT_OK: i32 = 0;
 const EXIT_ERR: i32 = 1;
 /// Some zones failed and the others were done: the service itself did its work.
 const EXIT_SOME_FAILED: i32 = 3;
-
-/// Boot zones with autoboot=true, bring every zone down, or restore the static pools
-/// configuration, as the host starts and stops.
-#[derive(Parser)]
-#[command(name = "zones-autoboot")]
-struct Args {
-    /// Alternate root.
-    #[arg(short = 'R', value_name = "DIR", default_value = "/")]
-    root: PathBuf,
-    #[command(subcommand)]
-    step: Step,
-}
-
-#[derive(Subcommand)]
-enum Step {
-    /// Boot every installed zone with autoboot=true, in parallel.
-    Start {
-        /// How many zones boot at once.
-        #[arg(short = 'j', default_value_t = autoboot::BOOT_PARALLEL)]
-        parallel: usize,
-    },
-    /// Bring every zone that is up down, as its autoshutdown property says.
-    Stop,
-    /// Enable pools and commit /etc/pooladm.conf, if there is one.
-    Pools,
-}
 
 fn log(msg: &str) {
     // One write per line, so lines of zones working in parallel do not mix.
@@ -67,7 +40,7 @@ fn finish(what: &str, report: &Report) -> i32 {
 }
 
 fn main() {
-    let args = Args::parse();
+    let args = Args::from_env();
     let store = Store::new(args.root.clone());
     let zoneadmd = libzone::admin::helper("zoneadmd");
     let code = match args.step {
