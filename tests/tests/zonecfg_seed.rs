@@ -461,8 +461,12 @@ fn completion_of_values() {
         ["exclusive", "shared"]
     );
     t.send("set ip-type=ex\t\r");
+    // The editor may redraw the completed line (prompt included) before Enter ends it.
+    t.expect("exclusive");
     t.expect(WEBZONE_PROMPT);
     t.send("set autoboot=t\t\r");
+    // The editor may redraw the completed line (prompt included) before Enter ends it.
+    t.expect("true");
     t.expect(WEBZONE_PROMPT);
     // Brands come from the brand templates.
     assert_eq!(
@@ -470,6 +474,8 @@ fn completion_of_values() {
         ["sparse", "whole"]
     );
     t.send("set brand=wh\t\r");
+    // The editor may redraw the completed line (prompt included) before Enter ends it.
+    t.expect("whole");
     t.expect(WEBZONE_PROMPT);
     assert_eq!(
         info(&mut t, WEBZONE_PROMPT, "ip-type"),
