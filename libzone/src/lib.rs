@@ -3,6 +3,7 @@
 
 pub mod cgroup;
 pub mod config;
+pub mod fsio;
 pub mod pool;
 pub mod state;
 pub mod store;

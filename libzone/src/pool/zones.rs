@@ -15,14 +15,14 @@ use super::cpuset_kernel::{pool_cpus, CpusetKernel};
 use super::error::PoolError;
 use super::facility::{layout, Facility};
 use super::model::TEMPORARY_PREFIX;
+use crate::fsio::lock::{lock_file_blocking, FileLock, Kind};
 use crate::plan::PoolBinding;
 use crate::runtime::record::RunDir;
-use nix::fcntl::{Flock, FlockArg};
 use std::path::Path;
 
 /// A held turn on the bindings lock (see the module comment); released when dropped.
 pub struct BindingLock {
-    _lock: Flock<std::fs::File>,
+    _lock: FileLock,
 }
 
 /// Take the bindings lock of `altroot`: shared for a boot (boots run side by side), exclusive
@@ -31,21 +31,14 @@ pub fn lock_bindings(altroot: &Path, exclusive: bool) -> Result<BindingLock, Poo
     let run = RunDir::new(altroot);
     std::fs::create_dir_all(run.dir()).map_err(|e| PoolError::io(run.dir(), e))?;
     let path = run.pools_lock();
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| PoolError::io(&path, e))?;
-    let arg = if exclusive {
-        FlockArg::LockExclusive
+    let kind = if exclusive {
+        Kind::Exclusive
     } else {
-        FlockArg::LockShared
+        Kind::Shared
     };
-    let lock = Flock::lock(file, arg).map_err(|(_, errno)| PoolError::Lock {
+    let lock = lock_file_blocking(&path, kind).map_err(|source| PoolError::Lock {
         path: path.clone(),
-        source: std::io::Error::from_raw_os_error(errno as i32),
+        source,
     })?;
     Ok(BindingLock { _lock: lock })
 }
