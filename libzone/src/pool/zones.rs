@@ -16,7 +16,7 @@ use super::error::PoolError;
 use super::facility::{layout, Facility};
 use super::model::TEMPORARY_PREFIX;
 use crate::plan::PoolBinding;
-use crate::runtime::record::RunDir;
+use crate::store::record::RunDir;
 use nix::fcntl::{Flock, FlockArg};
 use std::path::Path;
 
