@@ -16,6 +16,8 @@ pub mod brand;
 pub mod clock;
 pub mod host;
 pub mod install;
+#[cfg(test)]
+mod layers_tests;
 pub mod plan;
 pub mod runtime;
 pub mod seccomp;

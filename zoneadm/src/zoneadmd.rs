@@ -4,7 +4,7 @@
 //! reported on file descriptor 3 when it is open. Its log lines (stderr) start with an
 //! ISO 8601 time in UTC.
 
-use libzone::runtime::proto::Request;
+use libzone::runtime::supervisor::proto::Request;
 use libzone::runtime::supervisor::{self, SupervisorArgs};
 use libzone::store::Store;
 use std::io::Write;
@@ -50,7 +50,7 @@ fn main() {
         // SAFETY: zoneadm passed this descriptor to us for this purpose and nothing else owns it.
         .then(|| unsafe { OwnedFd::from_raw_fd(NOTIFY_FD) });
     // Whatever else our starter had open is not ours to keep (nor the zone's to inherit).
-    let _ = libzone::runtime::sys::close_other_fds(&[NOTIFY_FD, LOCK_FD]);
+    let _ = libzone::runtime::kernel::sys::close_other_fds(&[NOTIFY_FD, LOCK_FD]);
     // SAFETY: as for the notify descriptor.
     let lock = (unsafe { libc::fcntl(LOCK_FD, libc::F_GETFD) } >= 0)
         // SAFETY: zoneadm passed its lock to us; nothing else owns this descriptor.

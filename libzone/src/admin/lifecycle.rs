@@ -8,11 +8,11 @@ use super::status::{self, ZoneStatus};
 use super::AdminError;
 use crate::config::ZoneConfig;
 use crate::install::{self, InstallLog};
-use crate::runtime::keeper;
-use crate::runtime::proto::{self, Request, Response};
-use crate::runtime::record::{ProcId, RunDir};
-use crate::runtime::zone;
+use crate::runtime::platform::zone;
+use crate::runtime::supervisor::keeper;
+use crate::runtime::supervisor::proto::{self, Request, Response};
 use crate::state::{self, Op, ZoneState};
+use crate::store::record::{ProcId, RunDir};
 use crate::store::{Repository, Store, StoreError, ZoneLock};
 use std::io::BufRead;
 use std::os::fd::{AsFd, AsRawFd};
@@ -366,9 +366,9 @@ pub fn halt(
         }
         // A supervisor that does not answer is killed with the zone.
         if let Some(sup) = sup.filter(|p| p.alive()) {
-            if let Ok(fd) = crate::runtime::sys::pidfd_open(sup.pid) {
+            if let Ok(fd) = crate::runtime::kernel::sys::pidfd_open(sup.pid) {
                 if sup.alive() {
-                    let _ = crate::runtime::sys::pidfd_kill(fd.as_fd(), libc::SIGKILL);
+                    let _ = crate::runtime::kernel::sys::pidfd_kill(fd.as_fd(), libc::SIGKILL);
                 }
             }
         }

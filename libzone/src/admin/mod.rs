@@ -3,7 +3,6 @@
 //! arguments, calls these and prints.
 
 pub mod autoboot;
-pub mod global;
 pub mod lifecycle;
 pub mod list;
 pub mod status;

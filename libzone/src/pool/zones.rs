@@ -17,7 +17,7 @@ use super::facility::{layout, Facility};
 use super::model::TEMPORARY_PREFIX;
 use crate::fsio::lock::{lock_file_blocking, FileLock, Kind};
 use crate::plan::PoolBinding;
-use crate::runtime::record::RunDir;
+use crate::store::record::RunDir;
 use std::path::Path;
 
 /// A held turn on the bindings lock (see the module comment); released when dropped.

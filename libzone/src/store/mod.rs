@@ -15,6 +15,7 @@ mod edit;
 mod index;
 mod lock;
 mod paths;
+pub mod record;
 mod recover;
 mod repo;
 mod templates;

@@ -3,10 +3,10 @@
 //! it step by step and undoes every step already done when a later one fails; `halt` takes it
 //! all down.
 
-use super::sealed::{self, SealError};
 use super::spawn::{self, OnSpawn, SpawnArgs, ZoneProcess};
 use crate::cgroup::{self, Cgroup, CgroupBackend, Controller, Limits};
 use crate::plan::{Plan, ZoneLimits};
+use crate::runtime::kernel::sealed::{self, SealError};
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
@@ -82,12 +82,12 @@ pub fn apply_limits(live: &LiveZone, plan: &Plan, cpus: Option<String>) -> Resul
         live.cgroup.apply(&limits).map_err(cgerr)?;
     }
     if let Some(sysctl) = plan.spec.linux().as_ref().and_then(|l| l.sysctl().as_ref()) {
-        super::sysctl::write_in_zone(live.process.pidfd.as_fd(), sysctl).map_err(|source| {
-            ZoneError::Init {
+        crate::runtime::kernel::sysctl::write_in_zone(live.process.pidfd.as_fd(), sysctl).map_err(
+            |source| ZoneError::Init {
                 path: PathBuf::from("/proc/sys/kernel"),
                 source,
-            }
-        })?;
+            },
+        )?;
     }
     let memlock = plan.zone.limits.locked.unwrap_or(libc::RLIM_INFINITY);
     for pid in live.cgroup.pids().unwrap_or_default() {
@@ -138,8 +138,8 @@ pub struct ReadyArgs<'a> {
 /// Bring a zone to `ready`: cgroup, console, namespaces and root, init not yet started.
 pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
     let name = args.plan.zone.name.clone();
-    let run = super::record::RunDir::new(args.altroot);
-    let (seccomp, seccomp_path) = super::filter::prepare(&run, &args.plan)?;
+    let run = crate::store::record::RunDir::new(args.altroot);
+    let (seccomp, seccomp_path) = crate::runtime::kernel::filter::prepare(&run, &args.plan)?;
     let path = cgroup_path(args.altroot, &name);
     let cgerr = |source| ZoneError::Cgroup {
         path: path.clone(),
@@ -206,7 +206,7 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
 /// `/proc/<pid>/exe` of the init of every running zone under `altroot`, read lazily: where
 /// a sealed copy of zinit that a new zone can share may be found.
 fn running_inits(altroot: &Path) -> impl Iterator<Item = PathBuf> {
-    let run = super::record::RunDir::new(altroot);
+    let run = crate::store::record::RunDir::new(altroot);
     let names: Vec<String> = std::fs::read_dir(run.dir())
         .map(|rd| {
             rd.flatten()
@@ -269,15 +269,15 @@ impl LiveZone {
 pub fn force_halt(
     altroot: &Path,
     zone: &str,
-    init: Option<super::record::ProcId>,
+    init: Option<crate::store::record::ProcId>,
     backend: &dyn CgroupBackend,
 ) -> Result<(), ZoneError> {
     if let Some(init) = init.filter(|i| i.alive()) {
-        if let Ok(fd) = super::sys::pidfd_open(init.pid) {
+        if let Ok(fd) = crate::runtime::kernel::sys::pidfd_open(init.pid) {
             // The pidfd refers to the process we checked, even if it exits and its pid is
             // reused right now.
             if init.alive() {
-                let _ = super::sys::pidfd_kill(fd.as_fd(), libc::SIGKILL);
+                let _ = crate::runtime::kernel::sys::pidfd_kill(fd.as_fd(), libc::SIGKILL);
             }
         }
     }

@@ -4,17 +4,21 @@
 //! process and cgroup, when it halts. A supervisor started with `adopt` takes over the running
 //! zone of one that died. One single-threaded poll loop; every request is served in order.
 
-use super::console::{self, ConsoleLog, ConsolePty};
-use super::keeper::Keeper;
-use super::proto::{self, ConsoleDecoder, ConsoleFrame, Request, Response};
-use super::record::{self, ProcId, RunDir, ZoneRecord};
-use super::spawn::ZoneProcess;
-use super::zone::{self, LiveZone, ReadyArgs};
+pub mod console;
+pub mod keeper;
+pub mod proto;
+
+use self::console::{ConsoleLog, ConsolePty};
+use self::keeper::Keeper;
+use self::proto::{ConsoleDecoder, ConsoleFrame, Request, Response};
 use crate::brand::InitKind;
 use crate::cgroup::CgroupBackend;
 use crate::host::HostFacts;
 use crate::plan;
+use crate::runtime::platform::spawn::ZoneProcess;
+use crate::runtime::platform::zone::{self, LiveZone, ReadyArgs};
 use crate::state::ZoneState;
+use crate::store::record::{self, ProcId, RunDir, ZoneRecord};
 use crate::store::Repository;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use std::io::{Read, Write};
@@ -329,7 +333,7 @@ impl Supervisor<'_> {
             ));
         }
         let init = rec.init.filter(|i| i.alive()).ok_or_else(not_running)?;
-        let pidfd = super::sys::pidfd_open(init.pid).map_err(|_| not_running())?;
+        let pidfd = crate::runtime::kernel::sys::pidfd_open(init.pid).map_err(|_| not_running())?;
         // The pidfd is checked after it is open: it cannot stand for a later process.
         if !init.alive() {
             return Err(not_running());
@@ -612,7 +616,7 @@ impl Supervisor<'_> {
     /// The global zone's cpu-shares against the zones that run now.
     fn balance_global(&mut self) {
         let store = crate::store::Store::new(self.args.altroot.clone());
-        if let Err(e) = crate::admin::global::balance(&store, self.backend.as_ref()) {
+        if let Err(e) = crate::runtime::platform::global::balance(&store, self.backend.as_ref()) {
             self.logf(&format!("global zone cpu-shares: {e}"));
         }
     }
@@ -652,7 +656,7 @@ impl Supervisor<'_> {
             InitKind::Builtin => libc::SIGTERM,
             InitKind::Program(_) => libc::SIGRTMIN() + 3,
         };
-        let _ = super::sys::pidfd_kill(live.process.pidfd.as_fd(), sig);
+        let _ = crate::runtime::kernel::sys::pidfd_kill(live.process.pidfd.as_fd(), sig);
         self.state = ZoneState::ShuttingDown;
         self.save_record();
         self.console_notice("[NOTICE: Zone shutting down]");

@@ -2,8 +2,8 @@
 //! propagation, the zone root bound `nodev`, the plan's mounts, a minimal `/dev`, the console,
 //! IPC sysctls, masked and read-only `/proc` paths, then `pivot_root`.
 
-use super::mounts::{self, MountError};
-use super::sys;
+use crate::runtime::kernel::mounts::{self, MountError};
+use crate::runtime::kernel::sys;
 use nix::errno::Errno;
 use nix::mount::{MntFlags, MsFlags};
 use nix::sys::stat::{Mode, SFlag};

@@ -5,9 +5,9 @@
 //! way the filter is inherited across `execve` and by every child: nothing in the zone runs
 //! without it.
 
-use super::record::RunDir;
 use crate::plan::Plan;
 use crate::seccomp::{CompiledFilter, ProgramCache, SeccompError};
+use crate::store::record::RunDir;
 use nix::errno::Errno;
 use std::path::PathBuf;
 

@@ -9,17 +9,17 @@
 //! of the zone itself: zinit runs from a sealed memfd copy, any other init through the
 //! sealed launcher (see `sealed`), so `/proc/1/exe` never leads to a host file.
 
-use super::caps;
-use super::proto::{SetupOrder, SetupReport};
 use super::rootfs::{self, RootSetup};
-use super::sealed;
-use super::sys;
 use crate::brand::InitKind;
 use crate::plan::Plan;
+use crate::runtime::kernel::caps;
+use crate::runtime::kernel::sealed;
+use crate::runtime::kernel::sys;
 use nix::sched::CloneFlags;
 use nix::sys::socket::{self, AddressFamily, SockFlag, SockType};
 use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
+use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
@@ -311,7 +311,10 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
 /// (loading a filter without `no_new_privs` takes CAP_SYS_ADMIN). What we still do after
 /// it (capset, prctl, sigaction, execveat) the filter allows.
 fn load_seccomp(args: &SpawnArgs<'_>) -> StepResult<()> {
-    at("seccomp filter", super::filter::load(args.seccomp))
+    at(
+        "seccomp filter",
+        crate::runtime::kernel::filter::load(args.seccomp),
+    )
 }
 
 /// The plan's resource limits (`zone.max-locked-memory` is RLIMIT_MEMLOCK), set while we
@@ -431,6 +434,22 @@ fn exec_init(args: &SpawnArgs<'_>, boot_args: Vec<String>) -> StepResult<()> {
     };
     let what = argv.first().cloned().unwrap_or_default();
     Err((format!("exec {what}"), errno.to_string()))
+}
+
+/// What the zone's setup child tells its supervisor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SetupReport {
+    /// Namespaces, mounts and console are in place; waiting for `boot`.
+    Ready,
+    /// A step failed; the child exits after sending this.
+    Failed { step: String, error: String },
+}
+
+/// What the supervisor tells the setup child after `Ready`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SetupOrder {
+    Boot { args: Vec<String> },
+    Abort,
 }
 
 #[cfg(test)]

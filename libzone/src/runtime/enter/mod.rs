@@ -11,11 +11,14 @@
 //! program through the launcher, executed from a sealed memfd, so `/proc/self/exe` of what
 //! runs in the zone is never the host's file.
 
-use super::account::{self, User};
-use super::caps;
-use super::record::ZoneRecord;
-use super::sealed;
-use super::sys;
+pub mod escape;
+pub mod relay;
+
+use crate::runtime::kernel::account::{self, User};
+use crate::runtime::kernel::caps;
+use crate::runtime::kernel::sealed;
+use crate::runtime::kernel::sys;
+use crate::store::record::ZoneRecord;
 use nix::sched::CloneFlags;
 use nix::sys::termios::Termios;
 use nix::unistd::{ForkResult, Pid};
@@ -313,7 +316,7 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
     // Read now: after setns our file system is the zone's.
     let seccomp = zone_filter(rec)?;
     // Opened now, written by the child: after setns our /sys is the zone's.
-    let join = super::cgjoin::Join::open(&rec.cgroups)
+    let join = crate::runtime::platform::cgjoin::Join::open(&rec.cgroups)
         .map_err(|(path, source)| EnterError::Io { path, source })?;
     let flags = CloneFlags::CLONE_NEWNS
         | CloneFlags::CLONE_NEWUTS
@@ -466,7 +469,7 @@ fn take_zone_rlimits(init: i32) {
 fn child_exec(
     launcher: &OwnedFd,
     pidfd: &OwnedFd,
-    join: &super::cgjoin::Join,
+    join: &crate::runtime::platform::cgjoin::Join,
     groups: &str,
     keep: &caps::CapsHashSet,
     no_new_privs: bool,
@@ -500,7 +503,7 @@ fn child_exec(
             let _ = nix::sys::termios::tcsetattr(&fd, nix::sys::termios::SetArg::TCSANOW, t);
         }
         if let Some((rows, cols)) = p.winsize {
-            let _ = super::console::set_winsize(fd.as_fd(), rows, cols);
+            let _ = crate::runtime::supervisor::console::set_winsize(fd.as_fd(), rows, cols);
         }
         for target in 0..3 {
             // SAFETY: dup2 onto the standard descriptors.
@@ -517,7 +520,7 @@ fn child_exec(
     // The zone's seccomp filter, as late as we can (see `runtime::filter`): without
     // no_new_privs only while we still hold CAP_SYS_ADMIN, before the capability drop.
     if !no_new_privs {
-        if let Err(e) = super::filter::load(seccomp) {
+        if let Err(e) = crate::runtime::kernel::filter::load(seccomp) {
             return format!("seccomp filter: {e}");
         }
     }
@@ -544,7 +547,7 @@ fn child_exec(
         if let Err(e) = nix::sys::prctl::set_no_new_privs() {
             return format!("no_new_privs: {e}");
         }
-        if let Err(e) = super::filter::load(seccomp) {
+        if let Err(e) = crate::runtime::kernel::filter::load(seccomp) {
             return format!("seccomp filter: {e}");
         }
     }

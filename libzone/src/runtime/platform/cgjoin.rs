@@ -12,7 +12,7 @@
 //!
 //! Nothing the child starts afterwards can be outside the zone's cgroups.
 
-use super::sys;
+use crate::runtime::kernel::sys;
 use nix::unistd::ForkResult;
 use std::cell::Cell;
 use std::fs::File;

@@ -1,0 +1,11 @@
+//! Zone set-up (illumos' vplat.c): `zone::ready` makes a zone's cgroups, seccomp filter and
+//! set-up child (`spawn`), which unshares the namespaces, builds the root file system
+//! (`rootfs`), brings up the network (`net`) and becomes the zone's init; `cgjoin` moves a
+//! process into a zone's cgroups; `global` gives the global zone its share of the CPU.
+
+pub mod cgjoin;
+pub mod global;
+pub mod net;
+pub mod rootfs;
+pub mod spawn;
+pub mod zone;
