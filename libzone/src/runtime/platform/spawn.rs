@@ -288,8 +288,8 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
         }
     };
     set_rlimits(plan)?;
-    let keep = at("capabilities", caps::parse_set(&plan.zone.capabilities))?;
-    if !plan.zone.no_new_privs {
+    let keep = at("capabilities", caps::parse_set(&plan.capabilities()))?;
+    if !plan.no_new_privs() {
         load_seccomp(args)?;
     }
     at("drop capabilities", caps::limit_to(&keep))?;
@@ -298,7 +298,7 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
         "clear parent-death signal",
         nix::sys::prctl::set_pdeathsig(None::<nix::sys::signal::Signal>),
     )?;
-    if plan.zone.no_new_privs {
+    if plan.no_new_privs() {
         at("no_new_privs", nix::sys::prctl::set_no_new_privs())?;
         load_seccomp(args)?;
     }

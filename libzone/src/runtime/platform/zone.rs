@@ -71,11 +71,10 @@ pub fn apply_limits(live: &LiveZone, plan: &Plan, cpus: Option<String>) -> Resul
         path: path.clone(),
         source,
     };
-    let mut limits = cgroup_limits_full(&plan.zone.limits, cpus);
+    let mut limits = cgroup_limits_full(&plan.limits(), cpus);
     if let Err(e) = live.cgroup.apply(&limits) {
         // Hosts without swap accounting have no memory+swap limit to lift.
-        if !matches!(e, cgroup::CgroupError::Unsupported { .. }) || plan.zone.limits.swap.is_some()
-        {
+        if !matches!(e, cgroup::CgroupError::Unsupported { .. }) || plan.limits().swap.is_some() {
             return Err(cgerr(e));
         }
         limits.memory_swap_limit = None;
@@ -89,7 +88,7 @@ pub fn apply_limits(live: &LiveZone, plan: &Plan, cpus: Option<String>) -> Resul
             },
         )?;
     }
-    let memlock = plan.zone.limits.locked.unwrap_or(libc::RLIM_INFINITY);
+    let memlock = plan.limits().locked.unwrap_or(libc::RLIM_INFINITY);
     for pid in live.cgroup.pids().unwrap_or_default() {
         let lim = libc::rlimit {
             rlim_cur: memlock,
@@ -154,7 +153,7 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         let _ = cg.remove();
         e
     };
-    if let Err(e) = cg.apply(&cgroup_limits(&args.plan.zone.limits, args.cpus.clone())) {
+    if let Err(e) = cg.apply(&cgroup_limits(&args.plan.limits(), args.cpus.clone())) {
         return Err(undo_cgroup(cgerr(e), cg.as_ref()));
     }
     if let Err(e) = cgroup::devices::from_spec(&args.plan.spec).and_then(|r| cg.apply_devices(&r)) {

@@ -247,9 +247,9 @@ impl Supervisor<'_> {
             capabilities: self
                 .live
                 .as_ref()
-                .map(|l| l.plan.zone.capabilities.clone())
+                .map(|l| l.plan.capabilities())
                 .unwrap_or_default(),
-            no_new_privs: self.live.as_ref().is_some_and(|l| l.plan.zone.no_new_privs),
+            no_new_privs: self.live.as_ref().is_some_and(|l| l.plan.no_new_privs()),
             brand: self
                 .live
                 .as_ref()
@@ -417,8 +417,11 @@ impl Supervisor<'_> {
         }
         let want = plan.zone.pool.clone();
         // Held until the zone's cgroup has its CPUs and the record names its pool.
-        let (binding, turn) = crate::pool::zones::bind_zone(&self.args.altroot, &zone, &want)
-            .map_err(|e| e.to_string())?;
+        let kernel =
+            crate::pool::CpusetKernel::new(&self.args.altroot).map_err(|e| e.to_string())?;
+        let (binding, turn) =
+            crate::pool::zones::bind_zone(&self.args.altroot, kernel, &zone, &want)
+                .map_err(|e| e.to_string())?;
         let console = self
             .console
             .as_ref()
@@ -454,7 +457,10 @@ impl Supervisor<'_> {
             Ok(l) => l,
             Err(e) => {
                 drop(turn);
-                let _ = crate::pool::zones::unbind_zone(&self.args.altroot, &zone, &want);
+                if let Ok(kernel) = crate::pool::CpusetKernel::new(&self.args.altroot) {
+                    let _ =
+                        crate::pool::zones::unbind_zone(&self.args.altroot, kernel, &zone, &want);
+                }
                 return Err(e.to_string());
             }
         };
@@ -521,10 +527,14 @@ impl Supervisor<'_> {
         let plan = plan::compile(&cfg, &facts, &altroot).map_err(|e| e.to_string())?;
         let old = live.plan.zone.pool.clone();
         if old != plan.zone.pool {
-            let _ = crate::pool::zones::unbind_zone(&altroot, &zone, &old);
+            if let Ok(kernel) = crate::pool::CpusetKernel::new(&altroot) {
+                let _ = crate::pool::zones::unbind_zone(&altroot, kernel, &zone, &old);
+            }
         }
-        let (binding, turn) = crate::pool::zones::bind_zone(&altroot, &zone, &plan.zone.pool)
-            .map_err(|e| e.to_string())?;
+        let kernel = crate::pool::CpusetKernel::new(&altroot).map_err(|e| e.to_string())?;
+        let (binding, turn) =
+            crate::pool::zones::bind_zone(&altroot, kernel, &zone, &plan.zone.pool)
+                .map_err(|e| e.to_string())?;
         let cpus = binding
             .cpus
             .as_deref()
@@ -547,8 +557,9 @@ impl Supervisor<'_> {
         };
         let _turn = crate::pool::zones::lock_bindings(&self.args.altroot, false)
             .map_err(|e| e.to_string())?;
-        let cpus =
-            crate::pool::zones::pool_cpus_now(&self.args.altroot, pool).map_err(|e| e.reason())?;
+        let kernel = crate::pool::CpusetKernel::new(&self.args.altroot).map_err(|e| e.reason())?;
+        let cpus = crate::pool::zones::pool_cpus_now(&self.args.altroot, kernel, pool)
+            .map_err(|e| e.reason())?;
         live.cgroup
             .apply(&crate::cgroup::Limits {
                 cpus: Some(crate::host::format_cpu_list(&cpus)),
@@ -601,9 +612,10 @@ impl Supervisor<'_> {
                 self.logf(&format!("halt: {e}"));
             }
             if temporary {
-                if let Err(e) =
-                    crate::pool::zones::release_temporary(&self.args.altroot, &self.args.zone)
-                {
+                let released = crate::pool::CpusetKernel::new(&self.args.altroot).and_then(|k| {
+                    crate::pool::zones::release_temporary(&self.args.altroot, k, &self.args.zone)
+                });
+                if let Err(e) = released {
                     self.logf(&format!("halt: temporary pool: {e}"));
                 }
             }
