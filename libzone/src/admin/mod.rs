@@ -50,6 +50,13 @@ pub enum AdminError {
         #[source]
         source: Box<crate::plan::PlanError>,
     },
+    /// The pool binding a boot would give the zone cannot be worked out (`zoneadm plan`).
+    #[error("{source}")]
+    Pool {
+        zone: String,
+        #[source]
+        source: Box<crate::pool::zones::BindError>,
+    },
     #[error("cgroups: {source}")]
     Cgroups {
         zone: String,
@@ -121,6 +128,7 @@ impl AdminError {
             AdminError::Zone { zone, .. }
             | AdminError::Install { zone, .. }
             | AdminError::Plan { zone, .. }
+            | AdminError::Pool { zone, .. }
             | AdminError::Cgroups { zone, .. }
             | AdminError::Remains { zone, .. }
             | AdminError::Io { zone, .. } => Some(zone),
