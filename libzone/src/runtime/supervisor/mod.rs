@@ -3,17 +3,22 @@
 //! control socket, reaps the zone's init and takes the zone down again, removing every
 //! process and cgroup, when it halts. A supervisor started with `adopt` takes over the running
 //! zone of one that died. One single-threaded poll loop; every request is served in order.
+//!
+//! The zone is made from its plan alone: `planning` is where the configuration is read,
+//! the zone bound to its pool and the plan compiled; nothing else here sees the
+//! configuration.
 
 pub mod console;
 pub mod keeper;
+pub mod planning;
 pub mod proto;
 
 use self::console::{ConsoleLog, ConsolePty};
 use self::keeper::Keeper;
+use self::planning::{Config, Planned};
 use self::proto::{ConsoleDecoder, ConsoleFrame, Request, Response};
 use crate::brand::InitKind;
 use crate::cgroup::CgroupBackend;
-use crate::host::HostFacts;
 use crate::plan;
 use crate::runtime::platform::spawn::ZoneProcess;
 use crate::runtime::platform::zone::{self, LiveZone, ReadyArgs};
@@ -338,13 +343,8 @@ impl Supervisor<'_> {
         if !init.alive() {
             return Err(not_running());
         }
-        let cfg = self
-            .repo
-            .load(&zone)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{zone}: No such zone configured"))?;
-        let facts = HostFacts::probe(!cfg.devices.is_empty());
-        let plan = plan::compile(&cfg, &facts, &self.args.altroot).map_err(|e| e.to_string())?;
+        let plan =
+            Config::load(self.repo, &zone)?.plan_adopted(&self.args.altroot, rec.pool.clone())?;
         let path = zone::cgroup_path(&self.args.altroot, &zone);
         let cgroup = self
             .backend
@@ -404,29 +404,26 @@ impl Supervisor<'_> {
             return Ok(());
         }
         let zone = self.args.zone.clone();
-        let cfg = self
-            .repo
-            .load(&zone)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{zone}: No such zone configured"))?;
-        let facts = HostFacts::probe(!cfg.devices.is_empty());
-        let plan = plan::compile(&cfg, &facts, &self.args.altroot).map_err(|e| e.to_string())?;
+        let cfg = Config::load(self.repo, &zone)?;
         self.ensure_console()?;
         if self.zoneid == 0 {
             self.claim_zoneid()?;
         }
+        // The pool binding comes first, so the plan carries the zone's CPUs; `turn` is held
+        // until the zone's cgroup has them and the record names its pool.
+        let Planned {
+            plan,
+            warning,
+            turn,
+        } = cfg.plan(&self.args.altroot)?;
         let want = plan.zone.pool.clone();
-        // Held until the zone's cgroup has its CPUs and the record names its pool.
-        let kernel =
-            crate::pool::CpusetKernel::new(&self.args.altroot).map_err(|e| e.to_string())?;
-        let (binding, turn) =
-            crate::pool::zones::bind_zone(&self.args.altroot, kernel, &zone, &want)
-                .map_err(|e| e.to_string())?;
-        let console = self
-            .console
-            .as_ref()
-            .map(|c| c.slave_path.clone())
-            .ok_or("no console")?;
+        // From here on the zone is made from its plan alone.
+        self.pool = plan.zone.bound_pool.clone();
+        let Some(console) = self.console.as_ref().map(|c| c.slave_path.clone()) else {
+            drop(turn);
+            let _ = planning::unbind(&self.args.altroot, &zone, &want);
+            return Err("no console".to_string());
+        };
         // The zone's process is recorded (and its keeper told) before it may outlive us.
         let template = self.record();
         let (run, keeper) = (&self.run, self.keeper.as_ref());
@@ -448,7 +445,6 @@ impl Supervisor<'_> {
             plan,
             backend: self.backend.as_ref(),
             zinit: &self.args.zinit,
-            cpus: binding.cpus.as_deref().map(crate::host::format_cpu_list),
             boot_now: boot_now.clone(),
             console: &console,
             on_spawn: Some(&on_spawn),
@@ -457,18 +453,17 @@ impl Supervisor<'_> {
             Ok(l) => l,
             Err(e) => {
                 drop(turn);
-                if let Ok(kernel) = crate::pool::CpusetKernel::new(&self.args.altroot) {
-                    let _ =
-                        crate::pool::zones::unbind_zone(&self.args.altroot, kernel, &zone, &want);
-                }
-                return Err(e.to_string());
+                self.pool = None;
+                return Err(match planning::unbind(&self.args.altroot, &zone, &want) {
+                    Ok(()) => e.to_string(),
+                    Err(u) => format!("{e}; cleaning up also failed: {u}"),
+                });
             }
         };
-        self.pool = binding.pool;
-        if let Some(w) = &binding.warning {
+        if let Some(w) = &warning {
             self.logf(w);
         }
-        self.warning = binding.warning;
+        self.warning = warning;
         self.live = Some(live);
         self.state = if booting {
             ZoneState::Running
@@ -518,32 +513,20 @@ impl Supervisor<'_> {
         let Some(live) = self.live.as_mut() else {
             return Err("zone is not running".to_string());
         };
-        let cfg = self
-            .repo
-            .load(&zone)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{zone}: No such zone configured"))?;
-        let facts = HostFacts::probe(false);
-        let plan = plan::compile(&cfg, &facts, &altroot).map_err(|e| e.to_string())?;
+        let cfg = Config::load(self.repo, &zone)?;
         let old = live.plan.zone.pool.clone();
-        if old != plan.zone.pool {
-            if let Ok(kernel) = crate::pool::CpusetKernel::new(&altroot) {
-                let _ = crate::pool::zones::unbind_zone(&altroot, kernel, &zone, &old);
-            }
+        if old != cfg.pool_binding() {
+            let _ = planning::unbind(&altroot, &zone, &old);
         }
-        let kernel = crate::pool::CpusetKernel::new(&altroot).map_err(|e| e.to_string())?;
-        let (binding, turn) =
-            crate::pool::zones::bind_zone(&altroot, kernel, &zone, &plan.zone.pool)
-                .map_err(|e| e.to_string())?;
-        let cpus = binding
-            .cpus
-            .as_deref()
-            .map(crate::host::format_cpu_list)
-            .or_else(|| Some(crate::host::format_cpu_list(&facts.online_cpus)));
-        zone::apply_limits(live, &plan, cpus).map_err(|e| e.to_string())?;
+        let Planned {
+            plan,
+            warning,
+            turn,
+        } = cfg.plan(&altroot)?;
+        zone::apply_limits(live, &plan).map_err(|e| e.to_string())?;
+        self.pool = plan.zone.bound_pool.clone();
         live.plan = plan;
-        self.pool = binding.pool;
-        self.warning = binding.warning;
+        self.warning = warning;
         self.save_record();
         drop(turn);
         self.logf("resource controls applied");
