@@ -18,6 +18,7 @@ use crate::runtime::kernel::account::{self, User};
 use crate::runtime::kernel::caps;
 use crate::runtime::kernel::sealed;
 use crate::runtime::kernel::sys;
+use crate::runtime::kernel::syscall::{Syscall, LINUX};
 use crate::store::record::ZoneRecord;
 use nix::sched::CloneFlags;
 use nix::sys::termios::Termios;
@@ -318,12 +319,7 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
     // Opened now, written by the child: after setns our /sys is the zone's.
     let join = crate::runtime::platform::cgjoin::Join::open(&rec.cgroups)
         .map_err(|(path, source)| EnterError::Io { path, source })?;
-    let flags = CloneFlags::CLONE_NEWNS
-        | CloneFlags::CLONE_NEWUTS
-        | CloneFlags::CLONE_NEWIPC
-        | CloneFlags::CLONE_NEWNET
-        | CloneFlags::CLONE_NEWPID;
-    nix::sched::setns(pidfd.as_fd(), flags).map_err(sys_err("join zone namespaces"))?;
+    join_namespaces(&LINUX, pidfd.as_fd())?;
     let launch = resolve(&rec.zone, spec)?;
     // Supplementary groups matter only when we become someone else than root.
     let groups = if launch.user.uid != 0 {
@@ -344,7 +340,7 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
     // Single-threaded caller (what forking needs); the child uses only async-signal-safe
     // calls until exec (plus small allocations that cannot contend on a lock in a
     // single-threaded process).
-    match join.fork().map_err(sys_err("fork"))? {
+    match join.fork(&LINUX).map_err(sys_err("fork"))? {
         ForkResult::Parent { child } => Ok(Entered {
             pid: child,
             pty_master,
@@ -374,6 +370,34 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
             unsafe { libc::_exit(1) }
         }
     }
+}
+
+/// The namespaces zlogin joins before it forks (the pid namespace applies to the child):
+/// everything of the zone's init but its cgroup namespace, which the child joins once it is
+/// in the zone's cgroups ([`join_cgroups`]).
+pub const JOINED_NAMESPACES: CloneFlags = CloneFlags::CLONE_NEWNS
+    .union(CloneFlags::CLONE_NEWUTS)
+    .union(CloneFlags::CLONE_NEWIPC)
+    .union(CloneFlags::CLONE_NEWNET)
+    .union(CloneFlags::CLONE_NEWPID);
+
+/// In zlogin: join the namespaces of the zone whose init `pidfd` is.
+fn join_namespaces(sc: &dyn Syscall, pidfd: std::os::fd::BorrowedFd<'_>) -> Result<(), EnterError> {
+    sc.setns(pidfd, JOINED_NAMESPACES)
+        .map_err(sys_err("join zone namespaces"))
+}
+
+/// In zlogin's child: join the zone's cgroups (every hierarchy), then its cgroup namespace,
+/// so the zone's cgroups are the root of what the process sees.
+fn join_cgroups(
+    sc: &dyn Syscall,
+    join: &crate::runtime::platform::cgjoin::Join,
+    pidfd: std::os::fd::BorrowedFd<'_>,
+) -> Result<(), String> {
+    join.join_self(sc)
+        .map_err(|e| format!("join zone cgroup: {e}"))?;
+    sc.setns(pidfd, CloneFlags::CLONE_NEWCGROUP)
+        .map_err(|e| format!("join zone cgroup namespace: {e}"))
 }
 
 /// `fd`, moved above descriptor 2 if it is one of the standard ones (a caller that started
@@ -479,11 +503,8 @@ fn child_exec(
     launch: &Launch,
 ) -> String {
     let user = &launch.user;
-    if let Err(e) = join.join_self() {
-        return format!("join zone cgroup: {e}");
-    }
-    if let Err(e) = nix::sched::setns(pidfd.as_fd(), CloneFlags::CLONE_NEWCGROUP) {
-        return format!("join zone cgroup namespace: {e}");
+    if let Err(e) = join_cgroups(&LINUX, join, pidfd.as_fd()) {
+        return e;
     }
     if let Err(e) = nix::unistd::setsid() {
         return format!("setsid: {e}");

@@ -4,8 +4,11 @@
 
 pub mod account;
 pub mod caps;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod filter;
 pub mod mounts;
 pub mod sealed;
 pub mod sys;
+pub mod syscall;
 pub mod sysctl;

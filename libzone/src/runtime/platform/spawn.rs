@@ -15,6 +15,7 @@ use crate::plan::Plan;
 use crate::runtime::kernel::caps;
 use crate::runtime::kernel::sealed;
 use crate::runtime::kernel::sys;
+use crate::runtime::kernel::syscall::Syscall;
 use nix::sched::CloneFlags;
 use nix::sys::socket::{self, AddressFamily, SockFlag, SockType};
 use nix::sys::wait::waitpid;
@@ -55,6 +56,8 @@ pub type OnSpawn<'a> = dyn Fn(Pid, BorrowedFd<'_>) -> Result<(), String> + 'a;
 
 /// What the child needs besides the plan.
 pub struct SpawnArgs<'a> {
+    /// The system calls of the set-up (see `kernel::syscall`).
+    pub syscall: &'a dyn Syscall,
     pub plan: &'a Plan,
     /// Host path of the console pty slave.
     pub console: Option<&'a Path>,
@@ -116,7 +119,7 @@ pub fn spawn(args: &SpawnArgs<'_>) -> Result<ZoneProcess, SpawnError> {
     }
     let pid = args
         .cgroups
-        .fork_pid(flags.bits())
+        .fork_pid(args.syscall, flags)
         .map_err(sys_step("clone"))?;
     if pid == 0 {
         drop(parent);
@@ -249,17 +252,20 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     // First of all: until init is executed we are the host's zoneadmd, inside the zone.
     at("set non-dumpable", nix::sys::prctl::set_dumpable(false))?;
     at("set parent-death signal", sys::die_with_parent())?;
-    at("join the zone's cgroups", args.cgroups.join_self())?;
+    at(
+        "join the zone's cgroups",
+        args.cgroups.join_self(args.syscall),
+    )?;
     let mut keep = vec![chan.as_raw_fd(), args.launcher.as_raw_fd()];
     keep.extend(args.zinit.map(|f| f.as_raw_fd()));
     at("close inherited descriptors", sys::close_other_fds(&keep))?;
     // Now that we are in the zone's cgroups, they become the root of our cgroup view.
     at(
         "cgroup namespace",
-        nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP),
+        args.syscall.unshare(CloneFlags::CLONE_NEWCGROUP),
     )?;
     if let Some(h) = plan.spec.hostname() {
-        at("set hostname", nix::unistd::sethostname(h))?;
+        at("set hostname", args.syscall.sethostname(h))?;
     }
     if super::net::own_network(plan) {
         at("bring up loopback", super::net::loopback_up())?;
@@ -269,7 +275,7 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
         spec: &plan.spec,
         console: args.console,
     };
-    at("build zone root", rootfs::enter_root(&setup))?;
+    at("build zone root", rootfs::enter_root(args.syscall, &setup))?;
     at("new session", nix::unistd::setsid())?;
     if args.console.is_some() {
         take_console().map_err(|e| ("open console".to_string(), e.to_string()))?;

@@ -7,6 +7,7 @@ use super::spawn::{self, OnSpawn, SpawnArgs, ZoneProcess};
 use crate::cgroup::{self, Cgroup, CgroupBackend, Controller, Limits};
 use crate::plan::{Plan, ZoneLimits};
 use crate::runtime::kernel::sealed::{self, SealError};
+use crate::runtime::kernel::syscall::Syscall;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
@@ -120,6 +121,8 @@ pub struct LiveZone {
 
 /// Everything `ready` needs from the supervisor.
 pub struct ReadyArgs<'a> {
+    /// The system calls of the set-up (see `kernel::syscall`).
+    pub syscall: &'a dyn Syscall,
     pub altroot: &'a Path,
     pub plan: Plan,
     pub backend: &'a dyn CgroupBackend,
@@ -181,6 +184,7 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         }
     };
     let spawn_args = SpawnArgs {
+        syscall: args.syscall,
         plan: &args.plan,
         console: Some(args.console),
         zinit: zinit.as_ref().map(|f| f.as_fd()),

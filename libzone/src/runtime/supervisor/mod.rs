@@ -441,6 +441,7 @@ impl Supervisor<'_> {
                 .map_err(|e| format!("{}: {e}", run.record_path(&rec.zone).display()))
         };
         let made = zone::ready(ReadyArgs {
+            syscall: &crate::runtime::kernel::syscall::LINUX,
             altroot: &self.args.altroot,
             plan,
             backend: self.backend.as_ref(),
