@@ -62,6 +62,12 @@ impl Recorder {
         self.calls.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
+    /// Record a call made through another fake (a cgroup back end), in the same sequence
+    /// and under the same failure rule.
+    pub(crate) fn note(&self, line: String) -> Result<(), Errno> {
+        self.call(line)
+    }
+
     fn call(&self, line: String) -> Result<(), Errno> {
         let Ok(mut calls) = self.calls.lock() else {
             return Err(Errno::EDEADLK);

@@ -3,8 +3,14 @@
 //! control socket, reaps the zone's init and takes the zone down again, removing every
 //! process and cgroup, when it halts. A supervisor started with `adopt` takes over the running
 //! zone of one that died. One single-threaded poll loop; every request is served in order.
+//!
+//! Like illumos' zoneadmd.c beside zcons.c: `console` is the zone console (its pty and
+//! log), `keeper` the process that holds it across supervisors, `proto` what zoneadm and
+//! `zlogin -C` say to us, `handover` how our starter passes us descriptors 3 and 4. Making
+//! the zone is `platform`'s.
 
 pub mod console;
+pub mod handover;
 pub mod keeper;
 pub mod proto;
 
@@ -419,6 +425,13 @@ impl Supervisor<'_> {
         // Held until the zone's cgroup has its CPUs and the record names its pool.
         let (binding, turn) = crate::pool::zones::bind_zone(&self.args.altroot, &zone, &want)
             .map_err(|e| e.to_string())?;
+        let pending = PendingBinding {
+            altroot: self.args.altroot.clone(),
+            zone: zone.clone(),
+            want: want.clone(),
+            turn: Some(turn),
+            armed: true,
+        };
         let console = self
             .console
             .as_ref()
@@ -451,14 +464,9 @@ impl Supervisor<'_> {
             console: &console,
             on_spawn: Some(&on_spawn),
         });
-        let live = match made {
-            Ok(l) => l,
-            Err(e) => {
-                drop(turn);
-                let _ = crate::pool::zones::unbind_zone(&self.args.altroot, &zone, &want);
-                return Err(e.to_string());
-            }
-        };
+        // A zone not made releases its temporary pool again (`pending`, dropped).
+        let live = made.map_err(|e| e.to_string())?;
+        let turn = pending.keep();
         self.pool = binding.pool;
         if let Some(w) = &binding.warning {
             self.logf(w);
@@ -969,6 +977,34 @@ impl ConsoleClient {
 /// Whether a console client's end is closed (POLLHUP/POLLERR without waiting). A unix
 /// stream socket whose peer closed reports POLLHUP. (Not POLLRDHUP: nix has no name for it,
 /// and `revents()` is `None` for bits it does not know, which hid every departure.)
+/// A zone's pool binding while the zone is being made: should it not be made, a temporary
+/// pool created for it is released again, after the bindings lock held meanwhile is let go
+/// (releasing takes it).
+struct PendingBinding {
+    altroot: std::path::PathBuf,
+    zone: String,
+    want: plan::PoolBinding,
+    turn: Option<crate::pool::zones::BindingLock>,
+    armed: bool,
+}
+
+impl PendingBinding {
+    /// The zone is made: the binding stays; the lock is the caller's to let go.
+    fn keep(mut self) -> Option<crate::pool::zones::BindingLock> {
+        self.armed = false;
+        self.turn.take()
+    }
+}
+
+impl Drop for PendingBinding {
+    fn drop(&mut self) {
+        drop(self.turn.take());
+        if self.armed {
+            let _ = crate::pool::zones::unbind_zone(&self.altroot, &self.zone, &self.want);
+        }
+    }
+}
+
 fn client_departed(s: &UnixStream) -> bool {
     // Raw poll: nix knows no POLLRDHUP, and its `revents()` gives `None` (no event at all)
     // exactly when the kernel reports one.
