@@ -28,17 +28,23 @@ use std::path::Path;
 /// Failure to create or boot a zone's process: the step and the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum SpawnError {
+    /// A system call of ours (the supervisor's side) failed.
+    #[error("{step}: {errno}")]
+    Sys {
+        step: &'static str,
+        #[source]
+        errno: nix::errno::Errno,
+    },
+    /// A step failed as the set-up child reported it (its reason arrives as text), or
+    /// recording the process failed.
     #[error("{step}: {error}")]
     Step { step: String, error: String },
     #[error("zone process exited during set-up")]
     Vanished,
 }
 
-fn sys_step(step: &str) -> impl FnOnce(nix::errno::Errno) -> SpawnError + '_ {
-    move |e| SpawnError::Step {
-        step: step.to_string(),
-        error: e.to_string(),
-    }
+fn sys_step(step: &'static str) -> impl FnOnce(nix::errno::Errno) -> SpawnError {
+    move |errno| SpawnError::Sys { step, errno }
 }
 
 /// The supervisor's handle on a zone's process.
