@@ -152,25 +152,31 @@ impl Recorder {
     }
 }
 
-/// `MOUNT_ATTR_*` bits by name.
-pub(crate) fn attrs(bits: u64) -> String {
-    let names = [
-        (super::sys::MOUNT_ATTR_RDONLY, "ro"),
-        (super::sys::MOUNT_ATTR_NOSUID, "nosuid"),
-        (super::sys::MOUNT_ATTR_NODEV, "nodev"),
-        (super::sys::MOUNT_ATTR_NOEXEC, "noexec"),
-    ];
-    let v: Vec<&str> = names
+/// The names of the bits of `bits` that `table` names, comma-separated, in table order.
+fn names(bits: u64, table: &[(u64, &str)]) -> String {
+    let v: Vec<&str> = table
         .iter()
-        .filter(|(b, _)| bits & b != 0)
+        .filter(|(b, _)| bits & b == *b)
         .map(|(_, n)| *n)
         .collect();
     v.join(",")
 }
 
+/// `MOUNT_ATTR_*` bits by name.
+pub(crate) fn attrs(bits: u64) -> String {
+    use super::sys::{MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY};
+    let table = [
+        (MOUNT_ATTR_RDONLY, "ro"),
+        (MOUNT_ATTR_NOSUID, "nosuid"),
+        (MOUNT_ATTR_NODEV, "nodev"),
+        (MOUNT_ATTR_NOEXEC, "noexec"),
+    ];
+    names(bits, &table)
+}
+
 /// Mount flags by their mount(8) names.
 pub(crate) fn ms(flags: MsFlags) -> String {
-    let names = [
+    let table = [
         (MsFlags::MS_RDONLY, "ro"),
         (MsFlags::MS_NOSUID, "nosuid"),
         (MsFlags::MS_NODEV, "nodev"),
@@ -182,18 +188,14 @@ pub(crate) fn ms(flags: MsFlags) -> String {
         (MsFlags::MS_RELATIME, "relatime"),
         (MsFlags::MS_STRICTATIME, "strictatime"),
         (MsFlags::MS_NOATIME, "noatime"),
-    ];
-    let v: Vec<&str> = names
-        .iter()
-        .filter(|(b, _)| flags.contains(*b))
-        .map(|(_, n)| *n)
-        .collect();
-    v.join(",")
+    ]
+    .map(|(f, n)| (f.bits(), n));
+    names(flags.bits(), &table)
 }
 
 /// Namespace flags by their short names.
 pub(crate) fn ns(flags: CloneFlags) -> String {
-    let names = [
+    let table = [
         (CloneFlags::CLONE_NEWNS, "mnt"),
         (CloneFlags::CLONE_NEWUTS, "uts"),
         (CloneFlags::CLONE_NEWIPC, "ipc"),
@@ -201,13 +203,9 @@ pub(crate) fn ns(flags: CloneFlags) -> String {
         (CloneFlags::CLONE_NEWPID, "pid"),
         (CloneFlags::CLONE_NEWCGROUP, "cgroup"),
         (CloneFlags::CLONE_NEWUSER, "user"),
-    ];
-    let v: Vec<&str> = names
-        .iter()
-        .filter(|(b, _)| flags.contains(*b))
-        .map(|(_, n)| *n)
-        .collect();
-    v.join(",")
+    ]
+    .map(|(f, n)| (f.bits() as u32 as u64, n));
+    names(flags.bits() as u32 as u64, &table)
 }
 
 impl Syscall for Recorder {

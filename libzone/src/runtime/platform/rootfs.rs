@@ -317,12 +317,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let facts = crate::host::HostFacts {
-            system_dirs: vec![],
-            online_cpus: vec![0],
-            devices: vec![],
-            bounding_caps: None,
-        };
+        let facts = crate::host::HostFacts::one_cpu();
         crate::plan::compile(&cfg, &facts, Path::new("/")).unwrap()
     }
 

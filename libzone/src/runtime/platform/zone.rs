@@ -496,12 +496,7 @@ mod tests {
             brand: "sparse".into(),
             ..Default::default()
         };
-        let facts = crate::host::HostFacts {
-            system_dirs: vec![],
-            online_cpus: vec![0],
-            devices: vec![],
-            bounding_caps: None,
-        };
+        let facts = crate::host::HostFacts::one_cpu();
         let plan = crate::plan::compile(&cfg, &facts, &altroot).unwrap();
         Scratch {
             console: dir.path().join("console"),
