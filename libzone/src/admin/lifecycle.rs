@@ -16,7 +16,6 @@ use crate::store::record::{ProcId, RunDir};
 use crate::store::{Repository, Store, StoreError, ZoneLock};
 use std::io::BufRead;
 use std::os::fd::{AsFd, AsRawFd};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -261,22 +260,7 @@ fn start_supervisor(
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log2);
-    // SAFETY: between fork and exec only dup2 and setsid, both async-signal-safe.
-    unsafe {
-        cmd.pre_exec(move || {
-            // Either source may itself be 3 or 4: move both out of the way first.
-            let wr = libc::fcntl(wr_raw, libc::F_DUPFD, 10);
-            let lk = libc::fcntl(lock_raw, libc::F_DUPFD, 10);
-            if wr < 0 || lk < 0 || libc::dup2(wr, 3) < 0 || libc::dup2(lk, 4) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // The copies must not outlive the exec: a stray copy of the lock would hold it.
-            libc::close(wr);
-            libc::close(lk);
-            libc::setsid();
-            Ok(())
-        });
-    }
+    crate::runtime::supervisor::handover::pass(&mut cmd, wr_raw, lock_raw);
     let child = cmd
         .spawn()
         .map_err(AdminError::io(zone, zoneadmd.display()))?;

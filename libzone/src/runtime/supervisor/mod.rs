@@ -4,16 +4,22 @@
 //! process and cgroup, when it halts. A supervisor started with `adopt` takes over the running
 //! zone of one that died. One single-threaded poll loop; every request is served in order.
 //!
-//! The zone is made from its plan alone: `planning` is where the configuration is read,
-//! the zone bound to its pool and the plan compiled; nothing else here sees the
+//! Like illumos' zoneadmd.c beside zcons.c: `console` is the zone console (its pty and
+//! log), `keeper` the process that holds it across supervisors, `proto` what zoneadm and
+//! `zlogin -C` say to us, `handover` how our starter passes us descriptors 3 and 4. Making
+//! the zone is `platform`'s, from the plan alone: `planning` is where the configuration is
+//! read, the zone bound to its pool and the plan compiled; nothing else here sees the
 //! configuration.
 
 pub mod console;
+pub mod error;
+pub mod handover;
 pub mod keeper;
 pub mod planning;
 pub mod proto;
 
 use self::console::{ConsoleLog, ConsolePty};
+use self::error::SupervisorError;
 use self::keeper::Keeper;
 use self::planning::{Config, Planned};
 use self::proto::{ConsoleDecoder, ConsoleFrame, Request, Response};
@@ -111,9 +117,9 @@ fn start_console(
     altroot: &std::path::Path,
     zone: &str,
     log: &mut dyn FnMut(&str),
-) -> Result<(ConsolePty, Keeper), String> {
-    let console = ConsolePty::open().map_err(|e| format!("console: {e}"))?;
-    let keeper = Keeper::start(run, altroot, zone, &console, log).map_err(|e| e.to_string())?;
+) -> Result<(ConsolePty, Keeper), SupervisorError> {
+    let console = ConsolePty::open().map_err(SupervisorError::Console)?;
+    let keeper = Keeper::start(run, altroot, zone, &console, log)?;
     Ok((console, keeper))
 }
 
@@ -155,7 +161,7 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
     } else {
         match start_console(&run, &args.altroot, &args.zone, log) {
             Ok((c, k)) => (Some(c), Some(k)),
-            Err(e) => return fail(&mut notify, e),
+            Err(e) => return fail(&mut notify, e.to_string()),
         }
     };
     let (control, console_listener) = match (
@@ -275,18 +281,25 @@ impl Supervisor<'_> {
     }
 
     /// Pick a zone id and claim it with our record, under the id lock.
-    fn claim_zoneid(&mut self) -> Result<(), String> {
+    fn claim_zoneid(&mut self) -> Result<(), SupervisorError> {
         let lock_path = self.run.zoneid_lock();
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(|e| format!("{}: {e}", lock_path.display()))?;
-        let _lock = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
-            .map_err(|(_, e)| format!("{}: {e}", lock_path.display()))?;
+            .map_err(|source| SupervisorError::Io {
+                path: lock_path.clone(),
+                source,
+            })?;
+        let _lock = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(
+            |(_, errno)| SupervisorError::Lock {
+                path: lock_path.clone(),
+                errno,
+            },
+        )?;
         let used: Vec<u32> = self.run.ids_in_use().into_iter().filter(|_| true).collect();
-        self.zoneid = record::free_zoneid(&used).ok_or("no free zone id")?;
+        self.zoneid = record::free_zoneid(&used).ok_or(SupervisorError::NoZoneId)?;
         self.state = ZoneState::Ready;
         self.save_record();
         Ok(())
@@ -305,7 +318,7 @@ impl Supervisor<'_> {
                 Ok(())
             }
             Request::Reboot { args } => self.do_reboot(args.clone()),
-            Request::Shutdown { .. } => Err("shutdown handled asynchronously".to_string()),
+            Request::Shutdown { .. } => Err(SupervisorError::Asynchronous),
         };
         match r {
             Ok(()) => {
@@ -317,7 +330,8 @@ impl Supervisor<'_> {
                 }
                 resp
             }
-            Err(msg) => {
+            Err(e) => {
+                let msg = e.to_string();
                 self.logf(&format!("{} failed: {msg}", req.verb()));
                 Response::error(self.state.as_str(), msg)
             }
@@ -327,15 +341,12 @@ impl Supervisor<'_> {
     /// Take over the running zone of a supervisor that died: its init (by pidfd, checked
     /// against the recorded start time), its cgroup, its console from the keeper, its id and
     /// pool from the record.
-    fn do_adopt(&mut self) -> Result<(), String> {
+    fn do_adopt(&mut self) -> Result<(), SupervisorError> {
         let zone = self.args.zone.clone();
-        let not_running = || format!("{zone}: zone is not running");
+        let not_running = || SupervisorError::ZoneNotRunning(zone.clone());
         let rec = self.run.read(&zone).ok_or_else(not_running)?;
         if rec.supervisor.alive() {
-            return Err(format!(
-                "zone is supervised by zoneadmd (pid {})",
-                rec.supervisor.pid
-            ));
+            return Err(SupervisorError::Supervised(rec.supervisor.pid));
         }
         let init = rec.init.filter(|i| i.alive()).ok_or_else(not_running)?;
         let pidfd = crate::runtime::kernel::sys::pidfd_open(init.pid).map_err(|_| not_running())?;
@@ -349,9 +360,12 @@ impl Supervisor<'_> {
         let cgroup = self
             .backend
             .open(&path)
-            .map_err(|e| format!("cgroup {path}: {e}"))?;
+            .map_err(|source| SupervisorError::Cgroup {
+                path: path.clone(),
+                source,
+            })?;
         if !cgroup.exists() {
-            return Err(format!("cgroup {path} is gone"));
+            return Err(SupervisorError::CgroupGone(path));
         }
         match Keeper::adopt(&self.run, &zone) {
             Ok((keeper, console, recent)) => {
@@ -384,7 +398,7 @@ impl Supervisor<'_> {
     }
 
     /// A console for the next boot, if the zone has none (it was adopted without one).
-    fn ensure_console(&mut self) -> Result<(), String> {
+    fn ensure_console(&mut self) -> Result<(), SupervisorError> {
         if self.console.is_some() {
             return Ok(());
         }
@@ -399,7 +413,7 @@ impl Supervisor<'_> {
     }
 
     /// Make the zone (`ready`); with `boot_now`, boot it in the same go.
-    fn do_ready(&mut self, boot_now: Option<Vec<String>>) -> Result<(), String> {
+    fn do_ready(&mut self, boot_now: Option<Vec<String>>) -> Result<(), SupervisorError> {
         if self.live.is_some() {
             return Ok(());
         }
@@ -409,21 +423,20 @@ impl Supervisor<'_> {
         if self.zoneid == 0 {
             self.claim_zoneid()?;
         }
-        // The pool binding comes first, so the plan carries the zone's CPUs; `turn` is held
-        // until the zone's cgroup has them and the record names its pool.
+        // The pool binding comes before the plan, so the plan carries the zone's CPUs; it is
+        // held (`pending`) until the zone's cgroup has them and the record names its pool.
+        // From here on the zone is made from its plan alone.
         let Planned {
             plan,
             warning,
-            turn,
+            binding: pending,
         } = cfg.plan(&self.args.altroot)?;
-        let want = plan.zone.pool.clone();
-        // From here on the zone is made from its plan alone.
-        self.pool = plan.zone.bound_pool.clone();
-        let Some(console) = self.console.as_ref().map(|c| c.slave_path.clone()) else {
-            drop(turn);
-            let _ = planning::unbind(&self.args.altroot, &zone, &want);
-            return Err("no console".to_string());
-        };
+        let bound_pool = plan.zone.bound_pool.clone();
+        let console = self
+            .console
+            .as_ref()
+            .map(|c| c.slave_path.clone())
+            .ok_or(SupervisorError::NoConsole)?;
         // The zone's process is recorded (and its keeper told) before it may outlive us.
         let template = self.record();
         let (run, keeper) = (&self.run, self.keeper.as_ref());
@@ -441,6 +454,7 @@ impl Supervisor<'_> {
                 .map_err(|e| format!("{}: {e}", run.record_path(&rec.zone).display()))
         };
         let made = zone::ready(ReadyArgs {
+            syscall: &crate::runtime::kernel::syscall::LINUX,
             altroot: &self.args.altroot,
             plan,
             backend: self.backend.as_ref(),
@@ -449,17 +463,10 @@ impl Supervisor<'_> {
             console: &console,
             on_spawn: Some(&on_spawn),
         });
-        let live = match made {
-            Ok(l) => l,
-            Err(e) => {
-                drop(turn);
-                self.pool = None;
-                return Err(match planning::unbind(&self.args.altroot, &zone, &want) {
-                    Ok(()) => e.to_string(),
-                    Err(u) => format!("{e}; cleaning up also failed: {u}"),
-                });
-            }
-        };
+        // A zone not made releases its temporary pool again (`pending`, dropped).
+        let live = made?;
+        let turn = pending.keep();
+        self.pool = bound_pool;
         if let Some(w) = &warning {
             self.logf(w);
         }
@@ -482,9 +489,9 @@ impl Supervisor<'_> {
         Ok(())
     }
 
-    fn do_boot(&mut self, args: Vec<String>) -> Result<(), String> {
+    fn do_boot(&mut self, args: Vec<String>) -> Result<(), SupervisorError> {
         if self.state == ZoneState::Running {
-            return Err("zone is already booted".to_string());
+            return Err(SupervisorError::AlreadyBooted);
         }
         if self.live.is_none() {
             self.do_ready(Some(args))?;
@@ -492,11 +499,11 @@ impl Supervisor<'_> {
             return Ok(());
         }
         let Some(live) = self.live.as_ref() else {
-            return Err("zone is not ready".to_string());
+            return Err(SupervisorError::NotReady);
         };
         if let Err(e) = live.boot(args) {
             self.halt_processes();
-            return Err(e.to_string());
+            return Err(e.into());
         }
         self.state = ZoneState::Running;
         self.save_record();
@@ -507,11 +514,11 @@ impl Supervisor<'_> {
 
     /// `zoneadm apply`: the configuration's current resource controls and pool binding on
     /// the running zone. Controls removed from the configuration are lifted.
-    fn do_apply(&mut self) -> Result<(), String> {
+    fn do_apply(&mut self) -> Result<(), SupervisorError> {
         let zone = self.args.zone.clone();
         let altroot = self.args.altroot.clone();
         let Some(live) = self.live.as_mut() else {
-            return Err("zone is not running".to_string());
+            return Err(SupervisorError::NotRunning);
         };
         let cfg = Config::load(self.repo, &zone)?;
         let old = live.plan.zone.pool.clone();
@@ -521,9 +528,11 @@ impl Supervisor<'_> {
         let Planned {
             plan,
             warning,
-            turn,
+            binding,
         } = cfg.plan(&altroot)?;
-        zone::apply_limits(live, &plan).map_err(|e| e.to_string())?;
+        // The binding stays even if applying fails: the zone runs on (its old controls).
+        let turn = binding.keep();
+        zone::apply_limits(live, &plan)?;
         self.pool = plan.zone.bound_pool.clone();
         live.plan = plan;
         self.warning = warning;
@@ -534,28 +543,25 @@ impl Supervisor<'_> {
     }
 
     /// `poolbind -i zoneid`: run the zone on `pool`'s CPUs until it halts.
-    fn do_bind(&mut self, pool: &str) -> Result<(), String> {
+    fn do_bind(&mut self, pool: &str) -> Result<(), SupervisorError> {
         let Some(live) = self.live.as_ref() else {
-            return Err("zone is not running".to_string());
+            return Err(SupervisorError::NotRunning);
         };
-        let _turn = crate::pool::zones::lock_bindings(&self.args.altroot, false)
-            .map_err(|e| e.to_string())?;
-        let kernel = crate::pool::CpusetKernel::new(&self.args.altroot).map_err(|e| e.reason())?;
+        let _turn = crate::pool::zones::lock_bindings(&self.args.altroot, false)?;
+        let kernel = crate::pool::CpusetKernel::new(&self.args.altroot)?;
         let cpus = crate::pool::zones::pool_cpus_now(&self.args.altroot, kernel, pool)
-            .map_err(|e| e.reason())?;
-        live.cgroup
-            .apply(&crate::cgroup::Limits {
-                cpus: Some(crate::host::format_cpu_list(&cpus)),
-                ..Default::default()
-            })
-            .map_err(|e| e.to_string())?;
+            .map_err(SupervisorError::PoolCpus)?;
+        live.cgroup.apply(&crate::cgroup::Limits {
+            cpus: Some(crate::host::format_cpu_list(&cpus)),
+            ..Default::default()
+        })?;
         self.pool = Some(pool.to_string());
         self.save_record();
         self.logf(&format!("bound to pool {pool}"));
         Ok(())
     }
 
-    fn do_reboot(&mut self, args: Vec<String>) -> Result<(), String> {
+    fn do_reboot(&mut self, args: Vec<String>) -> Result<(), SupervisorError> {
         self.console_notice("[NOTICE: Zone rebooting]");
         self.halt_processes();
         self.do_boot(args)
@@ -684,7 +690,7 @@ impl Supervisor<'_> {
                     Err(e) => {
                         self.logf(&format!("reboot failed: {e}"));
                         self.teardown();
-                        Response::error("installed", e)
+                        Response::error("installed", e.to_string())
                     }
                 }
             }

@@ -10,13 +10,14 @@
 //! the evidence that the rest of the runtime never reads a configuration field is the test
 //! `the_runtime_reads_the_configuration_only_here` below, which reads the runtime's sources.
 
+use super::error::SupervisorError;
 use crate::config::ZoneConfig;
 use crate::host::HostFacts;
 use crate::plan::{self, Placement, Plan, PoolBinding};
 use crate::pool::zones::{self, BindingLock};
 use crate::pool::CpusetKernel;
 use crate::store::Repository;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A zone's configuration, loaded for planning. Opaque: it becomes a plan, or tells the pool
 /// binding it asks for, and nothing else.
@@ -25,22 +26,20 @@ pub struct Config {
 }
 
 /// A zone planned for a boot or an `apply`: the plan, compiled with the pool binding made
-/// for it, that binding's warning for the administrator (the zone still boots), and the turn
-/// on the bindings lock, to hold until the zone's cgroup has the plan's CPUs and its record
-/// names its pool (see `pool::zones`).
+/// for it, that binding's warning for the administrator (the zone still boots), and the
+/// binding itself, held until the zone is made (see [`PendingBinding`]).
 pub struct Planned {
     pub plan: Plan,
     pub warning: Option<String>,
-    pub turn: BindingLock,
+    pub binding: PendingBinding,
 }
 
 impl Config {
     /// The configuration of `zone`, as its repository has it now.
-    pub fn load(repo: &dyn Repository, zone: &str) -> Result<Config, String> {
+    pub fn load(repo: &dyn Repository, zone: &str) -> Result<Config, SupervisorError> {
         let cfg = repo
-            .load(zone)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{zone}: No such zone configured"))?;
+            .load(zone)?
+            .ok_or_else(|| SupervisorError::NoSuchZone(zone.to_string()))?;
         Ok(Config { cfg })
     }
 
@@ -51,44 +50,78 @@ impl Config {
 
     /// Bind the zone to its pool, then compile the plan with the CPUs that gave it. When the
     /// compile fails, what the binding made (a temporary pool) goes again.
-    pub fn plan(self, altroot: &Path) -> Result<Planned, String> {
+    pub fn plan(self, altroot: &Path) -> Result<Planned, SupervisorError> {
         let cfg = self.cfg;
         let facts = HostFacts::probe(!cfg.devices.is_empty());
         let want = plan::pool_binding(&cfg);
-        let kernel = CpusetKernel::new(altroot).map_err(|e| e.to_string())?;
-        let (binding, turn) =
-            zones::bind_zone(altroot, kernel, &cfg.name, &want).map_err(|e| e.to_string())?;
-        match plan::compile_bound(&cfg, &facts, altroot, &binding.placement()) {
-            Ok(plan) => Ok(Planned {
-                plan,
-                warning: binding.warning,
-                turn,
-            }),
-            Err(e) => {
-                drop(turn);
-                let undo = unbind(altroot, &cfg.name, &want)
-                    .map(|()| String::new())
-                    .unwrap_or_else(|u| format!("; cleaning up also failed: {u}"));
-                Err(format!("{e}{undo}"))
-            }
-        }
+        let (bound, turn) =
+            zones::bind_zone(altroot, CpusetKernel::new(altroot)?, &cfg.name, &want)?;
+        let binding = PendingBinding {
+            altroot: altroot.to_path_buf(),
+            zone: cfg.name.clone(),
+            want,
+            turn: Some(turn),
+            armed: true,
+        };
+        let plan = plan::compile_bound(&cfg, &facts, altroot, &bound.placement())?;
+        Ok(Planned {
+            plan,
+            warning: bound.warning,
+            binding,
+        })
     }
 
     /// The plan of a running zone whose supervisor died, as the one adopting it holds it:
     /// today's configuration, placed in the pool its runtime record names. Nothing is bound
     /// anew (the zone's cgroup keeps the CPUs it has; the plan leaves them unsaid).
-    pub fn plan_adopted(self, altroot: &Path, pool: Option<String>) -> Result<Plan, String> {
+    pub fn plan_adopted(
+        self,
+        altroot: &Path,
+        pool: Option<String>,
+    ) -> Result<Plan, SupervisorError> {
         let facts = HostFacts::probe(!self.cfg.devices.is_empty());
         let placement = Placement { pool, cpus: None };
-        plan::compile_bound(&self.cfg, &facts, altroot, &placement).map_err(|e| e.to_string())
+        Ok(plan::compile_bound(&self.cfg, &facts, altroot, &placement)?)
     }
 }
 
 /// Undo what binding `zone` as `want` made (its temporary pool). The caller holds no
 /// bindings lock.
-pub fn unbind(altroot: &Path, zone: &str, want: &PoolBinding) -> Result<(), String> {
-    let kernel = CpusetKernel::new(altroot).map_err(|e| e.to_string())?;
-    zones::unbind_zone(altroot, kernel, zone, want).map_err(|e| e.to_string())
+pub fn unbind(altroot: &Path, zone: &str, want: &PoolBinding) -> Result<(), SupervisorError> {
+    Ok(zones::unbind_zone(
+        altroot,
+        CpusetKernel::new(altroot)?,
+        zone,
+        want,
+    )?)
+}
+
+/// A zone's pool binding while the zone is being made: should it not be made, a temporary
+/// pool created for it is released again, after the bindings lock held meanwhile is let go
+/// (releasing takes it).
+pub struct PendingBinding {
+    altroot: PathBuf,
+    zone: String,
+    want: PoolBinding,
+    turn: Option<BindingLock>,
+    armed: bool,
+}
+
+impl PendingBinding {
+    /// The zone is made: the binding stays; the lock is the caller's to let go.
+    pub fn keep(mut self) -> Option<BindingLock> {
+        self.armed = false;
+        self.turn.take()
+    }
+}
+
+impl Drop for PendingBinding {
+    fn drop(&mut self) {
+        drop(self.turn.take());
+        if self.armed {
+            let _ = unbind(&self.altroot, &self.zone, &self.want);
+        }
+    }
 }
 
 #[cfg(test)]
