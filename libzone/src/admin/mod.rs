@@ -5,6 +5,7 @@
 pub mod autoboot;
 pub mod lifecycle;
 pub mod list;
+pub mod migrate;
 pub mod status;
 pub mod verify;
 
