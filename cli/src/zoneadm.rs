@@ -302,14 +302,23 @@ mod tests {
         ));
         assert!(matches!(sub(&["clone"]), Err(Stop::Usage)));
         assert!(matches!(sub(&["clone", "a", "b"]), Err(Stop::UnexpectedOperand(w)) if w == "b"));
-        assert!(matches!(sub(&["clone", "-x", "a"]), Err(Stop::Unknown('x'))));
-        assert!(matches!(sub(&["clone", "-m"]), Err(Stop::MissingArgument('m'))));
+        assert!(matches!(
+            sub(&["clone", "-x", "a"]),
+            Err(Stop::Unknown('x'))
+        ));
+        assert!(matches!(
+            sub(&["clone", "-m"]),
+            Err(Stop::MissingArgument('m'))
+        ));
         assert!(matches!(
             sub(&["move", "/z/new"]),
             Ok(Subcommand::Move(m)) if m.zonepath == "/z/new"
         ));
         assert!(matches!(sub(&["move"]), Err(Stop::Usage)));
-        assert!(matches!(sub(&["move", "-F", "/z"]), Err(Stop::Unknown('F'))));
+        assert!(matches!(
+            sub(&["move", "-F", "/z"]),
+            Err(Stop::Unknown('F'))
+        ));
         assert_eq!(
             sub(&["detach", "-n"]).unwrap(),
             Subcommand::Detach(DetachArgs { dry_run: true })
@@ -318,7 +327,10 @@ mod tests {
             sub(&["detach"]).unwrap(),
             Subcommand::Detach(DetachArgs { dry_run: false })
         );
-        assert!(matches!(sub(&["detach", "x"]), Err(Stop::UnexpectedOperand(_))));
+        assert!(matches!(
+            sub(&["detach", "x"]),
+            Err(Stop::UnexpectedOperand(_))
+        ));
         assert_eq!(
             sub(&["attach", "-F"]).unwrap(),
             Subcommand::Attach(AttachArgs {
@@ -333,7 +345,10 @@ mod tests {
                 dry_run: Some("-".into())
             })
         );
-        assert!(matches!(sub(&["attach", "-n"]), Err(Stop::MissingArgument('n'))));
+        assert!(matches!(
+            sub(&["attach", "-n"]),
+            Err(Stop::MissingArgument('n'))
+        ));
         assert!(matches!(sub(&["attach", "-u"]), Err(Stop::Unknown('u'))));
         assert!(matches!(
             sub(&["help", "-x", "boot"]),

@@ -21,12 +21,19 @@ fn clones_of_both_brands_boot_as_themselves() {
         std::fs::write(sroot.join("etc/motd"), "from the source\n").unwrap();
         std::os::unix::fs::chown(sroot.join("etc/motd"), Some(1), Some(2)).unwrap();
         std::fs::hard_link(sroot.join("etc/motd"), sroot.join("etc/motd.link")).unwrap();
-        std::fs::write(sroot.join("etc/machine-id"), "0123456789abcdef0123456789abcdef\n").unwrap();
+        std::fs::write(
+            sroot.join("etc/machine-id"),
+            "0123456789abcdef0123456789abcdef\n",
+        )
+        .unwrap();
         configure(&s, &dst, brand);
         let r = s.zoneadm(Some(&dst), &["clone", "-m", "copy", &src]).ok();
         assert_eq!(
             r.stdout,
-            format!("Copying {}...\n", host(&s, &format!("/zones/{src}")).display())
+            format!(
+                "Copying {}...\n",
+                host(&s, &format!("/zones/{src}")).display()
+            )
         );
         assert_eq!(state(&s, &dst), "installed");
         assert_eq!(state(&s, &src), "installed");
@@ -38,8 +45,12 @@ fn clones_of_both_brands_boot_as_themselves() {
             "from the source\n"
         );
         // The clone is a new system: no machine id of the source's, its own uuid and owner.
-        assert_eq!(std::fs::read_to_string(droot.join("etc/machine-id")).unwrap(), "");
-        let owner = std::fs::read_to_string(host(&s, &format!("/zones/{dst}/.zone-owner"))).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(droot.join("etc/machine-id")).unwrap(),
+            ""
+        );
+        let owner =
+            std::fs::read_to_string(host(&s, &format!("/zones/{dst}/.zone-owner"))).unwrap();
         assert!(owner.starts_with(&format!("{dst}:")), "{owner}");
         let uuid = |z: &str| {
             let out = s.zoneadm(Some(z), &["list", "-p"]).ok().stdout;
@@ -94,7 +105,9 @@ fn clone_refusals_leave_the_new_zone_configured() {
     check_untouched(&s);
     refused(
         s.zoneadm(Some(&whole), &["clone", &src]),
-        &format!("zoneadm: zone '{whole}': Zones '{src}' and '{whole}' have different brand types.\n"),
+        &format!(
+            "zoneadm: zone '{whole}': Zones '{src}' and '{whole}' have different brand types.\n"
+        ),
     );
     refused(
         s.zoneadm(Some(&dst), &["clone", "global"]),
@@ -106,16 +119,28 @@ fn clone_refusals_leave_the_new_zone_configured() {
     );
     let r = s.zoneadm(Some(&dst), &["clone", "-s", "pool/zones@snap", &src]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("ZFS snapshots are not supported"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("ZFS snapshots are not supported"),
+        "{}",
+        r.stderr
+    );
     check_untouched(&s);
     // Only `copy` is a method: anything else is a misuse.
     let r = s.zoneadm(Some(&dst), &["clone", "-m", "zfs", &src]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.starts_with("usage:\tclone [-m method]"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("usage:\tclone [-m method]"),
+        "{}",
+        r.stderr
+    );
     for words in [&["clone"][..], &["clone", "a", "b"], &["clone", "-x", "a"]] {
         let r = s.zoneadm(Some(&dst), words);
         assert_eq!(r.code, 2, "{words:?}");
-        assert!(r.stderr.starts_with("usage:\tclone"), "{words:?}: {}", r.stderr);
+        assert!(
+            r.stderr.starts_with("usage:\tclone"),
+            "{words:?}: {}",
+            r.stderr
+        );
     }
     check_untouched(&s);
     // A running source is not copied.
@@ -132,9 +157,16 @@ fn clone_refusals_leave_the_new_zone_configured() {
     std::fs::write(dst_path.join("data"), "mine").unwrap();
     let r = s.zoneadm(Some(&dst), &["clone", &src]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("is not empty; cannot clone into it"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is not empty; cannot clone into it"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(state(&s, &dst), "configured");
-    assert_eq!(std::fs::read_to_string(dst_path.join("data")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(dst_path.join("data")).unwrap(),
+        "mine"
+    );
     std::fs::remove_file(dst_path.join("data")).unwrap();
     // An installed target is not cloned again.
     s.zoneadm(Some(&dst), &["clone", &src]).ok();

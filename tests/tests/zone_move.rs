@@ -64,7 +64,11 @@ fn moves_on_one_file_system_and_across_and_boots_there() {
         assert_eq!(r.stdout, "");
         let new = host(&s, &new_zp);
         assert!(!old.exists());
-        assert_eq!(ino(&new.join("root")), root_ino, "{brand}: renamed, not copied");
+        assert_eq!(
+            ino(&new.join("root")),
+            root_ino,
+            "{brand}: renamed, not copied"
+        );
         assert_eq!(zonepath(&s, &z), new_zp);
         assert_eq!(state(&s, &z), "installed");
         assert!(index(&s).contains(&format!("{z}:installed:{new_zp}:")));
@@ -84,7 +88,10 @@ fn moves_on_one_file_system_and_across_and_boots_there() {
         );
         let far = host(&s, &far_zp);
         assert!(!new.exists());
-        assert_eq!(std::fs::read_to_string(far.join("root/etc/motd")).unwrap(), "kept\n");
+        assert_eq!(
+            std::fs::read_to_string(far.join("root/etc/motd")).unwrap(),
+            "kept\n"
+        );
         assert_eq!(std::fs::metadata(&far).unwrap().mode() & 0o777, 0o700);
         assert_eq!(zonepath(&s, &z), far_zp);
         boots_and_logs_in(&s, &z);
@@ -130,7 +137,10 @@ fn move_refusals_change_nothing() {
     let r = s.zoneadm(Some(&z), &["move", &format!("{zp}/root/x")]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("overlap"), "{}", r.stderr);
-    let r = s.zoneadm(Some(&z), &["move", &format!("/zones/{neighbour}/root/opt/x")]);
+    let r = s.zoneadm(
+        Some(&z),
+        &["move", &format!("/zones/{neighbour}/root/opt/x")],
+    );
     assert_eq!(r.code, 1);
     assert!(
         r.stderr.contains(&format!("and {neighbour} zonepath")) && r.stderr.contains("overlap."),
@@ -178,7 +188,11 @@ fn move_refusals_change_nothing() {
     for words in [&["move"][..], &["move", "/a", "/b"], &["move", "-x", "/a"]] {
         let r = s.zoneadm(Some(&z), words);
         assert_eq!(r.code, 2, "{words:?}");
-        assert!(r.stderr.starts_with("usage:\tmove zonepath\n"), "{}", r.stderr);
+        assert!(
+            r.stderr.starts_with("usage:\tmove zonepath\n"),
+            "{}",
+            r.stderr
+        );
     }
     unchanged(&s);
 }

@@ -13,13 +13,17 @@ pub const BRANDS: [&str; 2] = ["sparse", "whole"];
 /// A small whole-root system at `root`: busybox-static with its init (run from an inittab
 /// that only starts it), a root user, and the directories the runtime mounts on.
 pub fn busybox_tree(root: &Path) {
-    for d in ["bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "root", "run"] {
+    for d in [
+        "bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "root", "run",
+    ] {
         std::fs::create_dir_all(root.join(d)).expect("mkdir");
     }
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     std::fs::copy("/bin/busybox", root.join("bin/busybox"))
         .expect("/bin/busybox (package busybox-static)");
-    for c in ["sh", "true", "false", "cat", "ls", "hostname", "sleep", "ps", "echo"] {
+    for c in [
+        "sh", "true", "false", "cat", "ls", "hostname", "sleep", "ps", "echo",
+    ] {
         std::os::unix::fs::symlink("busybox", root.join("bin").join(c)).expect("symlink");
     }
     std::os::unix::fs::symlink("../bin/busybox", root.join("sbin/init")).expect("symlink");
@@ -80,7 +84,12 @@ pub fn boots_and_logs_in(s: &Scratch, zone: &str) {
 
 /// A refusal: exit 1 and this on standard error.
 pub fn refused(r: Run, stderr: &str) {
-    assert_eq!((r.code, r.stderr.as_str()), (1, stderr), "stdout: {}", r.stdout);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (1, stderr),
+        "stdout: {}",
+        r.stdout
+    );
 }
 
 /// A listing of a tree (paths, kinds, modes, sizes) to tell that nothing changed.

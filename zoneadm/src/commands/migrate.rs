@@ -30,7 +30,10 @@ impl clone::CloneNotes for Say {
 
 impl move_zone::MoveNotes for Say {
     fn copying(&mut self, old: &Path) {
-        println!("Moving across file systems; copying zonepath {}...", old.display());
+        println!(
+            "Moving across file systems; copying zonepath {}...",
+            old.display()
+        );
     }
 
     fn cleaning(&mut self, path: &Path) {
