@@ -63,6 +63,8 @@ pub fn clone(
     let _lock = lock(store, zone)?;
     let st = status::status(store, zone)?;
     state::check(Op::Clone, st.state, false).map_err(|r| AdminError::zone(zone, r.0))?;
+    // A source that does not exist is said so before its lock is taken (and made).
+    status::status(store, source)?;
     // The source stays halted while it is copied: a boot takes its lock too.
     let _source_lock = lock(store, source).map_err(|e| match e {
         AdminError::Zone { msg, .. } => AdminError::zone(zone, format!("zone {source}: {msg}")),
