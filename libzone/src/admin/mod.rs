@@ -63,6 +63,13 @@ pub enum AdminError {
         #[source]
         source: Box<crate::runtime::supervisor::keeper::RemainsError>,
     },
+    /// A tree copy (clone, a move across file systems) that failed.
+    #[error("the copy failed: {source}")]
+    Copy {
+        zone: String,
+        #[source]
+        source: Box<crate::install::copy::CopyError>,
+    },
     /// A system call or a file, named by `what` (a path, `pipe`, `cannot reach zoneadmd`).
     #[error("{what}: {source}")]
     Io {
@@ -95,6 +102,14 @@ impl AdminError {
         }
     }
 
+    /// A failed tree copy for `zone`.
+    pub fn copy(zone: &str, source: crate::install::copy::CopyError) -> AdminError {
+        AdminError::Copy {
+            zone: zone.to_string(),
+            source: Box::new(source),
+        }
+    }
+
     /// An I/O failure of `what` for `zone`, as a `map_err` closure.
     pub fn io(
         zone: &str,
@@ -124,6 +139,7 @@ impl AdminError {
             | AdminError::Plan { zone, .. }
             | AdminError::Cgroups { zone, .. }
             | AdminError::Remains { zone, .. }
+            | AdminError::Copy { zone, .. }
             | AdminError::Io { zone, .. } => Some(zone),
             AdminError::Cleanup { error, .. } => error.zone_name(),
         }

@@ -107,7 +107,7 @@ pub fn attach(store: &Store, zone: &str, force: bool) -> Result<(), AdminError> 
                     ),
                 ))
             }
-            Err(e) => return Err(AdminError::zone(zone, super::io_msg(&manifest, &e))),
+            Err(e) => return Err(AdminError::io(zone, &manifest.display())(e)),
         };
         let detached = parse(&bytes, &manifest.display().to_string(), &manifest)
             .map_err(|m| AdminError::zone(zone, m))?;
@@ -128,13 +128,13 @@ pub fn attach(store: &Store, zone: &str, force: bool) -> Result<(), AdminError> 
         super::check_root(&brand, &zonepath.join("root")).map_err(|m| AdminError::zone(zone, m))?;
     }
     let uuid = super::zone_uuid(store, zone)?;
-    super::write_owner(&zonepath, zone, &uuid).map_err(|m| AdminError::zone(zone, m))?;
+    super::write_owner(&zonepath, zone, &uuid)?;
     store.set_uuid(zone, &uuid)?;
     store.set_state(zone, ZoneState::Installed)?;
     match std::fs::remove_file(&manifest) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(AdminError::zone(zone, super::io_msg(&manifest, &e))),
+        Err(e) => return Err(AdminError::io(zone, &manifest.display())(e)),
     }
     Ok(())
 }

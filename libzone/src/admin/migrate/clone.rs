@@ -125,7 +125,7 @@ pub fn clone(
                     format!("{} is not empty; cannot clone into it", dst_path.display()),
                 ))
             }
-            Err(e) => return Err(AdminError::zone(zone, super::io_msg(&dst_path, &e))),
+            Err(e) => return Err(AdminError::io(zone, &dst_path.display())(e)),
         }
     }
     store.set_state(zone, ZoneState::Incomplete)?;
@@ -136,20 +136,19 @@ pub fn clone(
     };
     let result = (|| -> Result<(), AdminError> {
         if made_zonepath {
-            super::make_zonepath(&dst_path)
-                .map_err(|e| AdminError::zone(zone, super::io_msg(&dst_path, &e)))?;
+            super::make_zonepath(&dst_path).map_err(AdminError::io(zone, &dst_path.display()))?;
         }
         let uuid = crate::store::new_uuid()?;
-        super::write_owner(&dst_path, zone, &uuid).map_err(|m| AdminError::zone(zone, m))?;
+        super::write_owner(&dst_path, zone, &uuid)?;
         notes.copying(&src_path);
         let opts = CopyOptions {
             mounts: Mounts::Refuse,
             ..CopyOptions::default()
         };
         let stats = copy::copy_tree(&src_root, &dst_path.join("root"), &opts)
-            .map_err(|e| AdminError::zone(zone, format!("the copy failed: {e}")))?;
+            .map_err(|e| AdminError::copy(zone, e))?;
         let identity = super::new_identity(&dst_path.join("root"), source, zone)
-            .map_err(|m| AdminError::zone(zone, m))?;
+            .map_err(|(path, e)| AdminError::io(zone, path.display())(e))?;
         notes.copied(&stats, &identity);
         store.set_uuid(zone, &uuid)?;
         store.set_state(zone, ZoneState::Installed)?;

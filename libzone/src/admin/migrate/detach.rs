@@ -33,9 +33,7 @@ pub fn detach(store: &Store, zone: &str) -> Result<(), AdminError> {
         ));
     }
     super::refuse_mounts(zone, &zonepath)?;
-    store
-        .write_detached(&cfg, &cfg.zonepath)
-        .map_err(|e| AdminError::zone(zone, format!("saving the detach manifest failed: {e}")))?;
+    store.write_detached(&cfg, &cfg.zonepath)?;
     store.set_state(zone, ZoneState::Configured)?;
     Ok(())
 }

@@ -84,10 +84,10 @@ fn refuse_mounts(zone: &str, dir: &Path) -> Result<(), AdminError> {
 }
 
 /// Write the owner file that ties `zonepath` to `zone` (see `install::OWNER_FILE`).
-fn write_owner(zonepath: &Path, zone: &str, uuid: &str) -> Result<(), String> {
+fn write_owner(zonepath: &Path, zone: &str, uuid: &str) -> Result<(), AdminError> {
     let owner = zonepath.join(crate::install::OWNER_FILE);
     crate::fsio::atomic::write_atomic(&owner, format!("{zone}:{uuid}\n").as_bytes())
-        .map_err(|e| e.to_string())
+        .map_err(|e| AdminError::io(zone, e.path.display())(e.source))
 }
 
 /// The uuid the zone keeps (its index's), or a new one.
@@ -190,16 +190,14 @@ fn rewrite_in(root: &OwnedFd, rel: &str, text: &str) -> std::io::Result<()> {
 /// its own at first boot, as systemd does with an empty `/etc/machine-id`. Solaris' clone
 /// unconfigures the copy (`sys-unconfig`) for the same reason. Every edit stays inside the
 /// zone root whatever links the source's files hold. Returns what was changed.
-pub fn new_identity(root: &Path, old: &str, new: &str) -> Result<Vec<String>, String> {
-    let fd = open_root(root).map_err(|e| io_msg(root, &e))?;
+pub fn new_identity(
+    root: &Path,
+    old: &str,
+    new: &str,
+) -> Result<Vec<String>, (PathBuf, std::io::Error)> {
+    let fd = open_root(root).map_err(|e| (root.to_path_buf(), e))?;
     let mut changed = Vec::new();
-    let fail = |p: &str, e: std::io::Error| {
-        format!(
-            "{}/{p}: {}",
-            root.display(),
-            crate::pool::error::io_reason(&e)
-        )
-    };
+    let fail = |p: &str, e: std::io::Error| (root.join(p), e);
     if let Some(text) = read_in(&fd, "etc/hostname") {
         if text.trim() == old {
             rewrite_in(&fd, "etc/hostname", &format!("{new}\n"))

@@ -44,12 +44,10 @@ pub fn move_zone(
     }
     let old = store.host_path(&cfg.zonepath)?;
     let new = store.host_path(new_zonepath)?;
-    let old_meta = std::fs::symlink_metadata(&old).map_err(|e| {
-        AdminError::zone(
-            zone,
-            format!("could not stat zone path: {}", super::io_msg(&old, &e)),
-        )
-    })?;
+    let old_meta = std::fs::symlink_metadata(&old).map_err(AdminError::io(
+        zone,
+        format!("could not stat zone path {}", old.display()),
+    ))?;
     if !old_meta.is_dir() {
         return Err(AdminError::zone(
             zone,
@@ -78,8 +76,7 @@ pub fn move_zone(
     }
     let existed = match std::fs::symlink_metadata(&new) {
         Ok(m) if m.is_dir() => {
-            let busy = super::has_entries(&new)
-                .map_err(|e| AdminError::zone(zone, super::io_msg(&new, &e)))?;
+            let busy = super::has_entries(&new).map_err(AdminError::io(zone, &new.display()))?;
             if busy {
                 return Err(AdminError::zone(
                     zone,
@@ -98,20 +95,19 @@ pub fn move_zone(
             ))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(AdminError::zone(zone, super::io_msg(&new, &e))),
+        Err(e) => return Err(AdminError::io(zone, &new.display())(e)),
     };
     super::refuse_mounts(zone, &old)?;
     let parent = new.parent().unwrap_or(store.root());
     if !existed {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| AdminError::zone(zone, super::io_msg(parent, &e)))?;
+        std::fs::create_dir_all(parent).map_err(AdminError::io(zone, parent.display()))?;
     }
     let parent_dev = std::fs::metadata(parent)
-        .map_err(|e| AdminError::zone(zone, super::io_msg(parent, &e)))?
+        .map_err(AdminError::io(zone, parent.display()))?
         .dev();
     let fast = parent_dev == old_meta.dev();
     if existed {
-        std::fs::remove_dir(&new).map_err(|e| AdminError::zone(zone, super::io_msg(&new, &e)))?;
+        std::fs::remove_dir(&new).map_err(AdminError::io(zone, &new.display()))?;
     }
     // Put the new zonepath back as it was found if the move does not complete.
     let restore_new = || {
@@ -122,10 +118,10 @@ pub fn move_zone(
     if fast {
         if let Err(e) = std::fs::rename(&old, &new) {
             restore_new();
-            return Err(AdminError::zone(
+            return Err(AdminError::io(
                 zone,
-                format!("could not move zone: {}", super::io_msg(&old, &e)),
-            ));
+                format!("could not move zone {} to {}", old.display(), new.display()),
+            )(e));
         }
     } else {
         notes.copying(&old);
@@ -135,7 +131,7 @@ pub fn move_zone(
         };
         if let Err(e) = copy::copy_tree(&old, &new, &opts) {
             restore_new();
-            return Err(AdminError::zone(zone, format!("the copy failed: {e}")));
+            return Err(AdminError::copy(zone, e));
         }
     }
     cfg.zonepath = new_zonepath.to_string();
@@ -148,12 +144,14 @@ pub fn move_zone(
             let _ = crate::install::remove::remove_tree(&new);
         }
         restore_new();
-        return Err(AdminError::zone(zone, format!("zonecfg save failed: {e}")));
+        return Err(e.into());
     }
     if !fast {
         notes.cleaning(&old);
-        crate::install::remove::remove_tree(&old)
-            .map_err(|e| AdminError::zone(zone, format!("could not remove zonepath: {e}")))?;
+        crate::install::remove::remove_tree(&old).map_err(|e| AdminError::Install {
+            zone: zone.to_string(),
+            source: Box::new(e),
+        })?;
     }
     Ok(())
 }
