@@ -18,6 +18,10 @@ struct OtherFs<'a> {
 
 impl<'a> OtherFs<'a> {
     fn mount(s: &'a Scratch, zonepath_dir: &str) -> OtherFs<'a> {
+        OtherFs::sized(s, zonepath_dir, "256m")
+    }
+
+    fn sized(s: &'a Scratch, zonepath_dir: &str, size: &str) -> OtherFs<'a> {
         let path = host(s, zonepath_dir);
         std::fs::create_dir_all(&path).unwrap();
         nix::mount::mount(
@@ -25,7 +29,7 @@ impl<'a> OtherFs<'a> {
             &path,
             Some("tmpfs"),
             nix::mount::MsFlags::empty(),
-            Some("mode=0755,size=256m"),
+            Some(format!("mode=0755,size={size}").as_str()),
         )
         .expect("mount tmpfs");
         OtherFs { s, path }
@@ -195,4 +199,36 @@ fn move_refusals_change_nothing() {
         );
     }
     unchanged(&s);
+}
+
+#[test]
+fn a_copy_that_fails_half_way_is_undone() {
+    require_root();
+    let s = Scratch::new();
+    // Room for a zonepath, not for the files.
+    let small = OtherFs::sized(&s, "/small", "256k");
+    let z = unique_zone("mvf");
+    let c = unique_zone("mvg");
+    installed(&s, &z, "whole");
+    configure(&s, &c, "whole");
+    s.zonecfg(&c, &[&format!("set zonepath=/small/{c}")], None)
+        .ok();
+    let zp = format!("/zones/{z}");
+    let before = (index(&s), snapshot(&host(&s, &zp)));
+    // move: the copy runs out of space; the zone stays where it was, as it was.
+    let r = s.zoneadm(Some(&z), &["move", &format!("/small/{z}")]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("the copy failed:"), "{}", r.stderr);
+    assert!(r.stderr.contains("No space left on device"), "{}", r.stderr);
+    assert_eq!((index(&s), snapshot(&host(&s, &zp))), before);
+    assert!(!host(&s, &format!("/small/{z}")).exists());
+    // clone: the same, and the new zone is configured again with nothing left of it.
+    let r = s.zoneadm(Some(&c), &["clone", &z]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("No space left on device"), "{}", r.stderr);
+    assert_eq!(state(&s, &c), "configured");
+    assert!(!host(&s, &format!("/small/{c}")).exists());
+    assert_eq!(std::fs::read_dir(host(&s, "/small")).unwrap().count(), 0);
+    boots_and_logs_in(&s, &z);
+    drop(small);
 }
