@@ -75,6 +75,8 @@ pub struct ZoneExtras {
     pub init: InitKind,
     pub exclusive_ip: bool,
     pub nets: Vec<Net>,
+    /// The zone's links, addresses and routes, as the runtime applies them.
+    pub net: crate::net::NetPlan,
     pub pool: PoolBinding,
     pub limits: ZoneLimits,
     /// `CAP_*` names zone processes keep.
@@ -453,6 +455,7 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
         .collect();
     let no_new_privs = !capabilities.iter().any(|c| c == "CAP_SETUID");
     let limits = limits(cfg)?;
+    let net = crate::net::plan::compile(cfg, &crate::net::SystemHost).map_err(&spec_err)?;
 
     let mut mounts = inherited_mounts(&brand, cfg, facts).map_err(spec_err)?;
     mounts.extend(standard_mounts().map_err(spec_err)?);
@@ -573,10 +576,15 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
         .mounts(mounts)
         .process(process)
         .linux(linux)
-        .annotations(HashMap::from([
-            ("org.zones.zonename".to_string(), cfg.name.clone()),
-            ("org.zones.brand".to_string(), brand.name.clone()),
-        ]))
+        .annotations(
+            HashMap::from([
+                ("org.zones.zonename".to_string(), cfg.name.clone()),
+                ("org.zones.brand".to_string(), brand.name.clone()),
+            ])
+            .into_iter()
+            .chain(net.annotations())
+            .collect::<HashMap<_, _>>(),
+        )
         .build()
         .map_err(|e| spec_err(e.to_string()))?;
 
@@ -589,6 +597,7 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
             init: brand.init.clone(),
             exclusive_ip: cfg.ip_type == IpType::Exclusive,
             nets: cfg.nets.clone(),
+            net,
             pool: pool_binding(cfg),
             limits,
             capabilities,

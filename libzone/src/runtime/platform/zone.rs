@@ -31,6 +31,8 @@ pub enum ZoneError {
     Seccomp(#[from] crate::seccomp::SeccompError),
     #[error(transparent)]
     Sealed(#[from] SealError),
+    #[error(transparent)]
+    Net(#[from] crate::net::NetError),
 }
 
 /// The cgroup path of a zone: `<parent>/<zone>` where the parent is per alternate root.
@@ -116,6 +118,8 @@ pub struct LiveZone {
     /// The zone's compiled seccomp filter, for the processes that enter it.
     pub seccomp: PathBuf,
     zinit: Option<OwnedFd>,
+    /// The zone's links and addresses (see `net`), released before its processes end.
+    net: Option<crate::net::Network>,
 }
 
 /// Everything `ready` needs from the supervisor.
@@ -180,6 +184,26 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
             return Err(undo_cgroup(ZoneError::Init { path, source }, cg.as_ref()))
         }
     };
+    // The network is made once the zone's process (and so its namespace) exists, before it
+    // may run anything: `net::apply` from the plan.
+    let net = std::cell::RefCell::new(None);
+    let net_error = std::cell::RefCell::new(None);
+    let with_net = |pid: nix::unistd::Pid, pidfd: std::os::fd::BorrowedFd<'_>| {
+        if let Some(hook) = args.on_spawn {
+            hook(pid, pidfd)?;
+        }
+        match crate::net::apply::apply(args.altroot, &name, &args.plan.zone.net, pid.as_raw()) {
+            Ok(n) => {
+                *net.borrow_mut() = Some(n);
+                Ok(())
+            }
+            Err(e) => {
+                let text = e.to_string();
+                *net_error.borrow_mut() = Some(e);
+                Err(text)
+            }
+        }
+    };
     let spawn_args = SpawnArgs {
         plan: &args.plan,
         console: Some(args.console),
@@ -188,18 +212,30 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         cgroups: &join,
         boot_now: args.boot_now.clone(),
         seccomp: &seccomp,
-        on_spawn: args.on_spawn,
+        on_spawn: Some(&with_net),
     };
     let process = match spawn::spawn(&spawn_args) {
         Ok(p) => p,
-        Err(e) => return Err(undo_cgroup(e.into(), cg.as_ref())),
+        Err(e) => {
+            // Whatever network was made goes (the namespace is still held open).
+            if let Some(n) = net.borrow_mut().take() {
+                let _ = n.release();
+            }
+            let e = match net_error.borrow_mut().take() {
+                Some(ne) => ZoneError::Net(ne),
+                None => e.into(),
+            };
+            return Err(undo_cgroup(e, cg.as_ref()));
+        }
     };
+    let net = net.into_inner();
     Ok(LiveZone {
         plan: args.plan,
         cgroup: cg,
         process,
         seccomp: seccomp_path,
         zinit,
+        net,
     })
 }
 
@@ -231,6 +267,7 @@ impl LiveZone {
         cgroup: Box<dyn Cgroup>,
         process: ZoneProcess,
         seccomp: PathBuf,
+        net: Option<crate::net::Network>,
     ) -> LiveZone {
         LiveZone {
             plan,
@@ -238,6 +275,7 @@ impl LiveZone {
             process,
             seccomp,
             zinit: None,
+            net,
         }
     }
 
@@ -247,14 +285,17 @@ impl LiveZone {
         Ok(self.process.boot(args)?)
     }
 
-    /// Kill every process of the zone and remove its cgroup.
-    pub fn halt(self) -> Result<(), ZoneError> {
+    /// Release the zone's network (moved NICs go back while its namespace lives), kill every
+    /// process of the zone and remove its cgroup.
+    pub fn halt(mut self) -> Result<(), ZoneError> {
+        let net = self.net.take().map(|n| n.release()).unwrap_or(Ok(()));
         self.process.kill();
         let path = self.cgroup.path().to_string();
         drop(self.zinit);
         self.cgroup
             .remove()
-            .map_err(|source| ZoneError::Cgroup { path, source })
+            .map_err(|source| ZoneError::Cgroup { path, source })?;
+        Ok(net?)
     }
 
     /// The zone's cgroup directories (for the runtime record).
@@ -272,6 +313,9 @@ pub fn force_halt(
     init: Option<crate::store::record::ProcId>,
     backend: &dyn CgroupBackend,
 ) -> Result<(), ZoneError> {
+    // The network first: a NIC moved into the zone goes back while its namespace lives.
+    let live = init.filter(|i| i.alive()).map(|i| i.pid);
+    let net = crate::net::release_orphan(altroot, zone, live);
     if let Some(init) = init.filter(|i| i.alive()) {
         if let Ok(fd) = crate::runtime::kernel::sys::pidfd_open(init.pid) {
             // The pidfd refers to the process we checked, even if it exits and its pid is
@@ -296,5 +340,5 @@ pub fn force_halt(
     if let Ok(p) = backend.open(&parent) {
         let _ = p.remove_if_empty();
     }
-    Ok(())
+    Ok(net?)
 }
