@@ -8,7 +8,6 @@
 use super::netlink::{Netlink, NetlinkError, ZONES_PROTO};
 use super::plan::{LinkKind, LinkPlan, MacPlan, NetPlan};
 use super::IpNet;
-use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -59,6 +58,12 @@ pub struct NetRecord {
     pub moved: Vec<Moved>,
     /// Host ends of veth pairs.
     pub host_links: Vec<String>,
+    /// Proxy ARP entries on a host NIC for a routed anet's addresses.
+    #[serde(default)]
+    pub proxies: Vec<HostRoute>,
+    /// Host NICs whose IPv4 forwarding a routed anet turned on: (NIC, value before).
+    #[serde(default)]
+    pub forwarding: Vec<(String, String)>,
 }
 
 fn record_path(altroot: &Path, zone: &str) -> PathBuf {
@@ -108,14 +113,14 @@ fn write_record(altroot: &Path, zone: &str, rec: &NetRecord) -> Result<(), NetEr
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
-    let tmp = dir.join(format!(".{zone}.net.{}", std::process::id()));
     let body = serde_json::to_vec_pretty(rec).map_err(|e| err(std::io::Error::other(e)))?;
-    std::fs::write(&tmp, body).map_err(err)?;
-    std::fs::rename(&tmp, &path).map_err(err)
+    // A reader sees the old record or the new one; temp names never end in `.net`.
+    crate::fsio::atomic::write_volatile(&path, &body, &format!(".{zone}.net."), 0o644)
+        .map_err(|e| err(e.source))
 }
 
 /// Shims and host routes are shared by the zones of a root: one at a time changes them.
-fn lock(altroot: &Path) -> Result<Flock<std::fs::File>, NetError> {
+fn lock(altroot: &Path) -> Result<crate::fsio::lock::FileLock, NetError> {
     let path = lock_path(altroot);
     let err = |source| NetError::Record {
         path: path.clone(),
@@ -124,13 +129,7 @@ fn lock(altroot: &Path) -> Result<Flock<std::fs::File>, NetError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(err)?;
-    Flock::lock(f, FlockArg::LockExclusive).map_err(|(_, e)| err(e.into()))
+    crate::fsio::lock::lock_file_blocking(&path, crate::fsio::lock::Kind::Exclusive).map_err(err)
 }
 
 fn kernel(what: impl Into<String>) -> impl FnOnce(NetlinkError) -> NetError {
@@ -548,14 +547,46 @@ impl Network {
                     .map_err(kernel(format!("address {}: neighbour", a.addr)))?;
             }
         }
-        // The zone reaches everything through the host end.
-        if let Some(mac) = hl.mac {
-            for h in &host_addrs {
-                if h.addr.is_ipv4() {
-                    inz.add_neighbour(zl.index, h.addr, mac)
-                        .map_err(kernel(format!("host address {}: neighbour", h.addr)))?;
-                }
+        // The LAN finds the zone's addresses at the NIC, which forwards to the host end
+        // (the host end's proxy ARP answers the zone for everything it reaches).
+        let fwd = format!("/proc/sys/net/ipv4/conf/{}/forwarding", lower.name);
+        if !self.record.forwarding.iter().any(|(l, _)| *l == lower.name) {
+            // A zone that turned it on before us knows what it was.
+            let before = records(&self.altroot)
+                .into_iter()
+                .filter(|(z, _)| *z != self.zone)
+                .find_map(|(_, r)| {
+                    r.forwarding
+                        .into_iter()
+                        .find(|(l, _)| *l == lower.name)
+                        .map(|(_, b)| b)
+                })
+                .or_else(|| {
+                    std::fs::read_to_string(&fwd)
+                        .ok()
+                        .map(|v| v.trim().to_string())
+                })
+                .unwrap_or_else(|| "0".to_string());
+            if before != "1" {
+                self.record.forwarding.push((lower.name.clone(), before));
+                self.save()?;
+                link_sysctl(&fwd, "1")?;
             }
+        }
+        for a in link.allowed.iter().chain(&link.addresses) {
+            if a.addr.is_ipv6() || self.record.proxies.iter().any(|p| p.dest.addr == a.addr) {
+                continue;
+            }
+            self.record.proxies.push(HostRoute {
+                link: lower.name.clone(),
+                dest: IpNet::host(a.addr),
+            });
+            self.save()?;
+            host.add_proxy_neighbour(lower.index, a.addr)
+                .map_err(kernel(format!(
+                    "address {}: proxy ARP on {}",
+                    a.addr, lower.name
+                )))?;
         }
         Ok(())
     }
@@ -636,7 +667,7 @@ fn release_record(
             keep(return_nics(ns, &rec.moved));
         }
     }
-    keep(release_host_side(altroot, rec));
+    keep(release_host_side(altroot, zone, rec));
     match std::fs::remove_file(record_path(altroot, zone)) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -676,8 +707,13 @@ fn return_nics(netns: BorrowedFd<'_>, moved: &[Moved]) -> Result<(), NetError> {
     first.map_or(Ok(()), Err)
 }
 
-fn release_host_side(altroot: &Path, rec: &NetRecord) -> Result<(), NetError> {
-    if rec.host_routes.is_empty() && rec.shims.is_empty() && rec.host_links.is_empty() {
+fn release_host_side(altroot: &Path, zone: &str, rec: &NetRecord) -> Result<(), NetError> {
+    if rec.host_routes.is_empty()
+        && rec.shims.is_empty()
+        && rec.host_links.is_empty()
+        && rec.proxies.is_empty()
+        && rec.forwarding.is_empty()
+    {
         return Ok(());
     }
     let _turn = lock(altroot)?;
@@ -689,6 +725,21 @@ fn release_host_side(altroot: &Path, rec: &NetRecord) -> Result<(), NetError> {
         // Already gone (with its link, or never made) is fine.
         let _ = host.del_neighbour(i, r.dest.addr);
         let _ = host.del_route(&r.dest, i);
+    }
+    for p in &rec.proxies {
+        if let Some(i) = index(&p.link) {
+            let _ = host.del_proxy_neighbour(i, p.dest.addr);
+        }
+    }
+    // Forwarding goes back to what it was once no other zone of this root needs it.
+    let others = records(altroot);
+    for (nic, before) in &rec.forwarding {
+        let needed = others
+            .iter()
+            .any(|(z, r)| z != zone && r.forwarding.iter().any(|(l, _)| l == nic));
+        if !needed {
+            let _ = link_sysctl(&format!("/proc/sys/net/ipv4/conf/{nic}/forwarding"), before);
+        }
     }
     let mut first = None;
     for name in &rec.host_links {

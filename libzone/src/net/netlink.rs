@@ -455,6 +455,38 @@ impl Netlink {
 
     // ---- neighbours ----
 
+    /// A proxy entry: this host answers ARP for `ip` on link `index`.
+    pub fn add_proxy_neighbour(&mut self, index: u32, ip: IpAddr) -> Result<()> {
+        let mut msg = NeighbourMessage::default();
+        msg.header.family = family(&ip);
+        msg.header.ifindex = index;
+        msg.header.state = NeighbourState::Permanent;
+        msg.header.flags = NeighbourFlags::Proxy;
+        msg.attributes
+            .push(NeighbourAttribute::Destination(match ip {
+                IpAddr::V4(v) => NeighbourAddress::Inet(v),
+                IpAddr::V6(v) => NeighbourAddress::Inet6(v),
+            }));
+        self.ack(
+            RouteNetlinkMessage::NewNeighbour(msg),
+            NLM_F_CREATE | netlink_packet_core::NLM_F_REPLACE,
+        )
+    }
+
+    /// Remove the proxy entry of `ip` on link `index`.
+    pub fn del_proxy_neighbour(&mut self, index: u32, ip: IpAddr) -> Result<()> {
+        let mut msg = NeighbourMessage::default();
+        msg.header.family = family(&ip);
+        msg.header.ifindex = index;
+        msg.header.flags = NeighbourFlags::Proxy;
+        msg.attributes
+            .push(NeighbourAttribute::Destination(match ip {
+                IpAddr::V4(v) => NeighbourAddress::Inet(v),
+                IpAddr::V6(v) => NeighbourAddress::Inet6(v),
+            }));
+        self.ack(RouteNetlinkMessage::DelNeighbour(msg), 0)
+    }
+
     /// Remove the neighbour entry of `ip` on link `index`.
     pub fn del_neighbour(&mut self, index: u32, ip: IpAddr) -> Result<()> {
         let mut msg = NeighbourMessage::default();
