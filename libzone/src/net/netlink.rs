@@ -294,7 +294,7 @@ impl Netlink {
         msg.header.index = index;
         msg.attributes.push(AddressAttribute::Local(net.addr));
         msg.attributes.push(AddressAttribute::Address(net.addr));
-        if let IpAddr::V6(_) = net.addr {
+        if net.addr.is_ipv6() {
             msg.attributes
                 .push(AddressAttribute::Flags(AddressFlags::Nodad));
         }
