@@ -1,6 +1,9 @@
 //! The zone configuration model: what `zonecfg` edits, `commit` stores as XML and `zoneadm`
 //! compiles into a plan. Values are kept as the strings zonecfg accepted (empty = unset), the
 //! way libzonecfg keeps them, so `export`, `info` and the XML round-trip without loss.
+//! Solaris 11's additions (`autoshutdown`, `anet`) have typed values, checked at `set`.
+
+pub use crate::config::anet::{IpPrefix, LowerLink, MacAddress};
 
 /// IP stack of a zone: the host's (`shared`) or its own network namespace (`exclusive`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -37,6 +40,31 @@ impl IpType {
     }
 }
 
+/// How a running zone is brought down when the host stops (Solaris 11's `autoshutdown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum AutoShutdown {
+    /// A graceful shutdown (the zone's init is asked to stop), halted after a timeout.
+    #[default]
+    Shutdown,
+    /// Halted at once.
+    Halt,
+}
+
+impl AutoShutdown {
+    pub const ALL: [AutoShutdown; 2] = [AutoShutdown::Shutdown, AutoShutdown::Halt];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AutoShutdown::Shutdown => "shutdown",
+            AutoShutdown::Halt => "halt",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AutoShutdown> {
+        AutoShutdown::ALL.iter().copied().find(|a| a.as_str() == s)
+    }
+}
+
 /// `fs` resource: a file system mounted into the zone at boot.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
 pub struct Fs {
@@ -60,6 +88,41 @@ pub struct Net {
     pub allowed_address: String,
     pub physical: String,
     pub defrouter: String,
+}
+
+/// `anet` resource (Solaris 11, exclusive-IP zones): a virtual link over `lower_link`
+/// that the global zone makes when the zone boots and gives to the zone as `linkname`.
+/// Unlike the older resources its values are typed: zonecfg checks them at `set`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Anet {
+    /// The link's name inside the zone (`net0`, ...).
+    pub linkname: String,
+    pub lower_link: LowerLink,
+    /// The addresses the zone may use on the link; none means any.
+    pub allowed_address: Vec<IpPrefix>,
+    /// Whether the global zone configures `allowed_address` on the link at boot.
+    pub configure_allowed_address: bool,
+    /// Default routers of the zone over this link.
+    pub defrouter: Vec<std::net::IpAddr>,
+    pub mac_address: MacAddress,
+    /// `None`: the lower link's MTU.
+    pub mtu: Option<u32>,
+}
+
+impl Default for Anet {
+    /// A new `anet` as `add anet` starts it: lower-link `auto`, mac-address `auto`,
+    /// configure-allowed-address `true`; the link name is chosen at `end` when not set.
+    fn default() -> Anet {
+        Anet {
+            linkname: String::new(),
+            lower_link: LowerLink::Auto,
+            allowed_address: Vec::new(),
+            configure_allowed_address: true,
+            defrouter: Vec::new(),
+            mac_address: MacAddress::Auto,
+            mtu: None,
+        }
+    }
 }
 
 /// `device` resource: device nodes matching a shell glob are made in the zone's `/dev`.
@@ -134,6 +197,7 @@ pub struct ZoneConfig {
     pub zonepath: String,
     pub brand: String,
     pub autoboot: bool,
+    pub autoshutdown: AutoShutdown,
     pub bootargs: String,
     pub pool: String,
     pub limitpriv: String,
@@ -144,6 +208,7 @@ pub struct ZoneConfig {
     pub fs: Vec<Fs>,
     pub inherit_pkg_dirs: Vec<InheritPkgDir>,
     pub nets: Vec<Net>,
+    pub anets: Vec<Anet>,
     pub devices: Vec<Device>,
     pub rctls: Vec<Rctl>,
     pub attrs: Vec<Attr>,
