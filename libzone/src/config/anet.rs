@@ -6,7 +6,6 @@
 //! `export` and the zone's XML show it, so `parse(display(v)) == v`.
 
 use crate::config::keywords::PropName;
-use crate::config::model::Anet;
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -278,6 +277,41 @@ impl FromStr for MacAddress {
             return Err(bad());
         }
         Ok(MacAddress::Fixed(octets))
+    }
+}
+
+/// `anet` resource (Solaris 11, exclusive-IP zones): a virtual link over `lower_link`
+/// that the global zone makes when the zone boots and gives to the zone as `linkname`.
+/// Unlike the older resources its values are typed: zonecfg checks them at `set`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Anet {
+    /// The link's name inside the zone (`net0`, ...).
+    pub linkname: String,
+    pub lower_link: LowerLink,
+    /// The addresses the zone may use on the link; none means any.
+    pub allowed_address: Vec<IpPrefix>,
+    /// Whether the global zone configures `allowed_address` on the link at boot.
+    pub configure_allowed_address: bool,
+    /// Default routers of the zone over this link.
+    pub defrouter: Vec<IpAddr>,
+    pub mac_address: MacAddress,
+    /// `None`: the lower link's MTU.
+    pub mtu: Option<u32>,
+}
+
+impl Default for Anet {
+    /// A new `anet` as `add anet` starts it: lower-link `auto`, mac-address `auto`,
+    /// configure-allowed-address `true`; the link name is chosen at `end` when not set.
+    fn default() -> Anet {
+        Anet {
+            linkname: String::new(),
+            lower_link: LowerLink::Auto,
+            allowed_address: Vec::new(),
+            configure_allowed_address: true,
+            defrouter: Vec::new(),
+            mac_address: MacAddress::Auto,
+            mtu: None,
+        }
     }
 }
 
