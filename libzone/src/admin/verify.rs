@@ -289,6 +289,7 @@ impl Verifier<'_> {
             )));
         }
         self.nets(cfg);
+        self.anets(cfg);
         self.filesystems(cfg);
         self.rctls(cfg);
         self.pool(cfg);
@@ -600,6 +601,45 @@ impl Verifier<'_> {
                             "could not verify net physical={phys}\n\tnetwork interface {phys} is not plumbed in the global zone"
                         )));
                     }
+                }
+            }
+        }
+    }
+
+    /// `anet`: its `lower-link` is a NIC of the global zone (`auto`: the global zone has a
+    /// default route), and its allowed addresses are not the global zone's.
+    fn anets(&mut self, cfg: &ZoneConfig) {
+        use crate::config::model::LowerLink;
+        if cfg.ip_type != IpType::Exclusive {
+            return;
+        }
+        for a in &cfg.anets {
+            let (shown, lower) = match &a.lower_link {
+                LowerLink::Link(l) => (l.clone(), Some(l.clone())),
+                LowerLink::Auto => (
+                    "auto".to_string(),
+                    crate::net::plan::NetHost::default_link(&crate::net::SystemHost),
+                ),
+            };
+            let head = format!(
+                "could not verify anet linkname={} lower-link={shown}",
+                a.linkname
+            );
+            match lower {
+                None => self.error(Line::Stderr(format!(
+                    "{head}\n\tthe global zone has no default route"
+                ))),
+                Some(l) if !self.host.net_dir.join(&l).exists() => self.error(Line::Stderr(
+                    format!("{head}\n\tnetwork interface {l} is not plumbed in the global zone"),
+                )),
+                Some(_) => {}
+            }
+            for p in &a.allowed_address {
+                if self.host.addresses.contains(&p.addr) {
+                    self.error(Line::Stderr(format!(
+                        "{head}\n\taddress {} is in use by the global zone",
+                        p.addr
+                    )));
                 }
             }
         }
@@ -1259,6 +1299,33 @@ mod tests {
         assert_eq!(
             texts(&r),
             vec!["could not verify net physical=eth0\n\tnetwork interface eth0 is in use by zone 'other'".to_string()]
+        );
+    }
+
+    #[test]
+    fn anet_lower_links_must_exist() {
+        use crate::config::model::{Anet, IpPrefix, LowerLink};
+        let t = setup();
+        let mut cfg = base("an");
+        cfg.ip_type = IpType::Exclusive;
+        let mut good = Anet::default_named("net0");
+        good.lower_link = LowerLink::Link("eth0".into());
+        let mut bad = Anet::default_named("net1");
+        bad.lower_link = LowerLink::Link("net9".into());
+        bad.allowed_address = vec![IpPrefix {
+            addr: "10.0.0.9".parse().unwrap(),
+            prefix: 24,
+        }];
+        cfg.anets = vec![good, bad];
+        t.commit(&cfg);
+        t.make_zonepath("an");
+        let r = t.verify("an");
+        assert_eq!(
+            texts(&r),
+            vec![
+                "could not verify anet linkname=net1 lower-link=net9\n\tnetwork interface net9 is not plumbed in the global zone".to_string(),
+                "could not verify anet linkname=net1 lower-link=net9\n\taddress 10.0.0.9 is in use by the global zone".to_string(),
+            ]
         );
     }
 

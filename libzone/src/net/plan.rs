@@ -273,8 +273,59 @@ pub fn compile(cfg: &ZoneConfig, host: &dyn NetHost) -> Result<NetPlan, String> 
     Ok(plan)
 }
 
-/// `anet` resources (exclusive-IP only).
-fn anets(_cfg: &ZoneConfig, _host: &dyn NetHost, _plan: &mut NetPlan) -> Result<(), String> {
+/// `anet` resources (exclusive-IP only; `verify` refuses them in a shared-IP zone): a
+/// macvlan over `lower-link` named `linkname` in the zone, or, with `allowed-address`, a
+/// routed veth that only lets those sources out.
+fn anets(cfg: &ZoneConfig, host: &dyn NetHost, plan: &mut NetPlan) -> Result<(), String> {
+    use crate::config::model::{LowerLink, MacAddress};
+    if cfg.ip_type != IpType::Exclusive {
+        return Ok(());
+    }
+    for a in &cfg.anets {
+        let lower = match &a.lower_link {
+            LowerLink::Link(l) => l.clone(),
+            LowerLink::Auto => host.default_link().ok_or_else(|| {
+                format!(
+                    "anet {}: lower-link auto: the global zone has no default route",
+                    a.linkname
+                )
+            })?,
+        };
+        if plan.links.iter().any(|l| l.name == a.linkname) {
+            return Err(format!("anet {}: the link name is taken", a.linkname));
+        }
+        let allowed: Vec<IpNet> = a
+            .allowed_address
+            .iter()
+            .map(|p| IpNet {
+                addr: p.addr,
+                prefix: p.prefix,
+            })
+            .collect();
+        let addresses = if a.configure_allowed_address {
+            allowed.clone()
+        } else {
+            Vec::new()
+        };
+        let kind = if allowed.is_empty() {
+            LinkKind::Anet { lower }
+        } else {
+            LinkKind::AnetRouted { lower }
+        };
+        plan.links.push(LinkPlan {
+            name: a.linkname.clone(),
+            kind,
+            addresses,
+            allowed,
+            mac: match a.mac_address {
+                MacAddress::Auto => MacPlan::Auto,
+                MacAddress::Random => MacPlan::Random,
+                MacAddress::Fixed(m) => MacPlan::Fixed(m),
+            },
+            mtu: a.mtu,
+        });
+        default_routes(&mut plan.routes, a.defrouter.clone(), &a.linkname);
+    }
     Ok(())
 }
 
@@ -391,6 +442,49 @@ pub(crate) mod tests {
             vec![net("", "eth1", ""), net("", "eth1", "")],
         );
         assert!(compile(&c, &FakeHost).is_err());
+    }
+
+    #[test]
+    fn anets_are_macvlans_or_routed_with_allowed_addresses() {
+        use crate::config::model::{Anet, IpPrefix, LowerLink, MacAddress};
+        let mut c = cfg(IpType::Exclusive, vec![]);
+        let mut a = Anet::default_named("net0");
+        a.lower_link = LowerLink::Auto;
+        a.mac_address = MacAddress::Fixed([2, 8, 0x20, 1, 2, 3]);
+        a.mtu = Some(1400);
+        let mut b = Anet::default_named("net1");
+        b.lower_link = LowerLink::Link("eth1".into());
+        b.allowed_address = vec![IpPrefix {
+            addr: "192.168.7.2".parse().unwrap(),
+            prefix: 24,
+        }];
+        b.defrouter = vec!["192.168.7.1".parse().unwrap()];
+        c.anets = vec![a, b];
+        let p = compile(&c, &FakeHost).unwrap();
+        // lower-link auto: the NIC of the host's default route.
+        assert_eq!(
+            p.links[0].kind,
+            LinkKind::Anet {
+                lower: "eth0".into()
+            }
+        );
+        assert_eq!(p.links[0].mac, MacPlan::Fixed([2, 8, 0x20, 1, 2, 3]));
+        assert_eq!(p.links[0].mtu, Some(1400));
+        assert!(p.links[0].addresses.is_empty() && p.links[0].allowed.is_empty());
+        assert_eq!(
+            p.links[1].kind,
+            LinkKind::AnetRouted {
+                lower: "eth1".into()
+            }
+        );
+        assert_eq!(p.links[1].allowed[0].to_string(), "192.168.7.2/24");
+        // configure-allowed-address (the default): the global zone puts them on the link.
+        assert_eq!(p.links[1].addresses, p.links[1].allowed);
+        assert_eq!(p.routes[0].link, "net1");
+        assert!(p.annotations()[2].1.contains("veth routed over eth1"));
+        // Not in a shared-IP zone.
+        c.ip_type = IpType::Shared;
+        assert!(compile(&c, &FakeHost).unwrap().links.is_empty());
     }
 
     #[test]
