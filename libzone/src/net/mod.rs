@@ -1,18 +1,62 @@
 //! Zone networking. Every zone has a network namespace of its own; what the global zone puts
-//! in it is data in the plan ([`NetPlan`]: links, addresses, routes), applied at ready by the
-//! zone's supervisor through rtnetlink and taken down at halt.
+//! in it is data in the plan ([`NetPlan`]: links, addresses, routes, shown by `zoneadm plan`
+//! as `org.zones.net.*` annotations), applied by the zone's supervisor through rtnetlink
+//! ([`netlink`], over `netlink-packet-route` + `netlink-sys`, synchronous, as podman's
+//! netavark does) once the zone's first process exists and before it runs anything, and
+//! taken down at halt.
 //!
-//! - Shared-IP (`net address=... physical=NIC`): a macvlan (bridge mode) over the NIC, made
-//!   by the global zone directly inside the zone's namespace, with the configured addresses.
-//!   The zone has no `CAP_NET_ADMIN`, so it cannot change them. The host reaches its zones
-//!   through one address-less "shim" macvlan per NIC (`zsh<ifindex>`) and a host route per
-//!   zone address, since a macvlan's parent never sees its children's frames.
-//! - Exclusive-IP (`net physical=NIC`): the NIC itself moves into the zone's namespace and
-//!   returns at halt. `anet` makes a virtual link over `lower-link` instead: a macvlan, or,
-//!   with `allowed-address`, a routed veth whose host end drops every packet from another
-//!   source (strict reverse-path filter), where the zone cannot undo it.
+//! # Shared-IP (`net address=... physical=NIC`)
 //!
-//! See DESIGN.md (networking) for why these mechanisms.
+//! A macvlan in bridge mode over the NIC, made by the global zone directly inside the zone's
+//! namespace and named as the NIC, carrying the configured addresses (every `net` on one NIC
+//! shares the link, as logical interfaces do on Solaris), with `defrouter` as the zone's
+//! default route. The zone has no `CAP_NET_ADMIN` and cannot change any of it.
+//!
+//! Why macvlan: the kernel here has no ipvlan (and Debian's may lack it too); a macvlan
+//! gives the zone its own MAC on the LAN, so clients and other zones on the NIC reach it
+//! directly, at the NIC's speed (no forwarding through the host: the throughput bench shows
+//! zone <-> client at veth <-> veth speed), it only ever receives frames for its MAC (and
+//! broadcasts), and IPv6 works unchanged. A routed veth with proxy ARP would work on any
+//! NIC but needs IPv4 forwarding on the NIC (the host becomes a router for that LAN) and
+//! global IPv6 forwarding, and costs a second hop.
+//!
+//! The known trap: a macvlan's parent never sees its children's frames, so the global zone
+//! could not reach its zones. Each NIC with shared-IP zones gets one address-less "shim"
+//! macvlan in the host (`zsh<ifindex>`, made by the first zone, removed with the last) and a
+//! host route per zone address through it (protocol 90, source the host's address on that
+//! subnet), with permanent neighbour entries both ways (the zone finds the host's addresses
+//! at the shim's MAC), so no ARP is ever asked of the shim; it answers none (`arp_ignore=8`,
+//! no IPv6 link-local), so the LAN never learns it for the host's addresses. The zone's
+//! link sends a gratuitous ARP when it comes up (`arp_notify`), so neighbours that knew the
+//! address at an earlier boot's MAC follow at once. Limits: a NIC that filters unicast MACs
+//! it did not program (some Wi-Fi) cannot carry macvlans.
+//!
+//! # Exclusive-IP
+//!
+//! `net physical=NIC` moves the NIC into the zone's namespace (the zone has
+//! `CAP_NET_ADMIN`/`NET_RAW` there only); `allowed-address` is configured by the global zone
+//! and `defrouter` becomes the default route. At halt the NIC is moved back before the
+//! zone's processes are killed, while the supervisor still holds the namespace open (a NIC
+//! left in a dying namespace returns to the host only if it is a physical device; a veth
+//! would be destroyed).
+//!
+//! `anet` makes a virtual link over `lower-link` (`auto`: the NIC of the host's default
+//! route) named `linkname` in the zone: a macvlan (with `mac-address` and `mtu`), or, when
+//! `allowed-address` is set, a veth pair routed by the host: the host end has a host route
+//! and a permanent neighbour entry per allowed address, proxy ARP (it answers the zone for
+//! the LAN), and a strict reverse-path filter, so a packet from any other source is dropped
+//! on the host side, where the zone cannot undo it; the NIC answers ARP for the allowed
+//! addresses (proxy entries) and forwards while such a zone runs (its previous forwarding
+//! setting comes back with the last one).
+//!
+//! # Clean-up without zoneadmd
+//!
+//! Every host-side object (shim, host route, proxy entry, veth host end, moved NIC, changed
+//! forwarding) is written to `var/run/zones/<zone>.net` *before* it is made. A failed step
+//! releases what the record lists; `zoneadm halt` of a zone whose zoneadmd died (or was
+//! killed half-way through a boot) releases it from the record, returning moved NICs from
+//! the live zone's namespace first. What lives only inside the zone's namespace (its
+//! macvlans, the zone end of a veth) goes with the namespace.
 
 pub mod apply;
 pub mod host;
