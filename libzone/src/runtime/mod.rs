@@ -15,6 +15,16 @@
 //! Layers only point down: `kernel` ← `platform` ← `supervisor` ← `enter`, and `init` uses
 //! `kernel` alone (checked by `layers_tests`). The zone's runtime record, which zoneadm,
 //! zlogin and the pools read as well, is `store::record`.
+//!
+//! Under zone set-up and zlogin's joins lies one seam, [`kernel::syscall::Syscall`]: mounts,
+//! `pivot_root`, the hostname, namespaces, cgroup and sysctl writes and the fork into the
+//! zone go through it, so unit tests run them against a recording fake, without root (the
+//! mount sequence of a zone root, what a failure at each step leaves, what zlogin joins).
+//! Both processes that end up in a zone, its init and zlogin's child, take the same last
+//! steps (`platform::child`). What `ready` makes is undone by guards
+//! (`platform::zone::CgroupGuard`, the process guard of `spawn`, the supervisor's pending
+//! pool binding), disarmed once the zone is made; a failed undo is reported next to the
+//! error that caused it.
 
 pub mod enter;
 pub mod init;

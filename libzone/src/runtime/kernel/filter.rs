@@ -148,12 +148,7 @@ mod tests {
             limitpriv: limitpriv.into(),
             ..Default::default()
         };
-        let facts = crate::host::HostFacts {
-            system_dirs: vec![],
-            online_cpus: vec![0],
-            devices: vec![],
-            bounding_caps: None,
-        };
+        let facts = crate::host::HostFacts::one_cpu();
         crate::plan::compile(&cfg, &facts, std::path::Path::new("/")).unwrap()
     }
 

@@ -7,6 +7,7 @@ use super::spawn::{self, OnSpawn, SpawnArgs, ZoneProcess};
 use crate::cgroup::{self, Cgroup, CgroupBackend, Controller, Limits};
 use crate::plan::{Plan, ZoneLimits};
 use crate::runtime::kernel::sealed::{self, SealError};
+use crate::runtime::kernel::syscall::Syscall;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,14 @@ pub enum ZoneError {
     Sealed(#[from] SealError),
     #[error(transparent)]
     Net(#[from] crate::net::NetError),
+    /// A step failed and undoing the earlier ones failed too.
+    #[error("{error} (and removing cgroup {path} failed: {cleanup})")]
+    Undo {
+        #[source]
+        error: Box<ZoneError>,
+        path: String,
+        cleanup: cgroup::CgroupError,
+    },
 }
 
 /// The cgroup path of a zone: `<parent>/<zone>` where the parent is per alternate root.
@@ -124,6 +133,8 @@ pub struct LiveZone {
 
 /// Everything `ready` needs from the supervisor.
 pub struct ReadyArgs<'a> {
+    /// The system calls of the set-up (see `kernel::syscall`).
+    pub syscall: &'a dyn Syscall,
     pub altroot: &'a Path,
     pub plan: Plan,
     pub backend: &'a dyn CgroupBackend,
@@ -140,50 +151,65 @@ pub struct ReadyArgs<'a> {
 }
 
 /// Bring a zone to `ready`: cgroup, console, namespaces and root, init not yet started.
+/// A failed step undoes what the earlier ones made (the cgroup, through [`CgroupGuard`];
+/// the zone's process is the set-up's own to kill); should the undo fail as well, the error
+/// says so next to the step's.
 pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
-    let name = args.plan.zone.name.clone();
     let run = crate::store::record::RunDir::new(args.altroot);
     let (seccomp, seccomp_path) = crate::runtime::kernel::filter::prepare(&run, &args.plan)?;
-    let path = cgroup_path(args.altroot, &name);
-    let cgerr = |source| ZoneError::Cgroup {
-        path: path.clone(),
-        source,
-    };
+    let path = cgroup_path(args.altroot, &args.plan.zone.name);
     let cg = args
         .backend
         .create_everywhere(&path, &Controller::ZONE)
-        .map_err(cgerr)?;
-    // From here on, failure removes the cgroup again.
-    let undo_cgroup = |e: ZoneError, cg: &dyn Cgroup| {
-        let _ = cg.remove();
-        e
+        .map_err(|source| ZoneError::Cgroup {
+            path: path.clone(),
+            source,
+        })?;
+    let guard = CgroupGuard::new(cg.as_ref());
+    match make(&args, cg.as_ref(), &seccomp) {
+        Ok((process, zinit, net)) => {
+            guard.disarm();
+            Ok(LiveZone {
+                plan: args.plan,
+                cgroup: cg,
+                process,
+                seccomp: seccomp_path,
+                zinit,
+                net,
+            })
+        }
+        Err(error) => Err(guard.undo(error)),
+    }
+}
+
+/// The steps of `ready` after the cgroup exists: its limits and device rules, the sealed
+/// programs the zone's init runs from, and the zone's process.
+fn make(
+    args: &ReadyArgs<'_>,
+    cg: &dyn Cgroup,
+    seccomp: &crate::seccomp::CompiledFilter,
+) -> Result<(ZoneProcess, Option<OwnedFd>, Option<crate::net::Network>), ZoneError> {
+    let cgerr = |source| ZoneError::Cgroup {
+        path: cg.path().to_string(),
+        source,
     };
-    if let Err(e) = cg.apply(&cgroup_limits(&args.plan.zone.limits, args.cpus.clone())) {
-        return Err(undo_cgroup(cgerr(e), cg.as_ref()));
-    }
-    if let Err(e) = cgroup::devices::from_spec(&args.plan.spec).and_then(|r| cg.apply_devices(&r)) {
-        return Err(undo_cgroup(cgerr(e), cg.as_ref()));
-    }
+    cg.apply(&cgroup_limits(&args.plan.zone.limits, args.cpus.clone()))
+        .map_err(cgerr)?;
+    cgroup::devices::from_spec(&args.plan.spec)
+        .and_then(|r| cg.apply_devices(&r))
+        .map_err(cgerr)?;
     // What the zone's pid 1 executes: sealed copies, never a host file (see `sealed`).
     let zinit = match args.plan.zone.init {
-        crate::brand::InitKind::Builtin => {
-            match sealed::shared_copy_of(args.zinit, c"zinit", running_inits(args.altroot)) {
-                Ok(fd) => Some(fd),
-                Err(e) => return Err(undo_cgroup(e.into(), cg.as_ref())),
-            }
-        }
+        crate::brand::InitKind::Builtin => Some(sealed::shared_copy_of(
+            args.zinit,
+            c"zinit",
+            running_inits(args.altroot),
+        )?),
         crate::brand::InitKind::Program(_) => None,
     };
-    let launcher = match sealed::launcher() {
-        Ok(fd) => fd,
-        Err(e) => return Err(undo_cgroup(e.into(), cg.as_ref())),
-    };
-    let join = match super::cgjoin::Join::open(&cg.dirs()) {
-        Ok(files) => files,
-        Err((path, source)) => {
-            return Err(undo_cgroup(ZoneError::Init { path, source }, cg.as_ref()))
-        }
-    };
+    let launcher = sealed::launcher()?;
+    let join = super::cgjoin::Join::open(&cg.dirs())
+        .map_err(|(path, source)| ZoneError::Init { path, source })?;
     // The network is made once the zone's process (and so its namespace) exists, before it
     // may run anything: `net::apply` from the plan.
     let net = std::cell::RefCell::new(None);
@@ -192,7 +218,8 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         if let Some(hook) = args.on_spawn {
             hook(pid, pidfd)?;
         }
-        match crate::net::apply::apply(args.altroot, &name, &args.plan.zone.net, pid.as_raw()) {
+        let zone = &args.plan.zone;
+        match crate::net::apply::apply(args.altroot, &zone.name, &zone.net, pid.as_raw()) {
             Ok(n) => {
                 *net.borrow_mut() = Some(n);
                 Ok(())
@@ -205,13 +232,14 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         }
     };
     let spawn_args = SpawnArgs {
+        syscall: args.syscall,
         plan: &args.plan,
         console: Some(args.console),
         zinit: zinit.as_ref().map(|f| f.as_fd()),
         launcher: launcher.as_fd(),
         cgroups: &join,
         boot_now: args.boot_now.clone(),
-        seccomp: &seccomp,
+        seccomp,
         on_spawn: Some(&with_net),
     };
     let process = match spawn::spawn(&spawn_args) {
@@ -221,22 +249,56 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
             if let Some(n) = net.borrow_mut().take() {
                 let _ = n.release();
             }
-            let e = match net_error.borrow_mut().take() {
+            return Err(match net_error.borrow_mut().take() {
                 Some(ne) => ZoneError::Net(ne),
                 None => e.into(),
-            };
-            return Err(undo_cgroup(e, cg.as_ref()));
+            });
         }
     };
-    let net = net.into_inner();
-    Ok(LiveZone {
-        plan: args.plan,
-        cgroup: cg,
-        process,
-        seccomp: seccomp_path,
-        zinit,
-        net,
-    })
+    Ok((process, zinit, net.into_inner()))
+}
+
+/// Removes a zone's cgroup (killing what is in it) unless disarmed: what a failed or
+/// abandoned `ready` leaves behind, also on a panic.
+pub struct CgroupGuard<'a> {
+    cgroup: &'a dyn Cgroup,
+    armed: bool,
+}
+
+impl<'a> CgroupGuard<'a> {
+    pub fn new(cgroup: &'a dyn Cgroup) -> CgroupGuard<'a> {
+        CgroupGuard {
+            cgroup,
+            armed: true,
+        }
+    }
+
+    /// The zone is made: the cgroup stays.
+    pub fn disarm(mut self) {
+        self.armed = false;
+    }
+
+    /// Remove the cgroup now, because of `error`: the error, with the removal's failure
+    /// next to it if it failed too.
+    pub fn undo(mut self, error: ZoneError) -> ZoneError {
+        self.armed = false;
+        match self.cgroup.remove() {
+            Ok(()) => error,
+            Err(cleanup) => ZoneError::Undo {
+                error: Box::new(error),
+                path: self.cgroup.path().to_string(),
+                cleanup,
+            },
+        }
+    }
+}
+
+impl Drop for CgroupGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = self.cgroup.remove();
+        }
+    }
 }
 
 /// `/proc/<pid>/exe` of the init of every running zone under `altroot`, read lazily: where
@@ -341,4 +403,259 @@ pub fn force_halt(
         let _ = p.remove_if_empty();
     }
     Ok(net?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cgroup::{CgroupError, DeviceRule, Mode, Usage};
+    use crate::runtime::kernel::fake::Recorder;
+    use nix::errno::Errno;
+    use std::sync::Arc;
+
+    /// A cgroup back end that writes what it is asked into the recorder's sequence (so one
+    /// list shows cgroup and system calls in their order), and fails where it says.
+    #[derive(Debug)]
+    struct Cgroups {
+        rec: Arc<Recorder>,
+        dirs: Vec<PathBuf>,
+    }
+
+    #[derive(Debug)]
+    struct Group {
+        rec: Arc<Recorder>,
+        path: String,
+        dirs: Vec<PathBuf>,
+    }
+
+    fn cgfail(path: &str, e: Errno) -> CgroupError {
+        CgroupError::Io {
+            path: PathBuf::from(path),
+            source: std::io::Error::from_raw_os_error(e as i32),
+        }
+    }
+
+    impl CgroupBackend for Cgroups {
+        fn mode(&self) -> Mode {
+            Mode::V1
+        }
+        fn create(&self, path: &str, c: &[Controller]) -> cgroup::Result<Box<dyn Cgroup>> {
+            self.create_everywhere(path, c)
+        }
+        fn create_everywhere(
+            &self,
+            path: &str,
+            _: &[Controller],
+        ) -> cgroup::Result<Box<dyn Cgroup>> {
+            self.rec
+                .note(format!("cgroup create {path}"))
+                .map_err(|e| cgfail(path, e))?;
+            Ok(Box::new(Group {
+                rec: self.rec.clone(),
+                path: path.to_string(),
+                dirs: self.dirs.clone(),
+            }))
+        }
+        fn open(&self, path: &str) -> cgroup::Result<Box<dyn Cgroup>> {
+            Ok(Box::new(Group {
+                rec: self.rec.clone(),
+                path: path.to_string(),
+                dirs: self.dirs.clone(),
+            }))
+        }
+        fn list(&self, _: &str) -> cgroup::Result<Vec<String>> {
+            Ok(Vec::new())
+        }
+        fn move_to_root(&self, _: u32, _: &[Controller]) -> cgroup::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Group {
+        fn note(&self, what: &str) -> cgroup::Result<()> {
+            self.rec
+                .note(format!("cgroup {what} {}", self.path))
+                .map_err(|e| cgfail(&self.path, e))
+        }
+    }
+
+    impl Cgroup for Group {
+        fn path(&self) -> &str {
+            &self.path
+        }
+        fn dirs(&self) -> Vec<PathBuf> {
+            self.dirs.clone()
+        }
+        fn apply(&self, _: &Limits) -> cgroup::Result<()> {
+            self.note("apply")
+        }
+        fn add_pid(&self, _: u32) -> cgroup::Result<()> {
+            self.note("add")
+        }
+        fn pids(&self) -> cgroup::Result<Vec<u32>> {
+            Ok(Vec::new())
+        }
+        fn usage(&self) -> cgroup::Result<Usage> {
+            Ok(Usage::default())
+        }
+        fn freeze(&self) -> cgroup::Result<()> {
+            self.note("freeze")
+        }
+        fn thaw(&self) -> cgroup::Result<()> {
+            self.note("thaw")
+        }
+        fn kill_all(&self) -> cgroup::Result<()> {
+            self.note("kill")
+        }
+        fn remove(&self) -> cgroup::Result<()> {
+            self.note("remove")
+        }
+        fn exists(&self) -> bool {
+            true
+        }
+        fn apply_devices(&self, _: &[DeviceRule]) -> cgroup::Result<()> {
+            self.note("devices")
+        }
+    }
+
+    struct Scratch {
+        _dir: tempfile::TempDir,
+        altroot: PathBuf,
+        zinit: PathBuf,
+        console: PathBuf,
+        cgdir: PathBuf,
+        plan: Plan,
+    }
+
+    fn scratch() -> Scratch {
+        let dir = tempfile::tempdir().unwrap();
+        let altroot = dir.path().join("root");
+        let cgdir = dir.path().join("cgroup");
+        std::fs::create_dir_all(&altroot).unwrap();
+        std::fs::create_dir_all(&cgdir).unwrap();
+        std::fs::write(cgdir.join("tasks"), "").unwrap();
+        let zinit = dir.path().join("zinit");
+        std::fs::write(&zinit, b"\x7fELF stand-in for zinit").unwrap();
+        let cfg = crate::config::ZoneConfig {
+            name: "web".into(),
+            zonepath: dir.path().join("zones/web").display().to_string(),
+            brand: "sparse".into(),
+            ..Default::default()
+        };
+        let facts = crate::host::HostFacts::one_cpu();
+        let plan = crate::plan::compile(&cfg, &facts, &altroot).unwrap();
+        Scratch {
+            console: dir.path().join("console"),
+            _dir: dir,
+            altroot,
+            zinit,
+            cgdir,
+            plan,
+        }
+    }
+
+    fn ready_with(s: &Scratch, rec: &Arc<Recorder>, cgdirs: Vec<PathBuf>) -> ZoneError {
+        let backend = Cgroups {
+            rec: rec.clone(),
+            dirs: cgdirs,
+        };
+        let r = ready(ReadyArgs {
+            syscall: rec.as_ref(),
+            altroot: &s.altroot,
+            plan: s.plan.clone(),
+            backend: &backend,
+            zinit: &s.zinit,
+            cpus: None,
+            boot_now: None,
+            console: &s.console,
+            on_spawn: None,
+        });
+        match r {
+            Ok(_) => panic!("the fake makes no processes: ready cannot succeed"),
+            Err(e) => e,
+        }
+    }
+
+    /// Every step of `ready` up to the fork, in order, and for a failure at each of them:
+    /// the steps before it, the failed one, then the undo (the cgroup removed) and nothing
+    /// else.
+    #[test]
+    fn a_failed_ready_removes_what_it_made_and_nothing_else() {
+        let s = scratch();
+        let path = cgroup_path(&s.altroot, "web");
+        let rec = Arc::new(Recorder::new(&s.altroot));
+        let err = ready_with(&s, &rec, vec![s.cgdir.clone()]);
+        // Where the fake stops: it cannot fork.
+        assert_eq!(err.to_string(), "clone: EAGAIN: Try again");
+        let steps = vec![
+            format!("cgroup create {path}"),
+            format!("cgroup apply {path}"),
+            format!("cgroup devices {path}"),
+            "clone mnt,uts,ipc,net,pid".to_string(),
+        ];
+        let undo = format!("cgroup remove {path}");
+        let mut all = steps.clone();
+        all.push(undo.clone());
+        assert_eq!(rec.calls(), all);
+
+        for k in 0..steps.len() - 1 {
+            let rec = Arc::new(Recorder::new(&s.altroot).fail_nth(k, Errno::EIO));
+            let err = ready_with(&s, &rec, vec![s.cgdir.clone()]);
+            let mut want = steps[..=k].to_vec();
+            if k > 0 {
+                want.push(undo.clone());
+            }
+            assert_eq!(rec.calls(), want, "failure at {}", steps[k]);
+            assert_eq!(
+                err.to_string(),
+                format!("cgroup {path}: {path}: Input/output error (os error 5)")
+            );
+        }
+
+        // Steps without a system call of their own: the sealed copy of zinit, opening the
+        // cgroup's files.
+        let missing = Scratch {
+            zinit: s.zinit.with_file_name("no-zinit"),
+            ..scratch()
+        };
+        let rec = Arc::new(Recorder::new(&missing.altroot));
+        let err = ready_with(&missing, &rec, vec![missing.cgdir.clone()]);
+        assert!(matches!(err, ZoneError::Sealed(_)), "{err}");
+        let path = cgroup_path(&missing.altroot, "web");
+        assert_eq!(
+            rec.calls(),
+            [
+                format!("cgroup create {path}"),
+                format!("cgroup apply {path}"),
+                format!("cgroup devices {path}"),
+                format!("cgroup remove {path}"),
+            ]
+        );
+        let rec = Arc::new(Recorder::new(&s.altroot));
+        let gone = s.cgdir.join("gone");
+        let err = ready_with(&s, &rec, vec![gone.clone()]);
+        assert!(
+            matches!(err, ZoneError::Init { ref path, .. } if *path == gone),
+            "{err}"
+        );
+        assert_eq!(rec.calls().last(), Some(&undo));
+    }
+
+    /// An undo that fails too is reported next to the failure that caused it.
+    #[test]
+    fn a_failed_undo_is_reported_with_the_error() {
+        let s = scratch();
+        let path = cgroup_path(&s.altroot, "web");
+        let rec = Arc::new(Recorder::new(&s.altroot).fail_first("cgroup remove", Errno::EBUSY));
+        let err = ready_with(&s, &rec, vec![s.cgdir.clone()]);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "clone: EAGAIN: Try again (and removing cgroup {path} \
+                 failed: {path}: Device or resource busy (os error 16))"
+            )
+        );
+        assert!(matches!(err, ZoneError::Undo { ref error, .. }
+            if matches!(**error, ZoneError::Spawn(_))));
+    }
 }
