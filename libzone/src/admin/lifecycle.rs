@@ -446,13 +446,24 @@ pub fn mark_incomplete(store: &Store, zone: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
-/// The compiled plan of a zone as it would boot now.
+/// The compiled plan of a zone as it would boot now: bound (on paper: nothing is enabled or
+/// made) to the pool a boot would give it, so the plan shows the zone's CPUs.
 pub fn plan(store: &Store, zone: &str) -> Result<crate::plan::Plan, AdminError> {
     let cfg = load(store, zone)?;
     let facts = crate::host::HostFacts::probe(!cfg.devices.is_empty());
-    crate::plan::compile(&cfg, &facts, store.root()).map_err(|source| AdminError::Plan {
-        zone: zone.to_string(),
-        source: Box::new(source),
+    let want = crate::plan::pool_binding(&cfg);
+    // The stub kernel reads the online CPUs and changes nothing, which is all a preview needs.
+    let binding =
+        crate::pool::zones::preview_zone(store.root(), crate::pool::StubKernel, zone, &want)
+            .map_err(|source| AdminError::Pool {
+                zone: zone.to_string(),
+                source: Box::new(source),
+            })?;
+    crate::plan::compile_bound(&cfg, &facts, store.root(), &binding.placement()).map_err(|source| {
+        AdminError::Plan {
+            zone: zone.to_string(),
+            source: Box::new(source),
+        }
     })
 }
 

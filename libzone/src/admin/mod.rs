@@ -5,6 +5,7 @@
 pub mod autoboot;
 pub mod lifecycle;
 pub mod list;
+pub mod migrate;
 pub mod status;
 pub mod verify;
 
@@ -50,6 +51,13 @@ pub enum AdminError {
         #[source]
         source: Box<crate::plan::PlanError>,
     },
+    /// The pool binding a boot would give the zone cannot be worked out (`zoneadm plan`).
+    #[error("{source}")]
+    Pool {
+        zone: String,
+        #[source]
+        source: Box<crate::pool::zones::BindError>,
+    },
     #[error("cgroups: {source}")]
     Cgroups {
         zone: String,
@@ -61,6 +69,13 @@ pub enum AdminError {
         zone: String,
         #[source]
         source: Box<crate::runtime::supervisor::keeper::RemainsError>,
+    },
+    /// A tree copy (clone, a move across file systems) that failed.
+    #[error("the copy failed: {source}")]
+    Copy {
+        zone: String,
+        #[source]
+        source: Box<crate::install::copy::CopyError>,
     },
     /// A system call or a file, named by `what` (a path, `pipe`, `cannot reach zoneadmd`).
     #[error("{what}: {source}")]
@@ -94,6 +109,14 @@ impl AdminError {
         }
     }
 
+    /// A failed tree copy for `zone`.
+    pub fn copy(zone: &str, source: crate::install::copy::CopyError) -> AdminError {
+        AdminError::Copy {
+            zone: zone.to_string(),
+            source: Box::new(source),
+        }
+    }
+
     /// An I/O failure of `what` for `zone`, as a `map_err` closure.
     pub fn io(
         zone: &str,
@@ -121,8 +144,10 @@ impl AdminError {
             AdminError::Zone { zone, .. }
             | AdminError::Install { zone, .. }
             | AdminError::Plan { zone, .. }
+            | AdminError::Pool { zone, .. }
             | AdminError::Cgroups { zone, .. }
             | AdminError::Remains { zone, .. }
+            | AdminError::Copy { zone, .. }
             | AdminError::Io { zone, .. } => Some(zone),
             AdminError::Cleanup { error, .. } => error.zone_name(),
         }

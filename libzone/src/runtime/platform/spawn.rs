@@ -319,9 +319,9 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
         }
     };
     set_rlimits(plan)?;
-    let keep = at("capabilities", caps::parse_set(&plan.zone.capabilities))?;
+    let keep = at("capabilities", caps::parse_set(&plan.capabilities()))?;
     child::confine(
-        plan.zone.no_new_privs,
+        plan.no_new_privs(),
         args.seccomp,
         || {
             at("drop capabilities", caps::limit_to(&keep))?;

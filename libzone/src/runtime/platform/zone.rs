@@ -5,7 +5,7 @@
 
 use super::spawn::{self, OnSpawn, SpawnArgs, ZoneProcess};
 use crate::cgroup::{self, Cgroup, CgroupBackend, Controller, Limits};
-use crate::plan::{Plan, ZoneLimits};
+use crate::plan::Plan;
 use crate::runtime::kernel::sealed::{self, SealError};
 use crate::runtime::kernel::syscall::Syscall;
 use std::os::fd::{AsFd, OwnedFd};
@@ -49,44 +49,43 @@ pub fn cgroup_path(altroot: &Path, zone: &str) -> String {
     format!("{}/{}", cgroup::parent_name(altroot, "zones"), zone)
 }
 
-/// The cgroup limits of a zone. Zones without `cpu-shares` get Solaris' default of one share,
-/// so every zone competes with its siblings on the same scale.
-pub fn cgroup_limits(l: &ZoneLimits, cpus: Option<String>) -> Limits {
-    Limits {
-        cpu_shares: Some(l.cpu_shares.unwrap_or(1).min(cgroup::MAX_SHARES as u64) as u32),
-        cpu_cap_percent: l.cpu_cap.map(|c| c.min(u32::MAX as u64) as u32),
-        cpus,
-        mems: None,
-        memory_limit: l.memory,
-        memory_swap_limit: l.swap,
-        pids_max: l.pids,
-    }
+/// The cgroup limits of a zone: the plan's `linux.resources`, as any OCI runtime reads them
+/// (CPU shares, cap and CPUs, memory, swap, pids). Every plan has CPU shares (Solaris'
+/// default of one share when none is configured), so every zone competes with its siblings
+/// on the same scale.
+pub fn cgroup_limits(plan: &Plan) -> Result<Limits, cgroup::CgroupError> {
+    plan.resources()
+        .map(Limits::from_oci)
+        .unwrap_or_else(|| Ok(Limits::default()))
 }
 
-/// The limits of a running zone after `apply`: like `cgroup_limits`, but every control that
-/// is not configured is lifted explicitly (it may have been set before).
-pub fn cgroup_limits_full(l: &ZoneLimits, cpus: Option<String>) -> Limits {
-    let mut limits = cgroup_limits(l, cpus);
+/// The limits of a running zone after `apply`: like `cgroup_limits`, but every control the
+/// plan leaves out is lifted explicitly (it may have been set before): no cap, no memory,
+/// swap or pids limit, every CPU in `online`.
+pub fn cgroup_limits_full(plan: &Plan, online: &[u32]) -> Result<Limits, cgroup::CgroupError> {
+    let mut limits = cgroup_limits(plan)?;
     limits.cpu_cap_percent = limits.cpu_cap_percent.or(Some(cgroup::UNCAPPED));
     limits.memory_limit = limits.memory_limit.or(Some(cgroup::UNLIMITED));
     limits.memory_swap_limit = limits.memory_swap_limit.or(Some(cgroup::UNLIMITED));
     limits.pids_max = limits.pids_max.or(Some(cgroup::UNLIMITED));
-    limits
+    limits.cpus = limits
+        .cpus
+        .or_else(|| Some(crate::host::format_cpu_list(online)));
+    Ok(limits)
 }
 
 /// Apply `plan`'s resource controls to the running zone `live`: cgroup limits, the IPC
 /// sysctls (inside the zone's IPC namespace) and the locked-memory rlimit of every process.
-pub fn apply_limits(live: &LiveZone, plan: &Plan, cpus: Option<String>) -> Result<(), ZoneError> {
+pub fn apply_limits(live: &LiveZone, plan: &Plan) -> Result<(), ZoneError> {
     let path = live.cgroup.path().to_string();
     let cgerr = |source| ZoneError::Cgroup {
         path: path.clone(),
         source,
     };
-    let mut limits = cgroup_limits_full(&plan.zone.limits, cpus);
+    let mut limits = cgroup_limits_full(plan, &crate::host::online_cpus()).map_err(cgerr)?;
     if let Err(e) = live.cgroup.apply(&limits) {
         // Hosts without swap accounting have no memory+swap limit to lift.
-        if !matches!(e, cgroup::CgroupError::Unsupported { .. }) || plan.zone.limits.swap.is_some()
-        {
+        if !matches!(e, cgroup::CgroupError::Unsupported { .. }) || plan.limits().swap.is_some() {
             return Err(cgerr(e));
         }
         limits.memory_swap_limit = None;
@@ -100,7 +99,7 @@ pub fn apply_limits(live: &LiveZone, plan: &Plan, cpus: Option<String>) -> Resul
             },
         )?;
     }
-    let memlock = plan.zone.limits.locked.unwrap_or(libc::RLIM_INFINITY);
+    let memlock = plan.limits().locked.unwrap_or(libc::RLIM_INFINITY);
     for pid in live.cgroup.pids().unwrap_or_default() {
         let lim = libc::rlimit {
             rlim_cur: memlock,
@@ -140,8 +139,6 @@ pub struct ReadyArgs<'a> {
     pub backend: &'a dyn CgroupBackend,
     /// Our built-in init binary (for brands with `InitKind::Builtin`).
     pub zinit: &'a Path,
-    /// CPUs of the processor set the zone is bound to, if not the default.
-    pub cpus: Option<String>,
     /// Go on to boot with these arguments (see `SpawnArgs::boot_now`).
     pub boot_now: Option<Vec<String>>,
     /// Host path of the console pty slave (the zone's `/dev/console`).
@@ -193,7 +190,8 @@ fn make(
         path: cg.path().to_string(),
         source,
     };
-    cg.apply(&cgroup_limits(&args.plan.zone.limits, args.cpus.clone()))
+    cgroup_limits(&args.plan)
+        .and_then(|l| cg.apply(&l))
         .map_err(cgerr)?;
     cgroup::devices::from_spec(&args.plan.spec)
         .and_then(|r| cg.apply_devices(&r))
@@ -409,6 +407,9 @@ pub fn force_halt(
 mod tests {
     use super::*;
     use crate::cgroup::{CgroupError, DeviceRule, Mode, Usage};
+    use crate::config::{Mcap, Rctl, RctlValue, ZoneConfig};
+    use crate::host::HostFacts;
+    use crate::plan::{compile, compile_bound, Placement};
     use crate::runtime::kernel::fake::Recorder;
     use nix::errno::Errno;
     use std::sync::Arc;
@@ -565,7 +566,6 @@ mod tests {
             plan: s.plan.clone(),
             backend: &backend,
             zinit: &s.zinit,
-            cpus: None,
             boot_now: None,
             console: &s.console,
             on_spawn: None,
@@ -657,5 +657,76 @@ mod tests {
         );
         assert!(matches!(err, ZoneError::Undo { ref error, .. }
             if matches!(**error, ZoneError::Spawn(_))));
+    }
+
+    fn cfg(rctls: &[(&str, &str)]) -> ZoneConfig {
+        ZoneConfig {
+            name: "web".into(),
+            zonepath: "/zones/web".into(),
+            brand: "sparse".into(),
+            rctls: rctls
+                .iter()
+                .map(|(name, limit)| Rctl {
+                    name: name.to_string(),
+                    values: vec![RctlValue {
+                        privilege: "privileged".into(),
+                        limit: limit.to_string(),
+                        action: if *name == "zone.cpu-shares" {
+                            "none".into()
+                        } else {
+                            "deny".into()
+                        },
+                    }],
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// The cgroup values a zone gets are its plan's, read where an OCI runtime reads them.
+    #[test]
+    fn the_zones_cgroup_limits_are_the_plans() {
+        let mut c = cfg(&[
+            ("zone.cpu-shares", "20"),
+            ("zone.cpu-cap", "50"),
+            ("zone.max-processes", "300"),
+        ]);
+        c.mcap = Some(Mcap {
+            physcap: "67108864".into(),
+        });
+        let placement = Placement {
+            pool: Some("p1".into()),
+            cpus: Some(vec![1]),
+        };
+        let plan = compile_bound(&c, &HostFacts::default(), Path::new("/"), &placement).unwrap();
+        assert_eq!(
+            cgroup_limits(&plan).unwrap(),
+            Limits {
+                cpu_shares: Some(20),
+                cpu_cap_percent: Some(50),
+                cpus: Some("1".into()),
+                mems: None,
+                memory_limit: Some(67_108_864),
+                memory_swap_limit: None,
+                pids_max: Some(300),
+            }
+        );
+        // A plan that says nothing of a control: Solaris' one share, nothing else set.
+        let plan = compile(&cfg(&[]), &HostFacts::default(), Path::new("/")).unwrap();
+        assert_eq!(
+            cgroup_limits(&plan).unwrap(),
+            Limits {
+                cpu_shares: Some(1),
+                ..Limits::default()
+            }
+        );
+        // After `apply`, what the plan leaves out is lifted, down to the CPUs of a pool the
+        // zone no longer has.
+        let full = cgroup_limits_full(&plan, &[0, 1, 2]).unwrap();
+        assert_eq!(full.cpu_cap_percent, Some(cgroup::UNCAPPED));
+        assert_eq!(full.memory_limit, Some(cgroup::UNLIMITED));
+        assert_eq!(full.memory_swap_limit, Some(cgroup::UNLIMITED));
+        assert_eq!(full.pids_max, Some(cgroup::UNLIMITED));
+        assert_eq!(full.cpus.as_deref(), Some("0-2"));
     }
 }

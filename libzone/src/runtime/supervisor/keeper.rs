@@ -487,7 +487,8 @@ pub fn remove_remains(
         rec.and_then(|r| r.init),
         backend.as_ref(),
     );
-    let pool = crate::pool::zones::release_temporary(altroot, zone);
+    let pool = crate::pool::CpusetKernel::new(altroot)
+        .and_then(|k| crate::pool::zones::release_temporary(altroot, k, zone));
     RunDir::new(altroot).remove(zone);
     let store = crate::store::Store::new(altroot.to_path_buf());
     let _ = crate::runtime::platform::global::balance(&store, backend.as_ref());

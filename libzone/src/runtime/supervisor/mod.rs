@@ -7,21 +7,24 @@
 //! Like illumos' zoneadmd.c beside zcons.c: `console` is the zone console (its pty and
 //! log), `keeper` the process that holds it across supervisors, `proto` what zoneadm and
 //! `zlogin -C` say to us, `handover` how our starter passes us descriptors 3 and 4. Making
-//! the zone is `platform`'s.
+//! the zone is `platform`'s, from the plan alone: `planning` is where the configuration is
+//! read, the zone bound to its pool and the plan compiled; nothing else here sees the
+//! configuration.
 
 pub mod console;
 pub mod error;
 pub mod handover;
 pub mod keeper;
+pub mod planning;
 pub mod proto;
 
 use self::console::{ConsoleLog, ConsolePty};
 use self::error::SupervisorError;
 use self::keeper::Keeper;
+use self::planning::{Config, Planned};
 use self::proto::{ConsoleDecoder, ConsoleFrame, Request, Response};
 use crate::brand::InitKind;
 use crate::cgroup::CgroupBackend;
-use crate::host::HostFacts;
 use crate::plan;
 use crate::runtime::platform::spawn::ZoneProcess;
 use crate::runtime::platform::zone::{self, LiveZone, ReadyArgs};
@@ -255,9 +258,9 @@ impl Supervisor<'_> {
             capabilities: self
                 .live
                 .as_ref()
-                .map(|l| l.plan.zone.capabilities.clone())
+                .map(|l| l.plan.capabilities())
                 .unwrap_or_default(),
-            no_new_privs: self.live.as_ref().is_some_and(|l| l.plan.zone.no_new_privs),
+            no_new_privs: self.live.as_ref().is_some_and(|l| l.plan.no_new_privs()),
             brand: self
                 .live
                 .as_ref()
@@ -351,12 +354,8 @@ impl Supervisor<'_> {
         if !init.alive() {
             return Err(not_running());
         }
-        let cfg = self
-            .repo
-            .load(&zone)?
-            .ok_or_else(|| SupervisorError::NoSuchZone(zone.clone()))?;
-        let facts = HostFacts::probe(!cfg.devices.is_empty());
-        let plan = plan::compile(&cfg, &facts, &self.args.altroot)?;
+        let plan =
+            Config::load(self.repo, &zone)?.plan_adopted(&self.args.altroot, rec.pool.clone())?;
         let path = zone::cgroup_path(&self.args.altroot, &zone);
         let cgroup = self
             .backend
@@ -420,26 +419,20 @@ impl Supervisor<'_> {
             return Ok(());
         }
         let zone = self.args.zone.clone();
-        let cfg = self
-            .repo
-            .load(&zone)?
-            .ok_or_else(|| SupervisorError::NoSuchZone(zone.clone()))?;
-        let facts = HostFacts::probe(!cfg.devices.is_empty());
-        let plan = plan::compile(&cfg, &facts, &self.args.altroot)?;
+        let cfg = Config::load(self.repo, &zone)?;
         self.ensure_console()?;
         if self.zoneid == 0 {
             self.claim_zoneid()?;
         }
-        let want = plan.zone.pool.clone();
-        // Held until the zone's cgroup has its CPUs and the record names its pool.
-        let (binding, turn) = crate::pool::zones::bind_zone(&self.args.altroot, &zone, &want)?;
-        let pending = PendingBinding {
-            altroot: self.args.altroot.clone(),
-            zone: zone.clone(),
-            want: want.clone(),
-            turn: Some(turn),
-            armed: true,
-        };
+        // The pool binding comes before the plan, so the plan carries the zone's CPUs; it is
+        // held (`pending`) until the zone's cgroup has them and the record names its pool.
+        // From here on the zone is made from its plan alone.
+        let Planned {
+            plan,
+            warning,
+            binding: pending,
+        } = cfg.plan(&self.args.altroot)?;
+        let bound_pool = plan.zone.bound_pool.clone();
         let console = self
             .console
             .as_ref()
@@ -467,7 +460,6 @@ impl Supervisor<'_> {
             plan,
             backend: self.backend.as_ref(),
             zinit: &self.args.zinit,
-            cpus: binding.cpus.as_deref().map(crate::host::format_cpu_list),
             boot_now: boot_now.clone(),
             console: &console,
             on_spawn: Some(&on_spawn),
@@ -475,11 +467,11 @@ impl Supervisor<'_> {
         // A zone not made releases its temporary pool again (`pending`, dropped).
         let live = made?;
         let turn = pending.keep();
-        self.pool = binding.pool;
-        if let Some(w) = &binding.warning {
+        self.pool = bound_pool;
+        if let Some(w) = &warning {
             self.logf(w);
         }
-        self.warning = binding.warning;
+        self.warning = warning;
         self.live = Some(live);
         self.state = if booting {
             ZoneState::Running
@@ -529,26 +521,22 @@ impl Supervisor<'_> {
         let Some(live) = self.live.as_mut() else {
             return Err(SupervisorError::NotRunning);
         };
-        let cfg = self
-            .repo
-            .load(&zone)?
-            .ok_or_else(|| SupervisorError::NoSuchZone(zone.clone()))?;
-        let facts = HostFacts::probe(false);
-        let plan = plan::compile(&cfg, &facts, &altroot)?;
+        let cfg = Config::load(self.repo, &zone)?;
         let old = live.plan.zone.pool.clone();
-        if old != plan.zone.pool {
-            let _ = crate::pool::zones::unbind_zone(&altroot, &zone, &old);
+        if old != cfg.pool_binding() {
+            let _ = planning::unbind(&altroot, &zone, &old);
         }
-        let (binding, turn) = crate::pool::zones::bind_zone(&altroot, &zone, &plan.zone.pool)?;
-        let cpus = binding
-            .cpus
-            .as_deref()
-            .map(crate::host::format_cpu_list)
-            .or_else(|| Some(crate::host::format_cpu_list(&facts.online_cpus)));
-        zone::apply_limits(live, &plan, cpus)?;
+        let Planned {
+            plan,
+            warning,
+            binding,
+        } = cfg.plan(&altroot)?;
+        // The binding stays even if applying fails: the zone runs on (its old controls).
+        let turn = binding.keep();
+        zone::apply_limits(live, &plan)?;
+        self.pool = plan.zone.bound_pool.clone();
         live.plan = plan;
-        self.pool = binding.pool;
-        self.warning = binding.warning;
+        self.warning = warning;
         self.save_record();
         drop(turn);
         self.logf("resource controls applied");
@@ -561,7 +549,8 @@ impl Supervisor<'_> {
             return Err(SupervisorError::NotRunning);
         };
         let _turn = crate::pool::zones::lock_bindings(&self.args.altroot, false)?;
-        let cpus = crate::pool::zones::pool_cpus_now(&self.args.altroot, pool)
+        let kernel = crate::pool::CpusetKernel::new(&self.args.altroot)?;
+        let cpus = crate::pool::zones::pool_cpus_now(&self.args.altroot, kernel, pool)
             .map_err(SupervisorError::PoolCpus)?;
         live.cgroup.apply(&crate::cgroup::Limits {
             cpus: Some(crate::host::format_cpu_list(&cpus)),
@@ -613,9 +602,10 @@ impl Supervisor<'_> {
                 self.logf(&format!("halt: {e}"));
             }
             if temporary {
-                if let Err(e) =
-                    crate::pool::zones::release_temporary(&self.args.altroot, &self.args.zone)
-                {
+                let released = crate::pool::CpusetKernel::new(&self.args.altroot).and_then(|k| {
+                    crate::pool::zones::release_temporary(&self.args.altroot, k, &self.args.zone)
+                });
+                if let Err(e) = released {
                     self.logf(&format!("halt: temporary pool: {e}"));
                 }
             }
@@ -980,34 +970,6 @@ impl ConsoleClient {
 /// Whether a console client's end is closed (POLLHUP/POLLERR without waiting). A unix
 /// stream socket whose peer closed reports POLLHUP. (Not POLLRDHUP: nix has no name for it,
 /// and `revents()` is `None` for bits it does not know, which hid every departure.)
-/// A zone's pool binding while the zone is being made: should it not be made, a temporary
-/// pool created for it is released again, after the bindings lock held meanwhile is let go
-/// (releasing takes it).
-struct PendingBinding {
-    altroot: std::path::PathBuf,
-    zone: String,
-    want: plan::PoolBinding,
-    turn: Option<crate::pool::zones::BindingLock>,
-    armed: bool,
-}
-
-impl PendingBinding {
-    /// The zone is made: the binding stays; the lock is the caller's to let go.
-    fn keep(mut self) -> Option<crate::pool::zones::BindingLock> {
-        self.armed = false;
-        self.turn.take()
-    }
-}
-
-impl Drop for PendingBinding {
-    fn drop(&mut self) {
-        drop(self.turn.take());
-        if self.armed {
-            let _ = crate::pool::zones::unbind_zone(&self.altroot, &self.zone, &self.want);
-        }
-    }
-}
-
 fn client_departed(s: &UnixStream) -> bool {
     // Raw poll: nix knows no POLLRDHUP, and its `revents()` gives `None` (no event at all)
     // exactly when the kernel reports one.
