@@ -154,31 +154,6 @@ fn link_sysctl(path: &str, value: &str) -> Result<(), NetError> {
     }
 }
 
-/// Write a per-link sysctl of the namespace `netns` (from a thread that enters it: what
-/// `/proc/sys/net` shows follows the reader's namespace).
-fn link_sysctl_in(netns: BorrowedFd<'_>, path: &str, value: &str) -> Result<(), NetError> {
-    let fd = netns.as_raw_fd();
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            // SAFETY: setns on this thread only; fd is a namespace descriptor we borrow.
-            if unsafe { libc::setns(fd, libc::CLONE_NEWNET) } < 0 {
-                return Err(NetError::Record {
-                    path: PathBuf::from(path),
-                    source: std::io::Error::last_os_error(),
-                });
-            }
-            link_sysctl(path, value)
-        })
-        .join()
-        .unwrap_or_else(|_| {
-            Err(NetError::Record {
-                path: PathBuf::from(path),
-                source: std::io::Error::other("sysctl thread panicked"),
-            })
-        })
-    })
-}
-
 /// The shim of a host NIC: where the host reaches the shared-IP zones on it.
 pub fn shim_name(ifindex: u32) -> String {
     format!("zsh{ifindex}")
@@ -292,8 +267,15 @@ impl Network {
             .collect();
         self.save()?;
         let mut host = Netlink::open().map_err(kernel("rtnetlink"))?;
-        let mut inz = Netlink::open_in(self.netns_fd()?)
-            .map_err(kernel("rtnetlink in the zone's network namespace"))?;
+        // Every link made in the zone sends a gratuitous ARP when it comes up: neighbours
+        // that knew its address at another MAC (an earlier boot's) learn the new one at once.
+        let mut inz = Netlink::open_in_then(self.netns_fd()?, || {
+            match std::fs::write("/proc/sys/net/ipv4/conf/default/arp_notify", "1") {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            }
+        })
+        .map_err(kernel("rtnetlink in the zone's network namespace"))?;
         for link in &plan.links {
             self.make_link(&mut host, &mut inz, link)?;
         }
@@ -473,13 +455,6 @@ impl Network {
             inz.add_address(zl.index, a)
                 .map_err(kernel(format!("{}: could not add address {a}", link.name)))?;
         }
-        // A gratuitous ARP when it comes up: neighbours that knew the address at another MAC
-        // (the zone's previous boot) learn the new one at once.
-        link_sysctl_in(
-            self.netns_fd()?,
-            &format!("/proc/sys/net/ipv4/conf/{}/arp_notify", link.name),
-            "1",
-        )?;
         inz.set_up(zl.index).map_err(kernel(format!(
             "{}: could not bring the link up",
             link.name

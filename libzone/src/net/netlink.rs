@@ -96,6 +96,16 @@ impl Netlink {
     /// A connection to the network namespace `netns` (a `/proc/<pid>/ns/net` descriptor),
     /// opened from a thread that enters it; the socket stays bound to that namespace.
     pub fn open_in(netns: BorrowedFd<'_>) -> Result<Netlink> {
+        Netlink::open_in_then(netns, || Ok(()))
+    }
+
+    /// [`Netlink::open_in`], running `first` in the namespace before the socket is opened
+    /// (e.g. a sysctl of that namespace: `/proc/sys/net` follows the reader's namespace), so
+    /// one thread does both.
+    pub fn open_in_then(
+        netns: BorrowedFd<'_>,
+        first: impl FnOnce() -> std::io::Result<()> + Send,
+    ) -> Result<Netlink> {
         let fd = netns.as_raw_fd();
         std::thread::scope(|s| {
             s.spawn(move || {
@@ -103,6 +113,7 @@ impl Netlink {
                 if unsafe { libc::setns(fd, libc::CLONE_NEWNET) } < 0 {
                     return Err(NetlinkError::Io(std::io::Error::last_os_error()));
                 }
+                first()?;
                 Netlink::open()
             })
             .join()
