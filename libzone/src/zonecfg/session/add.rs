@@ -1,7 +1,6 @@
 //! `add`: at global scope begins a new resource; inside a resource adds to a list property
 //! (`add options ro`, `add value (priv=...,limit=...,action=...)`, `add auths manage`).
 
-use super::refuse::resource_invalid_for_global_zone;
 use super::scope::{Res, Scope};
 use super::{Session, Ui};
 use crate::config::keywords::{PropName, ResourceType};
@@ -37,7 +36,7 @@ impl Session<'_> {
 
     /// Begins a new resource of type `rt`, after the checks zonecfg makes at `add`.
     fn add_resource(&mut self, ui: &mut dyn Ui, rt: ResourceType) {
-        if self.global_zone && resource_invalid_for_global_zone(rt) {
+        if self.global_zone && !rt.valid_in_global_zone() {
             self.zerr(
                 ui,
                 &format!("Cannot add a {rt} resource to the global zone."),
