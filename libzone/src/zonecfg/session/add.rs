@@ -108,7 +108,8 @@ impl Session<'_> {
                     }
                 }
             }
-            (ResourceType::Fs | ResourceType::Rctl | ResourceType::Admin, _) => {
+            // A resource with list properties has no other; one without has none.
+            (rt, _) if rt.list_properties().next().is_some() => {
                 self.no_such_property(ui, prop.as_str(), CmdKind::Add)
             }
             (rt, _) => self.no_such_resource_type(ui, rt.as_str(), CmdKind::Add),
@@ -220,6 +221,16 @@ fn singleton_refusal(cfg: &crate::config::ZoneConfig, rt: ResourceType) -> Optio
         ResourceType::SecurityFlags if cfg.security_flags.is_some() => {
             refuse("The security-flags resource already exists.")
         }
-        _ => None,
+        ResourceType::SecurityFlags => None,
+        // A zone has any number of these.
+        ResourceType::Fs
+        | ResourceType::InheritPkgDir
+        | ResourceType::Net
+        | ResourceType::Anet
+        | ResourceType::Device
+        | ResourceType::Rctl
+        | ResourceType::Attr
+        | ResourceType::Dataset
+        | ResourceType::Admin => None,
     }
 }

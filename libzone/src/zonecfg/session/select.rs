@@ -226,6 +226,7 @@ impl Session<'_> {
         }
         let cfg = self.cfg().clone();
         let missing = |what: &str| format!("select {rt}: {what}");
+        let mut index = None;
         let res = match rt {
             ResourceType::DedicatedCpu => match &cfg.dedicated_cpu {
                 Some(p) => Ok(Res::Pset(p.clone())),
@@ -259,13 +260,14 @@ impl Session<'_> {
             | ResourceType::Dataset
             | ResourceType::Admin => match self.find(ui, CmdKind::Select, rt, cmd) {
                 Some(i) => {
+                    index = Some(i);
                     resource_at(&cfg, rt, i).ok_or_else(|| missing("No such resource with that id"))
                 }
                 None => return,
             },
         };
         match res {
-            Ok(r) => self.scope = Some(Scope::select(rt, r)),
+            Ok(r) => self.scope = Some(Scope::select(rt, r, index)),
             Err(msg) => self.zerr(ui, &msg),
         }
     }
