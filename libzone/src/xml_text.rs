@@ -80,12 +80,6 @@ impl Element {
         }
     }
 
-    /// Appends a child element.
-    pub(crate) fn child(mut self, c: Element) -> Element {
-        self.push(c);
-        self
-    }
-
     /// Appends a child element in place. An element given text has no children.
     pub(crate) fn push(&mut self, c: Element) {
         match &mut self.content {
@@ -176,12 +170,14 @@ mod tests {
 
     #[test]
     fn elements() {
-        let root = Element::new("a")
+        let mut root = Element::new("a")
             .req("x", "")
             .opt("y", "")
-            .opt("z", "1 & \u{1}\0")
-            .child(Element::new("b").text("t<"))
-            .child(Element::new("c").child(Element::new("d")));
+            .opt("z", "1 & \u{1}\0");
+        root.push(Element::new("b").text("t<"));
+        let mut c = Element::new("c");
+        c.push(Element::new("d"));
+        root.push(c);
         assert_eq!(
             document(&["<?xml version=\"1.0\"?>"], &root),
             "<?xml version=\"1.0\"?>\n<a x=\"\" z=\"1 &amp; &#1;\">\n  <b>t&lt;</b>\n  <c>\n    <d/>\n  </c>\n</a>\n"

@@ -9,9 +9,10 @@
 
 use super::StoreError;
 use crate::config::anet::AnetValueError;
+use crate::config::resources::{ListResource, XML_ORDER};
 use crate::config::{
     Admin, Anet, Attr, AutoShutdown, Dataset, DedicatedCpu, Device, Fs, InheritPkgDir, IpType,
-    Mcap, Net, PropName, Rctl, RctlValue, SecurityFlags, ZoneConfig,
+    Mcap, Net, PropName, Rctl, RctlValue, ResourceType, SecurityFlags, ZoneConfig,
 };
 use crate::xml_text::{self, Element};
 use quick_xml::events::attributes::AttrError;
@@ -51,114 +52,103 @@ pub fn to_xml(cfg: &ZoneConfig) -> String {
         .opt("hostid", &cfg.hostid)
         .opt("fs-allowed", &cfg.fs_allowed);
 
-    for fs in &cfg.fs {
-        let mut e = Element::new("filesystem")
-            .req("special", &fs.special)
-            .opt("raw", &fs.raw)
-            .req("directory", &fs.dir)
-            .req("type", &fs.fstype);
-        for o in &fs.options {
-            e = e.child(Element::new("fsoption").req("name", o));
-        }
-        zone = zone.child(e);
+    for rt in XML_ORDER {
+        write_resources(&mut zone, cfg, rt);
     }
-    for ipd in &cfg.inherit_pkg_dirs {
-        zone = zone.child(Element::new("inherited-pkg-dir").req("directory", &ipd.dir));
-    }
-    for n in &cfg.nets {
-        zone = zone.child(
-            Element::new("network")
-                .opt("address", &n.address)
-                .opt("allowed-address", &n.allowed_address)
-                .req("physical", &n.physical)
-                .opt("defrouter", &n.defrouter),
-        );
-    }
-    for a in &cfg.anets {
-        let mut e = Element::new("anet");
-        for (p, key) in ANET_ATTRS {
-            let value = a.get(*p).unwrap_or_default();
-            e = if *p == PropName::Linkname {
-                e.req(key, &value)
-            } else {
-                e.opt(key, &value)
-            };
-        }
-        zone = zone.child(e);
-    }
-    for d in &cfg.devices {
-        zone = zone.child(Element::new("device").req("match", &d.match_));
-    }
-    for r in &cfg.rctls {
-        let mut e = Element::new("rctl").req("name", &r.name);
-        for v in &r.values {
-            e = e.child(
-                Element::new("rctl-value")
-                    .req("priv", &v.privilege)
-                    .req("limit", &v.limit)
-                    .req("action", &v.action),
-            );
-        }
-        zone = zone.child(e);
-    }
-    for a in &cfg.attrs {
-        zone = zone.child(
-            Element::new("attr")
-                .req("name", &a.name)
-                .req("type", &a.attr_type)
-                .req("value", &a.value),
-        );
-    }
-    for d in &cfg.datasets {
-        zone = zone.child(Element::new("dataset").req("name", &d.name));
-    }
-    if let Some(p) = &cfg.dedicated_cpu {
-        if !p.importance.is_empty() {
-            zone = zone.child(Element::new("tmp_pool").req("importance", &p.importance));
-        }
-        zone = zone.child(
-            Element::new("pset")
-                .req("ncpu_min", &p.ncpu_min)
-                .req("ncpu_max", &p.ncpu_max),
-        );
-    }
-    if let Some(m) = &cfg.mcap {
-        zone = zone.child(Element::new("mcap").req("physcap", &m.physcap));
-    }
-    for a in &cfg.admins {
-        zone = zone.child(
-            Element::new("admin")
-                .req("user", &a.user)
-                .req("auths", &a.auths),
-        );
-    }
-    if let Some(s) = &cfg.security_flags {
-        zone = zone.child(
-            Element::new("security-flags")
-                .opt("default", &s.default)
-                .opt("lower", &s.lower)
-                .opt("upper", &s.upper),
-        );
-    }
-
     xml_text::document(&[XML_DECL, DOCTYPE, DO_NOT_EDIT], &zone)
 }
 
-/// The attributes of Solaris 11's `<anet>` element for the properties modelled here, in
-/// the order Solaris writes them. Solaris' other attributes (`link-protection`,
-/// `auto-mac-address`, `vlan-id`, `maxbw`, ...) are skipped when read.
-const ANET_ATTRS: &[(PropName, &str)] = &[
-    (PropName::Linkname, "linkname"),
-    (PropName::LowerLink, "lower-link"),
-    (PropName::AllowedAddress, "allowed-address"),
-    (
-        PropName::ConfigureAllowedAddress,
-        "configure-allowed-address",
-    ),
-    (PropName::Defrouter, "defrouter"),
-    (PropName::MacAddress, "mac-address"),
-    (PropName::Mtu, "mtu"),
-];
+/// The element of a list resource with the attributes its description names.
+fn element_of<R: ListResource>(r: &R) -> Element {
+    let spec = R::TYPE.spec();
+    let mut e = Element::new(spec.xml_element);
+    for a in spec.xml_attrs {
+        let value = r.get(a.prop).unwrap_or_default();
+        e = if a.required {
+            e.req(a.name, &value)
+        } else {
+            e.opt(a.name, &value)
+        };
+    }
+    e
+}
+
+fn plain<R: ListResource>(zone: &mut Element, cfg: &ZoneConfig) {
+    for r in R::all(cfg) {
+        zone.push(element_of(r));
+    }
+}
+
+/// The elements of the resources of type `rt`.
+fn write_resources(zone: &mut Element, cfg: &ZoneConfig, rt: ResourceType) {
+    match rt {
+        ResourceType::Fs => {
+            for fs in &cfg.fs {
+                let mut e = element_of(fs);
+                for o in &fs.options {
+                    e.push(Element::new("fsoption").req("name", o));
+                }
+                zone.push(e);
+            }
+        }
+        ResourceType::Rctl => {
+            for r in &cfg.rctls {
+                let mut e = element_of(r);
+                for v in &r.values {
+                    e.push(
+                        Element::new("rctl-value")
+                            .req("priv", &v.privilege)
+                            .req("limit", &v.limit)
+                            .req("action", &v.action),
+                    );
+                }
+                zone.push(e);
+            }
+        }
+        ResourceType::InheritPkgDir => plain::<InheritPkgDir>(zone, cfg),
+        ResourceType::Net => plain::<Net>(zone, cfg),
+        ResourceType::Anet => plain::<Anet>(zone, cfg),
+        ResourceType::Device => plain::<Device>(zone, cfg),
+        ResourceType::Attr => plain::<Attr>(zone, cfg),
+        ResourceType::Dataset => plain::<Dataset>(zone, cfg),
+        ResourceType::Admin => plain::<Admin>(zone, cfg),
+        ResourceType::DedicatedCpu => {
+            // As in libzonecfg: `tmp_pool` holds the importance, `pset` the CPUs.
+            if let Some(p) = &cfg.dedicated_cpu {
+                if !p.importance.is_empty() {
+                    zone.push(Element::new("tmp_pool").req("importance", &p.importance));
+                }
+                zone.push(
+                    Element::new(rt.spec().xml_element)
+                        .req("ncpu_min", &p.ncpu_min)
+                        .req("ncpu_max", &p.ncpu_max),
+                );
+            }
+        }
+        ResourceType::CappedMemory => {
+            if let Some(m) = &cfg.mcap {
+                zone.push(Element::new(rt.spec().xml_element).req("physcap", &m.physcap));
+            }
+        }
+        ResourceType::SecurityFlags => {
+            if let Some(f) = &cfg.security_flags {
+                let mut e = Element::new(rt.spec().xml_element);
+                for a in rt.spec().xml_attrs {
+                    let v = match a.prop {
+                        PropName::Lower => &f.lower,
+                        PropName::Default => &f.default,
+                        PropName::Upper => &f.upper,
+                        _ => continue,
+                    };
+                    e = e.opt(a.name, v);
+                }
+                zone.push(e);
+            }
+        }
+        // The `zone.cpu-cap` rctl.
+        ResourceType::CappedCpu => {}
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // Reading
@@ -378,12 +368,13 @@ fn parse_autoshutdown(node: &Node) -> Result<AutoShutdown, Problem> {
 /// one keeps the default); a value `set` would refuse is an error at its attribute.
 fn parse_anet(node: &Node) -> Result<Anet, Problem> {
     let mut a = Anet::default();
-    for (p, key) in ANET_ATTRS {
-        let Some(attr) = node.attr(key).filter(|x| !x.value.is_empty()) else {
+    for x in ResourceType::Anet.spec().xml_attrs {
+        let Some(attr) = node.attr(x.name).filter(|v| !v.value.is_empty()) else {
             continue;
         };
+        let key = x.name;
         let bad = |e: AnetValueError| problem(attr.offset, format!("<anet> {key}: {e}"));
-        match a.set(*p, &attr.value) {
+        match a.set(x.prop, &attr.value) {
             Some(Ok(_)) | None => {}
             Some(Err(e)) => return Err(bad(e)),
         }
@@ -435,48 +426,6 @@ fn zone_from_tree(root: &Node) -> Result<ZoneConfig, Problem> {
     let mut tmp_pool: Option<String> = None;
     for c in &root.children {
         match c.name.as_str() {
-            "filesystem" => cfg.fs.push(Fs {
-                dir: c.get("directory"),
-                special: c.get("special"),
-                raw: c.get("raw"),
-                fstype: c.get("type"),
-                options: c
-                    .children_named("fsoption")
-                    .map(|o| o.get("name"))
-                    .collect(),
-            }),
-            "inherited-pkg-dir" => cfg.inherit_pkg_dirs.push(InheritPkgDir {
-                dir: c.get("directory"),
-            }),
-            "network" => cfg.nets.push(Net {
-                address: c.get("address"),
-                allowed_address: c.get("allowed-address"),
-                physical: c.get("physical"),
-                defrouter: c.get("defrouter"),
-            }),
-            "anet" => cfg.anets.push(parse_anet(c)?),
-            "device" => cfg.devices.push(Device {
-                match_: c.get("match"),
-            }),
-            "rctl" => cfg.rctls.push(Rctl {
-                name: c.get("name"),
-                values: c
-                    .children_named("rctl-value")
-                    .map(|v| RctlValue {
-                        privilege: v.get("priv"),
-                        limit: v.get("limit"),
-                        action: v.get("action"),
-                    })
-                    .collect(),
-            }),
-            "attr" => cfg.attrs.push(Attr {
-                name: c.get("name"),
-                attr_type: c.get("type"),
-                value: c.get("value"),
-            }),
-            "dataset" => cfg.datasets.push(Dataset {
-                name: c.get("name"),
-            }),
             "tmp_pool" => once(&mut tmp_pool, c, c.get("importance"))?,
             "pset" => once(
                 &mut pset,
@@ -495,10 +444,6 @@ fn zone_from_tree(root: &Node) -> Result<ZoneConfig, Problem> {
                     physcap: c.get("physcap"),
                 },
             )?,
-            "admin" => cfg.admins.push(Admin {
-                user: c.get("user"),
-                auths: c.get("auths"),
-            }),
             "security-flags" => once(
                 &mut cfg.security_flags,
                 c,
@@ -508,8 +453,13 @@ fn zone_from_tree(root: &Node) -> Result<ZoneConfig, Problem> {
                     upper: c.get("upper"),
                 },
             )?,
-            // package, patch, dev-perm, deleted-device and whatever later releases add.
-            _ => {}
+            name => {
+                // package, patch, dev-perm, deleted-device and whatever later releases add
+                // are skipped.
+                if let Some(rt) = list_type_of(name) {
+                    read_resource(&mut cfg, rt, c)?;
+                }
+            }
         }
     }
     // As in libzonecfg, a tmp_pool without a pset configures nothing.
@@ -520,6 +470,63 @@ fn zone_from_tree(root: &Node) -> Result<ZoneConfig, Problem> {
         cfg.dedicated_cpu = Some(p);
     }
     Ok(cfg)
+}
+
+/// The list resource type whose element is `name`.
+fn list_type_of(name: &str) -> Option<ResourceType> {
+    ResourceType::ALL
+        .into_iter()
+        .find(|rt| !rt.is_singleton() && rt.spec().xml_element == name)
+}
+
+/// A list resource from the attributes its description names (absent reads as empty).
+fn read_plain<R: ListResource>(node: &Node) -> R {
+    let mut r = R::default();
+    for a in R::TYPE.spec().xml_attrs {
+        if let Some(slot) = r.slot(a.prop) {
+            *slot = node.get(a.name);
+        }
+    }
+    r
+}
+
+/// Appends the resource of list type `rt` that `c` holds.
+fn read_resource(cfg: &mut ZoneConfig, rt: ResourceType, c: &Node) -> Result<(), Problem> {
+    match rt {
+        ResourceType::Fs => {
+            let mut fs: Fs = read_plain(c);
+            fs.options = c
+                .children_named("fsoption")
+                .map(|o| o.get("name"))
+                .collect();
+            cfg.fs.push(fs);
+        }
+        ResourceType::Rctl => {
+            let mut r: Rctl = read_plain(c);
+            r.values = c
+                .children_named("rctl-value")
+                .map(|v| RctlValue {
+                    privilege: v.get("priv"),
+                    limit: v.get("limit"),
+                    action: v.get("action"),
+                })
+                .collect();
+            cfg.rctls.push(r);
+        }
+        ResourceType::Anet => cfg.anets.push(parse_anet(c)?),
+        ResourceType::InheritPkgDir => cfg.inherit_pkg_dirs.push(read_plain(c)),
+        ResourceType::Net => cfg.nets.push(read_plain(c)),
+        ResourceType::Device => cfg.devices.push(read_plain(c)),
+        ResourceType::Attr => cfg.attrs.push(read_plain(c)),
+        ResourceType::Dataset => cfg.datasets.push(read_plain(c)),
+        ResourceType::Admin => cfg.admins.push(read_plain(c)),
+        // Read by their own elements (`pset`, `tmp_pool`, `mcap`, `security-flags`).
+        ResourceType::DedicatedCpu
+        | ResourceType::CappedCpu
+        | ResourceType::CappedMemory
+        | ResourceType::SecurityFlags => {}
+    }
+    Ok(())
 }
 
 /// Read a zone document. `path` is only used to name the file in errors, which carry the
