@@ -47,15 +47,10 @@ impl Session<'_> {
         {
             return;
         }
-        let refusal = match rt {
-            ResourceType::Rctl => {
-                if self.global_zone {
-                    self.message(ui, GLOBAL_RCTL_WARNING);
-                }
-                None
-            }
-            _ => singleton_refusal(self.cfg(), rt),
-        };
+        if rt == ResourceType::Rctl && self.global_zone {
+            self.message(ui, GLOBAL_RCTL_WARNING);
+        }
+        let refusal = singleton_refusal(self.cfg(), rt);
         if refusal.is_none() && rt == ResourceType::CappedMemory && self.global_zone {
             self.message(ui, GLOBAL_MCAP_WARNING);
         }
