@@ -5,10 +5,10 @@
 //! the outcome to the exit status.
 
 use libzone::admin::autoboot::{self, PoolsAtStart, Report};
-use zones_cli::autoboot::{Args, Step};
 use libzone::store::Store;
 use std::io::Write;
 use std::process::exit;
+use zones_cli::autoboot::{Args, Step};
 
 const EXIT_OK: i32 = 0;
 const EXIT_ERR: i32 = 1;
