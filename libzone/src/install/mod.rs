@@ -34,6 +34,7 @@ use source::Compression;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// The file that marks a zonepath as installed by (and owned by) a zone.
@@ -89,6 +90,12 @@ pub enum InstallError {
         path: PathBuf,
         #[source]
         source: oci::ImageError,
+    },
+    #[error("copying {}: {source}", path.display())]
+    Copy {
+        path: PathBuf,
+        #[source]
+        source: copy::CopyError,
     },
     #[error(transparent)]
     Bootstrap(#[from] bootstrap::BootstrapError),
@@ -484,17 +491,53 @@ fn fill(
             Ok(counts)
         }
         Prepared::Tree(path) => {
+            // The copy makes the root itself, with the tree's owner and mode.
+            std::fs::remove_dir(root).map_err(io(root))?;
             progress.begin("Copying", None);
+            let (bytes, files) = (AtomicU64::new(0), AtomicU64::new(0));
+            let report = |b: u64, f: u64| {
+                bytes.store(b, Ordering::Relaxed);
+                files.store(f, Ordering::Relaxed);
+            };
             let opts = copy::CopyOptions {
-                devices,
+                mounts: copy::Mounts::Refuse,
+                devices: copy::Devices::Copy,
+                progress: Some(&report),
                 ..copy::CopyOptions::default()
             };
-            let counts = copy::copy_tree(path, root, &opts, &mut |bytes, files| {
-                progress.advance(bytes, files)
-            })
-            .map_err(unpack_err(path))?;
+            let copied = std::thread::scope(|s| {
+                let worker = s.spawn(|| copy::copy_tree(path, root, &opts));
+                while !worker.is_finished() {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    progress.advance(bytes.load(Ordering::Relaxed), files.load(Ordering::Relaxed));
+                }
+                worker.join()
+            });
+            let stats = match copied {
+                Ok(r) => r.map_err(|source| InstallError::Copy {
+                    path: path.clone(),
+                    source,
+                })?,
+                Err(_) => {
+                    return Err(InstallError::Io {
+                        path: path.clone(),
+                        source: std::io::Error::other("the copy stopped unexpectedly"),
+                    })
+                }
+            };
+            progress.advance(stats.bytes, stats.files);
+            // Device nodes only as the brand allows (the copy itself makes any).
+            root::check_devices(root, &devices).map_err(unpack_err(path))?;
             progress.end();
-            Ok(counts)
+            Ok(root::Counts {
+                entries: stats.files
+                    + stats.dirs
+                    + stats.symlinks
+                    + stats.hard_links
+                    + stats.specials,
+                bytes: stats.bytes,
+                xattrs_dropped: 0,
+            })
         }
         Prepared::Bootstrap(plan) => {
             progress.begin("Bootstrapping", None);

@@ -391,37 +391,6 @@ impl RootDir {
         Ok(())
     }
 
-    /// A regular file whose data another function writes (a reflink or `copy_file_range`
-    /// copy): `write` gets the new file, opened for writing.
-    pub fn file_with(
-        &mut self,
-        path: &EntryPath,
-        meta: &Meta,
-        write: &mut dyn FnMut(&File) -> io::Result<u64>,
-    ) -> Result<(), UnpackError> {
-        let mut made: Option<OwnedFd> = None;
-        self.make(path, |dfd, name| {
-            made = Some(openat(
-                dfd,
-                name,
-                OFlag::O_WRONLY
-                    | OFlag::O_CREAT
-                    | OFlag::O_EXCL
-                    | OFlag::O_NOFOLLOW
-                    | OFlag::O_CLOEXEC,
-                Mode::from_bits_truncate(0o600),
-            )?);
-            Ok(())
-        })?;
-        let fd = made.ok_or_else(|| self.io_err(path.as_bytes(), io::ErrorKind::NotFound))?;
-        let f = File::from(fd);
-        let n = write(&f).map_err(|e| self.io_err(path.as_bytes(), e))?;
-        self.counts.bytes += n;
-        self.set_meta_fd(path, f.as_fd(), meta)?;
-        self.counts.entries += 1;
-        Ok(())
-    }
-
     /// A directory (kept, with its contents, when one is there already). Its time is set
     /// by [`RootDir::finish`], after its entries are made.
     pub fn directory(&mut self, path: &EntryPath, meta: &Meta) -> Result<(), UnpackError> {
@@ -763,6 +732,86 @@ impl RootDir {
         }
         Ok(self.counts)
     }
+}
+
+/// Refuse a tree (a copied one) that holds a device node `policy` does not allow. The tree
+/// is walked by descriptor, never following a link or leaving its file system.
+pub fn check_devices(root: &Path, policy: &DevicePolicy) -> Result<(), UnpackError> {
+    if *policy == DevicePolicy::Any {
+        return Ok(());
+    }
+    fn walk(
+        fd: OwnedFd,
+        at: &EntryPath,
+        dev: u64,
+        policy: &DevicePolicy,
+        root: &Path,
+    ) -> Result<(), UnpackError> {
+        let ioe = |p: &EntryPath, e: io::Error| UnpackError::Io {
+            path: root.join(std::ffi::OsStr::from_bytes(p.as_bytes())),
+            source: e,
+        };
+        let list = names(fd.try_clone().map_err(|e| ioe(at, e))?).map_err(|e| ioe(at, e))?;
+        for name in list {
+            let p = at.join(&name);
+            let st = fstatat(
+                &fd,
+                name.as_slice(),
+                nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+            )
+            .map_err(|e| ioe(&p, os(e)))?;
+            let (ma, mi) = (
+                nix::sys::stat::major(st.st_rdev),
+                nix::sys::stat::minor(st.st_rdev),
+            );
+            match st.st_mode & libc::S_IFMT {
+                libc::S_IFCHR | libc::S_IFBLK => {
+                    let letter = if st.st_mode & libc::S_IFMT == libc::S_IFCHR {
+                        'c'
+                    } else {
+                        'b'
+                    };
+                    if !policy.allows(&p, letter, ma, mi) {
+                        return Err(UnpackError::refused(
+                            p.as_bytes(),
+                            format!(
+                                "is a device node ({} {ma}:{mi}) the zone's brand does not allow",
+                                if letter == 'c' { "character" } else { "block" }
+                            ),
+                        ));
+                    }
+                }
+                libc::S_IFDIR if st.st_dev == dev => {
+                    let sub = openat(
+                        &fd,
+                        name.as_slice(),
+                        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                        Mode::empty(),
+                    )
+                    .map_err(|e| ioe(&p, os(e)))?;
+                    walk(sub, &p, dev, policy, root)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+    let fd = nix::fcntl::open(
+        root,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| UnpackError::Io {
+        path: root.to_path_buf(),
+        source: os(e),
+    })?;
+    let dev = nix::sys::stat::fstat(&fd)
+        .map_err(|e| UnpackError::Io {
+            path: root.to_path_buf(),
+            source: os(e),
+        })?
+        .st_dev;
+    walk(fd, &EntryPath::root(), dev, policy, root)
 }
 
 /// The names in directory `fd` (without `.` and `..`).
