@@ -31,7 +31,7 @@ use crate::state::ZoneState;
 use crate::store::{Store, StoreError};
 use root::{DevicePolicy, RootDir, UnpackError};
 use source::Compression;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -150,7 +150,9 @@ pub fn utc_stamp() -> String {
 /// A source, checked and ready to lay down.
 enum Prepared {
     Skeleton,
-    Tar(PathBuf, Compression),
+    /// The archive, open, and its first bytes already read from it (an archive may be a
+    /// pipe, read once).
+    Tar(PathBuf, Compression, std::fs::File, Vec<u8>),
     Image(PathBuf, oci::Image),
     Tree(PathBuf),
     Bootstrap(bootstrap::BootstrapPlan),
@@ -160,7 +162,7 @@ impl Prepared {
     fn describe(&self) -> String {
         match self {
             Prepared::Skeleton => "the global zone's system files and a private skeleton".into(),
-            Prepared::Tar(p, c) => format!("{} ({})", p.display(), c.name()),
+            Prepared::Tar(p, c, ..) => format!("{} ({})", p.display(), c.name()),
             Prepared::Image(p, oci::Image::Layout(_)) => {
                 format!("{} (OCI image layout)", p.display())
             }
@@ -226,9 +228,12 @@ fn prepare(brand: &Brand, source: &InstallSource) -> Result<Prepared, InstallErr
                 }
                 return Ok(Prepared::Image(p.clone(), oci::Image::Layout(p)));
             }
-            let head = source::head_of(&p).map_err(unreadable)?;
+            let mut file = std::fs::File::open(&p).map_err(unreadable)?;
+            let head = source::head_of(&mut file).map_err(unreadable)?;
             match source::sniff(&head) {
                 None => Err(InstallError::NotArchive(p)),
+                // Not a file (a pipe): read as it comes, once.
+                Some(c) if !meta.is_file() => Ok(Prepared::Tar(p, c, file, head)),
                 Some(Compression::None) => {
                     let image = oci::Image::archive(&p).map_err(|source| InstallError::Image {
                         path: p.clone(),
@@ -236,10 +241,10 @@ fn prepare(brand: &Brand, source: &InstallSource) -> Result<Prepared, InstallErr
                     })?;
                     Ok(match image {
                         Some(image) => Prepared::Image(p, image),
-                        None => Prepared::Tar(p, Compression::None),
+                        None => Prepared::Tar(p, Compression::None, file, head),
                     })
                 }
-                Some(c) => Ok(Prepared::Tar(p, c)),
+                Some(c) => Ok(Prepared::Tar(p, c, file, head)),
             }
         }
         InstallSource::Directory(p) => {
@@ -432,18 +437,16 @@ fn fill(
     };
     match prepared {
         Prepared::Skeleton => Ok(root::Counts::default()),
-        Prepared::Tar(path, comp) => {
-            let file =
-                std::fs::File::open(path).map_err(|source| InstallError::SourceUnreadable {
-                    option: "-a",
-                    path: path.clone(),
-                    source,
-                })?;
-            let total = file.metadata().map(|m| m.len()).ok();
+        Prepared::Tar(path, comp, file, head) => {
+            let total = file
+                .metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len());
             progress.begin("Unpacking", total);
             let n = std::rc::Rc::new(std::cell::Cell::new(0u64));
             let mut counted = oci::Counted {
-                inner: file,
+                inner: std::io::Cursor::new(head).chain(file),
                 n: n.clone(),
             };
             let mut rd = RootDir::open(root, devices).map_err(unpack_err(path))?;

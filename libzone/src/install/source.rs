@@ -3,7 +3,7 @@
 
 use crate::brand::{InstallSpec, SourceKind};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The source of an install, as `zoneadm install`'s options name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,9 +105,8 @@ fn is_tar_header(head: &[u8]) -> bool {
     head[0] != 0 && sum == stored
 }
 
-/// Read up to 512 bytes of `path` to tell what it is.
-pub fn head_of(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut f = std::fs::File::open(path)?;
+/// Read up to 512 bytes of `f` to tell what it is.
+pub fn head_of(f: &mut dyn Read) -> std::io::Result<Vec<u8>> {
     let mut buf = vec![0u8; 512];
     let mut n = 0;
     while n < buf.len() {
