@@ -4,14 +4,19 @@ use crate::Ctx;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use libzone::admin::{lifecycle, AdminError};
 use libzone::install::Progress;
+use libzone::store::StoreError;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 use zones_cli::zoneadm::InstallArgs;
 
-/// `install`. `words` are the words after `install`, read once the zone is known (a misuse
-/// gets install's usage, exit 2).
+/// `install`. `words` are the words after `install`, read once the zone is known to be
+/// configured (as Solaris checks the zone before its brand reads them); a misuse gets
+/// install's usage, exit 2.
 pub fn install(ctx: &Ctx, zone: &str, words: &[String]) -> Result<(), AdminError> {
+    if ctx.store.entry(zone)?.is_none() {
+        return Err(StoreError::NoSuchZone { zone: zone.into() }.into());
+    }
     let args = match InstallArgs::read(words) {
         Ok(a) => a,
         Err(_) => crate::sub_usage_exit("install"),
