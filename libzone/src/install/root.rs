@@ -871,3 +871,134 @@ fn futimens(fd: BorrowedFd<'_>, mtime: (i64, i64)) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    fn p(s: &str) -> Result<EntryPath, UnpackError> {
+        EntryPath::parse(s.as_bytes())
+    }
+
+    #[test]
+    fn entry_names() {
+        assert_eq!(p("./a//b/").unwrap().as_bytes(), b"a/b");
+        assert!(p("./").unwrap().is_root());
+        assert!(p("").unwrap().is_root());
+        assert_eq!(p("a/./b").unwrap().split(), Some((&b"a"[..], &b"b"[..])));
+        assert_eq!(p("top").unwrap().split(), Some((&b""[..], &b"top"[..])));
+        for bad in ["/etc/passwd", "../x", "a/../../x", "a/..", ".."] {
+            assert!(
+                matches!(p(bad), Err(UnpackError::Refused { .. })),
+                "{bad} accepted"
+            );
+        }
+        assert!(p("..a/b..").is_ok());
+        assert!(EntryPath::parse(b"a\0b").is_err());
+    }
+
+    #[test]
+    fn device_policy() {
+        let null = AllowedDevice {
+            path: "/dev/null".into(),
+            kind: 'c',
+            major: 1,
+            minor: 3,
+        };
+        let only = DevicePolicy::Only(vec![null]);
+        let dn = p("dev/null").unwrap();
+        assert!(only.allows(&dn, 'c', 1, 3));
+        assert!(!only.allows(&dn, 'c', 1, 1));
+        assert!(!only.allows(&dn, 'b', 1, 3));
+        assert!(!only.allows(&p("dev/null2").unwrap(), 'c', 1, 3));
+        assert!(!only.allows(&p("tmp/dev/null").unwrap(), 'c', 1, 3));
+        assert!(DevicePolicy::Any.allows(&p("dev/sda").unwrap(), 'b', 8, 0));
+    }
+
+    fn me() -> Meta {
+        Meta {
+            mode: 0o644,
+            uid: nix::unistd::getuid().as_raw(),
+            gid: nix::unistd::getgid().as_raw(),
+            mtime: (1_600_000_000, 5),
+            xattrs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn lays_entries_down_and_never_leaves_the_root() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("root");
+        let outside = t.path().join("outside");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        let mut r = RootDir::open(&root, DevicePolicy::Only(vec![])).unwrap();
+        let m = me();
+        // Parents are made as needed.
+        r.file(&p("a/b/c").unwrap(), &m, &mut &b"data"[..]).unwrap();
+        assert_eq!(std::fs::read(root.join("a/b/c")).unwrap(), b"data");
+        // A file replaces a symlink, never writes through it.
+        std::os::unix::fs::symlink(outside.join("target"), root.join("a/ln")).unwrap();
+        r.file(&p("a/ln").unwrap(), &m, &mut &b"new"[..]).unwrap();
+        assert!(!outside.join("target").exists());
+        assert!(std::fs::symlink_metadata(root.join("a/ln"))
+            .unwrap()
+            .is_file());
+        // Links are laid down, not followed.
+        r.symlink(&p("out").unwrap(), outside.to_str().unwrap().as_bytes(), &m)
+            .unwrap();
+        assert!(matches!(
+            r.file(&p("out/x").unwrap(), &m, &mut &b"x"[..]),
+            Err(UnpackError::Refused { .. })
+        ));
+        assert!(matches!(
+            r.directory(&p("out/d").unwrap(), &m),
+            Err(UnpackError::Refused { .. })
+        ));
+        assert!(matches!(
+            r.hard_link(&p("hl").unwrap(), &p("out/keep").unwrap()),
+            Err(UnpackError::Refused { .. })
+        ));
+        assert!(matches!(
+            r.hard_link(&p("hl").unwrap(), &p("missing").unwrap()),
+            Err(UnpackError::Refused { .. })
+        ));
+        r.hard_link(&p("hl").unwrap(), &p("a/b/c").unwrap())
+            .unwrap();
+        assert_eq!(
+            std::fs::metadata(root.join("hl")).unwrap().ino(),
+            std::fs::metadata(root.join("a/b/c")).unwrap().ino()
+        );
+        assert!(matches!(
+            r.special(&p("dev/null").unwrap(), Special::Char(1, 3), &m),
+            Err(UnpackError::Refused { .. })
+        ));
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+        // Whiteouts: one name, and a directory emptied of what this layer did not make.
+        r.remove(&p("hl").unwrap()).unwrap();
+        assert!(!root.join("hl").exists());
+        r.remove(&p("out/keep").unwrap()).unwrap();
+        r.file(&p("a/b/d").unwrap(), &m, &mut &b""[..]).unwrap();
+        let keep = p("a/b/d").unwrap();
+        r.clear_dir(&p("a/b").unwrap(), &|e| *e == keep).unwrap();
+        assert!(!root.join("a/b/c").exists() && root.join("a/b/d").exists());
+        // A directory's time is set after its entries are made.
+        r.directory(
+            &p("a").unwrap(),
+            &Meta {
+                mode: 0o750,
+                ..m.clone()
+            },
+        )
+        .unwrap();
+        r.file(&p("a/late").unwrap(), &m, &mut &b""[..]).unwrap();
+        r.finish().unwrap();
+        let a = std::fs::metadata(root.join("a")).unwrap();
+        assert_eq!((a.mode() & 0o7777, a.mtime()), (0o750, 1_600_000_000));
+        assert_eq!(
+            std::fs::metadata(root.join("a/b/d")).unwrap().mode() & 0o7777,
+            0o644
+        );
+    }
+}
