@@ -43,6 +43,13 @@ fn refused_midway(s: &Scratch, entries: &[Ent], why: &str) {
     let text = std::fs::read_to_string(log).unwrap();
     assert!(text.contains(why), "the log says why: {text}");
     assert!(text.contains("uninstall -F"), "{text}");
+    assert!(
+        r.stderr.contains(&format!(
+            "the zone is left incomplete ('zoneadm -z {zone} uninstall -F' removes what was installed)"
+        )),
+        "{}",
+        r.stderr
+    );
     assert_eq!(state(s, &zone), "incomplete");
     let b = s.zoneadm(Some(&zone), &["boot"]);
     assert_eq!(b.code, 1, "an incomplete zone does not boot: {}", b.stderr);

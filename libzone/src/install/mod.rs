@@ -99,6 +99,12 @@ pub enum InstallError {
     },
     #[error(transparent)]
     Bootstrap(#[from] bootstrap::BootstrapError),
+    #[error("{source}; the zone is left incomplete ('zoneadm -z {zone} uninstall -F' removes what was installed)")]
+    LeftIncomplete {
+        zone: String,
+        #[source]
+        source: Box<InstallError>,
+    },
     #[error("zonepath {path} is not owned by zone {zone}; not removing it")]
     NotOwned { path: PathBuf, zone: String },
     #[error("{0} has a file system mounted below it; not removing it")]
@@ -318,11 +324,11 @@ pub fn install(
         Err(e) => {
             progress.end();
             if began {
-                log.line(&format!(
-                    "Installation of zone {} failed: {e}. The zone is left incomplete; \
-                     'zoneadm -z {} uninstall -F' removes what was installed.",
-                    cfg.name, cfg.name
-                ));
+                let e = InstallError::LeftIncomplete {
+                    zone: cfg.name.clone(),
+                    source: Box::new(e),
+                };
+                log.line(&format!("Installation of zone {} failed: {e}.", cfg.name));
                 return Err(e);
             }
             log.line(&format!("Installation of zone {} failed: {e}.", cfg.name));

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 /// Why an entry was refused or could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum UnpackError {
-    #[error("entry '{entry}' {why}; the zone root is left as it was before it")]
+    #[error("entry '{entry}' {why}; refused")]
     Refused { entry: String, why: String },
     #[error("{}: {}", path.display(), crate::pool::error::io_reason(source))]
     Io {

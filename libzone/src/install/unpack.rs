@@ -127,12 +127,22 @@ fn meta_of<R: Read>(e: &mut tar::Entry<'_, R>, raw: &[u8]) -> Result<Meta, Unpac
         }
     }
     let h = e.header();
-    let bad = |what: &str, err: io::Error| refused(raw, &format!("has a bad {what} ({err})"));
-    let mtime = h.mtime().map_err(|e| bad("time", e))? as i64;
+    let old = h.as_old();
+    // An empty numeric field (all NULs or spaces, as some writers leave owners) is 0, as
+    // GNU tar reads it.
+    let num = |v: io::Result<u64>, field: &[u8], what: &str| -> Result<u64, UnpackError> {
+        match v {
+            Ok(n) => Ok(n),
+            Err(_) if field.iter().all(|b| *b == 0 || *b == b' ') => Ok(0),
+            Err(err) => Err(refused(raw, &format!("has a bad {what} ({err})"))),
+        }
+    };
+    let mode = num(h.mode().map(u64::from), &old.mode, "mode")? as u32;
+    let mtime = num(h.mtime(), &old.mtime, "time")? as i64;
     Ok(Meta {
-        mode: h.mode().map_err(|e| bad("mode", e))? & 0o7777,
-        uid: h.uid().map_err(|e| bad("owner", e))? as u32,
-        gid: h.gid().map_err(|e| bad("group", e))? as u32,
+        mode: mode & 0o7777,
+        uid: num(h.uid(), &old.uid, "owner")? as u32,
+        gid: num(h.gid(), &old.gid, "group")? as u32,
         mtime: mtime_ns.unwrap_or((mtime, 0)),
         xattrs,
     })
@@ -153,6 +163,36 @@ fn pax_time(v: &[u8]) -> Option<(i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_owner_fields_are_root() {
+        let t = tempfile::tempdir().unwrap();
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_mode(0o755);
+        h.set_size(0);
+        // uid and gid left as new_gnu makes them: NULs.
+        h.set_cksum();
+        b.append_data(&mut h, "d/", std::io::empty()).unwrap();
+        let mut bad = tar::Header::new_gnu();
+        bad.set_entry_type(tar::EntryType::Directory);
+        bad.set_mode(0o755);
+        bad.set_size(0);
+        bad.as_old_mut().uid.copy_from_slice(b"zz\0\0\0\0\0\0");
+        bad.set_cksum();
+        let data = b.into_inner().unwrap();
+        let mut root = RootDir::open(t.path(), super::super::root::DevicePolicy::Any).unwrap();
+        let me = nix::unistd::getuid().is_root();
+        let r = unpack(&mut &data[..], &mut root, false, &mut |_| {});
+        // Not root: the chown to 0 fails, which is fine; the fields were read.
+        assert!(r.is_ok() || !me, "{r:?}");
+        let mut b = tar::Builder::new(Vec::new());
+        b.append_data(&mut bad, "e/", std::io::empty()).unwrap();
+        let data = b.into_inner().unwrap();
+        let err = unpack(&mut &data[..], &mut root, false, &mut |_| {}).unwrap_err();
+        assert!(err.to_string().contains("has a bad owner"), "{err}");
+    }
 
     #[test]
     fn pax_times() {
