@@ -1,5 +1,5 @@
 //! Build the zone launcher (`launcher/launcher.rs`): a freestanding static executable that
-//! `runtime::sealed` embeds and runs from a sealed memfd inside zones. It is compiled here
+//! `runtime::kernel::sealed` embeds and runs from a sealed memfd inside zones. It is compiled here
 //! with the same rustc and target as libzone, without std (so `-C panic=abort` and no start
 //! files), because as a normal binary target it would be a dynamically linked std program a
 //! few hundred times larger and far slower to exec (see the launcher's own comment).

@@ -3,7 +3,7 @@
 //! stay its own (`zlogin z ls -l`).
 
 use clap::Parser;
-use libzone::runtime::escape::{parse_escape_char, EscapeCharError};
+use libzone::runtime::enter::escape::{parse_escape_char, EscapeCharError};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug, Clone, PartialEq, Eq)]

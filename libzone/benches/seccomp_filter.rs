@@ -15,7 +15,7 @@
 //!
 //! `cargo bench -p libzone --bench seccomp_filter`
 
-use libzone::runtime::filter;
+use libzone::runtime::kernel::filter;
 use libzone::seccomp::{default_filter, CompiledFilter, ProgramCache};
 use std::time::{Duration, Instant};
 

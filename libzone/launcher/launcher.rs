@@ -26,7 +26,7 @@
 
 use core::arch::{asm, global_asm};
 
-/// `argv[0]` of a legitimate start (kept in step with `runtime::sealed::LAUNCHER_MARK`).
+/// `argv[0]` of a legitimate start (kept in step with `runtime::kernel::sealed::LAUNCHER_MARK`).
 const MARK: &[u8] = b"zone-launcher";
 
 // The entry point: the kernel leaves argc, argv and envp on the stack; hand their address to

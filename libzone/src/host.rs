@@ -40,6 +40,18 @@ pub struct HostFacts {
 }
 
 impl HostFacts {
+    /// A host with CPU 0 and nothing else known: for tests whose plans must not depend on
+    /// the machine they run on.
+    #[cfg(test)]
+    pub(crate) fn one_cpu() -> HostFacts {
+        HostFacts {
+            system_dirs: vec![],
+            online_cpus: vec![0],
+            devices: vec![],
+            bounding_caps: None,
+        }
+    }
+
     /// Probe the running host. `with_devices` scans `/dev` (only needed when a zone has
     /// `device` resources).
     pub fn probe(with_devices: bool) -> HostFacts {

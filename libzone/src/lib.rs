@@ -3,6 +3,7 @@
 
 pub mod cgroup;
 pub mod config;
+pub mod fsio;
 pub mod pool;
 pub mod state;
 pub mod store;
@@ -15,6 +16,8 @@ pub mod brand;
 pub mod clock;
 pub mod host;
 pub mod install;
+#[cfg(test)]
+mod layers_tests;
 pub mod plan;
 pub mod runtime;
 pub mod seccomp;

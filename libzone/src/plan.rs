@@ -1,17 +1,27 @@
 //! Compile a zone configuration into a plan: an OCI runtime spec (the intermediate form any OCI
-//! runtime can run) plus the zone-only extras (init kind, pool binding, Solaris units). Pure:
-//! everything about the host comes in through `HostFacts`, so plans are unit-tested without
-//! root and printable for diagnosis.
+//! runtime can run) plus the zone-only extras OCI cannot express (init kind, brand, zonepath,
+//! network resources, the pool binding asked for). Pure: everything about the host comes in
+//! through `HostFacts`, and where the zone's pool binding put it through `Placement` (pools
+//! are bound before `compile`), so plans are unit-tested without root and printable for
+//! diagnosis.
+//!
+//! The plan is the one source of truth of the runtime: capabilities, `no_new_privs`,
+//! rlimits, namespaces, mounts, sysctls, the seccomp filter and every cgroup value (CPU
+//! shares, cap and CPUs, memory, swap, pids, devices) are read from the spec, exactly where
+//! another OCI runtime reads them. [`Plan::capabilities`], [`Plan::limits`] and the like
+//! read them back in the zone's terms.
 
 use crate::brand::{self, Brand, InitKind};
+use crate::cgroup;
 use crate::config::{IpType, Net, ZoneConfig};
 use crate::host::{HostDir, HostFacts};
 use crate::store::Store;
 use oci_spec::runtime::{
     Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxCpuBuilder, LinuxDeviceBuilder,
     LinuxDeviceType, LinuxMemoryBuilder, LinuxNamespaceBuilder, LinuxNamespaceType,
-    LinuxPidsBuilder, LinuxResourcesBuilder, Mount, MountBuilder, PosixRlimitBuilder,
-    PosixRlimitType, ProcessBuilder, RootBuilder, Spec, SpecBuilder, UserBuilder,
+    LinuxPidsBuilder, LinuxResources, LinuxResourcesBuilder, Mount, MountBuilder,
+    PosixRlimitBuilder, PosixRlimitType, ProcessBuilder, RootBuilder, Spec, SpecBuilder,
+    UserBuilder,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -52,7 +62,8 @@ pub enum PoolBinding {
     },
 }
 
-/// Resource controls in the units the cgroup layer takes.
+/// A zone's resource controls in Solaris' terms, as [`Plan::limits`] reads them back from
+/// the spec.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ZoneLimits {
     /// Solaris FSS shares (`zone.cpu-shares`).
@@ -66,7 +77,18 @@ pub struct ZoneLimits {
     pub pids: Option<u64>,
 }
 
-/// The zone-only part of a plan.
+/// Where a zone runs: what binding it to its pool gave (`pool::zones::bind_zone`, done
+/// before `compile`). An input of `compile`, so the plan carries the zone's CPUs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// The pool the zone is bound to; `None`: the default pool, or pools inactive.
+    pub pool: Option<String>,
+    /// The CPUs of that pool's processor set; `None`: every CPU (pools inactive).
+    pub cpus: Option<Vec<u32>>,
+}
+
+/// The zone-only part of a plan: what OCI cannot express. Everything else the runtime needs
+/// is in the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneExtras {
     pub name: String,
@@ -75,11 +97,10 @@ pub struct ZoneExtras {
     pub init: InitKind,
     pub exclusive_ip: bool,
     pub nets: Vec<Net>,
+    /// The binding the configuration asks for (a temporary pool goes at halt).
     pub pool: PoolBinding,
-    pub limits: ZoneLimits,
-    /// `CAP_*` names zone processes keep.
-    pub capabilities: Vec<String>,
-    pub no_new_privs: bool,
+    /// The pool the zone was bound to (`Placement::pool`), for its runtime record.
+    pub bound_pool: Option<String>,
 }
 
 /// A compiled zone.
@@ -406,7 +427,9 @@ fn ipc_sysctls(cfg: &ZoneConfig) -> Result<HashMap<String, String>, PlanError> {
     Ok(out)
 }
 
-fn pool_binding(cfg: &ZoneConfig) -> PoolBinding {
+/// The pool binding `cfg` asks for; what binding it gives (`pool::zones::bind_zone`) is the
+/// `Placement` that `compile_bound` takes.
+pub fn pool_binding(cfg: &ZoneConfig) -> PoolBinding {
     if let Some(d) = &cfg.dedicated_cpu {
         let min = d.ncpu_min.parse().unwrap_or(1);
         let max = d.ncpu_max.parse().unwrap_or(min);
@@ -423,14 +446,21 @@ fn pool_binding(cfg: &ZoneConfig) -> PoolBinding {
     }
 }
 
-/// FSS shares to cgroup v1 `cpu.shares` (1 share = the kernel default 1024), for OCI readers.
-pub fn shares_to_v1(shares: u64) -> u64 {
-    shares.saturating_mul(1024).clamp(2, 262_144)
+/// Compile `cfg` (configured under the alternate root `altroot`, inside which its zonepath
+/// lies, as on Solaris) for the host described by `facts`, with pools inactive (the zone may
+/// run on every CPU). See `compile_bound`.
+pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Plan, PlanError> {
+    compile_bound(cfg, facts, altroot, &Placement::default())
 }
 
-/// Compile `cfg` (configured under the alternate root `altroot`, inside which its zonepath
-/// lies, as on Solaris) for the host described by `facts`.
-pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Plan, PlanError> {
+/// Compile `cfg` for the host described by `facts`, the zone bound where `placement` says:
+/// the plan's `linux.resources.cpu.cpus` are the CPUs of its processor set.
+pub fn compile_bound(
+    cfg: &ZoneConfig,
+    facts: &HostFacts,
+    altroot: &Path,
+    placement: &Placement,
+) -> Result<Plan, PlanError> {
     let zone = cfg.name.clone();
     let spec_err = |msg: String| PlanError::Spec {
         zone: zone.clone(),
@@ -522,12 +552,19 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
         .map_err(|e| spec_err(e.to_string()))?;
 
     let mut resources = LinuxResourcesBuilder::default();
-    let mut cpu = LinuxCpuBuilder::default();
-    if let Some(sh) = limits.cpu_shares {
-        cpu = cpu.shares(shares_to_v1(sh));
-    }
+    // Every zone competes on the same scale: without `cpu-shares`, Solaris' default of one
+    // share. One mapping of shares to `cpu.shares`, the cgroup layer's.
+    let shares = limits
+        .cpu_shares
+        .unwrap_or(1)
+        .min(u64::from(cgroup::MAX_SHARES)) as u32;
+    let mut cpu = LinuxCpuBuilder::default().shares(cgroup::shares_to_v1(shares));
     if let Some(cap) = limits.cpu_cap {
-        cpu = cpu.quota((cap * 1000) as i64).period(100_000u64);
+        let (quota, period) = cgroup::cap_to_cfs(cap.min(u64::from(u32::MAX - 1)) as u32);
+        cpu = cpu.quota(quota as i64).period(period);
+    }
+    if let Some(cpus) = &placement.cpus {
+        cpu = cpu.cpus(crate::host::format_cpu_list(cpus));
     }
     resources = resources.cpu(cpu.build().map_err(|e| spec_err(e.to_string()))?);
     let mut mem = LinuxMemoryBuilder::default();
@@ -590,11 +627,78 @@ pub fn compile(cfg: &ZoneConfig, facts: &HostFacts, altroot: &Path) -> Result<Pl
             exclusive_ip: cfg.ip_type == IpType::Exclusive,
             nets: cfg.nets.clone(),
             pool: pool_binding(cfg),
-            limits,
-            capabilities,
-            no_new_privs,
+            bound_pool: placement.pool.clone(),
         },
     })
+}
+
+impl Plan {
+    /// The spec's `linux.resources` (every zone's plan has them).
+    pub fn resources(&self) -> Option<&LinuxResources> {
+        self.spec.linux().as_ref()?.resources().as_ref()
+    }
+
+    /// The `CAP_*` names zone processes keep: the spec's bounding set (its effective and
+    /// permitted sets are the same), sorted.
+    pub fn capabilities(&self) -> Vec<String> {
+        let caps = self
+            .spec
+            .process()
+            .as_ref()
+            .and_then(|p| p.capabilities().as_ref())
+            .and_then(|c| c.bounding().as_ref());
+        let mut out: Vec<String> = caps
+            .into_iter()
+            .flatten()
+            .map(|c| format!("CAP_{c}"))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Whether zone processes run with `no_new_privs` (`process.noNewPrivileges`).
+    pub fn no_new_privs(&self) -> bool {
+        self.spec
+            .process()
+            .as_ref()
+            .and_then(|p| p.no_new_privileges())
+            .unwrap_or(false)
+    }
+
+    /// The CPUs the zone runs on (`linux.resources.cpu.cpus`); `None`: every CPU.
+    pub fn cpus(&self) -> Option<&str> {
+        self.resources()?.cpu().as_ref()?.cpus().as_deref()
+    }
+
+    /// The zone's resource controls, read back from the spec in Solaris' units.
+    pub fn limits(&self) -> ZoneLimits {
+        let res = self.resources();
+        let cpu = res.and_then(|r| r.cpu().as_ref());
+        let mem = res.and_then(|r| r.memory().as_ref());
+        let positive = |v: Option<i64>| v.filter(|v| *v > 0).map(|v| v as u64);
+        let locked = self
+            .spec
+            .process()
+            .as_ref()
+            .and_then(|p| p.rlimits().as_ref())
+            .and_then(|r| r.iter().find(|r| r.typ() == PosixRlimitType::RlimitMemlock))
+            .map(|r| r.hard());
+        ZoneLimits {
+            cpu_shares: cpu
+                .and_then(|c| c.shares())
+                .map(|s| u64::from(cgroup::shares_from_v1(s))),
+            cpu_cap: cpu.and_then(|c| {
+                let quota = positive(c.quota())?;
+                Some(quota * 100 / c.period().unwrap_or(cgroup::CFS_PERIOD_US).max(1))
+            }),
+            memory: positive(mem.and_then(|m| m.limit())),
+            swap: positive(mem.and_then(|m| m.swap())),
+            locked,
+            pids: res
+                .and_then(|r| r.pids().as_ref())
+                .and_then(|p| positive(Some(p.limit()))),
+        }
+    }
 }
 
 /// The namespaces of every zone. A shared-IP zone has a network namespace of its own too
@@ -763,15 +867,15 @@ mod tests {
     fn default_privileges_exclude_dangerous_capabilities() {
         let p = compile(&base(), &facts(), Path::new("/")).unwrap();
         for bad in crate::config::privs::NEVER_BY_DEFAULT {
-            assert!(!p.zone.capabilities.iter().any(|c| c == bad), "{bad}");
+            assert!(!p.capabilities().iter().any(|c| c == bad), "{bad}");
         }
-        assert!(p.zone.capabilities.iter().any(|c| c == "CAP_CHOWN"));
+        assert!(p.capabilities().iter().any(|c| c == "CAP_CHOWN"));
         // Default zones keep setuid, so no_new_privs stays off.
-        assert!(!p.zone.no_new_privs);
+        assert!(!p.no_new_privs());
         let mut cfg = base();
         cfg.limitpriv = "default,sys_time".into();
         let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
-        assert!(p.zone.capabilities.iter().any(|c| c == "CAP_SYS_TIME"));
+        assert!(p.capabilities().iter().any(|c| c == "CAP_SYS_TIME"));
         cfg.limitpriv = "default,sys_devices".into();
         assert!(matches!(
             compile(&cfg, &facts(), Path::new("/")),
@@ -789,7 +893,7 @@ mod tests {
                 .collect(),
         );
         let p = compile(&base(), &f, Path::new("/")).unwrap();
-        assert_eq!(p.zone.capabilities, vec!["CAP_CHOWN", "CAP_KILL"]);
+        assert_eq!(p.capabilities(), vec!["CAP_CHOWN", "CAP_KILL"]);
         let caps = p
             .spec
             .process()
@@ -839,7 +943,7 @@ mod tests {
         let p = compile(&base(), &facts(), Path::new("/")).unwrap();
         assert_eq!(
             filter(&p),
-            crate::seccomp::default_filter(&p.zone.capabilities)
+            crate::seccomp::default_filter(&p.capabilities())
         );
         let allowed = crate::seccomp::profile::unconditionally_allowed(&filter(&p));
         assert!(!allowed.contains("clock_settime"));
@@ -859,14 +963,14 @@ mod tests {
     #[test]
     fn capped_locked_memory_takes_the_capabilities_that_would_void_it() {
         let p = compile(&base(), &facts(), Path::new("/")).unwrap();
-        assert!(p.zone.capabilities.iter().any(|c| c == "CAP_IPC_LOCK"));
+        assert!(p.capabilities().iter().any(|c| c == "CAP_IPC_LOCK"));
         let mut cfg = base();
         cfg.rctls = vec![rctl("zone.max-locked-memory", "1048576", "deny")];
         let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
         for gone in ["CAP_IPC_LOCK", "CAP_SYS_RESOURCE"] {
-            assert!(!p.zone.capabilities.iter().any(|c| c == gone), "{gone}");
+            assert!(!p.capabilities().iter().any(|c| c == gone), "{gone}");
         }
-        assert!(p.zone.capabilities.iter().any(|c| c == "CAP_CHOWN"));
+        assert!(p.capabilities().iter().any(|c| c == "CAP_CHOWN"));
         let rl = p
             .spec
             .process()
@@ -879,7 +983,7 @@ mod tests {
         // Named as a capability, it is the administrator's decision and stays.
         cfg.limitpriv = "default,cap_ipc_lock".into();
         let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
-        assert!(p.zone.capabilities.iter().any(|c| c == "CAP_IPC_LOCK"));
+        assert!(p.capabilities().iter().any(|c| c == "CAP_IPC_LOCK"));
     }
 
     #[test]
@@ -900,7 +1004,7 @@ mod tests {
         });
         let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
         assert_eq!(
-            p.zone.limits,
+            p.limits(),
             ZoneLimits {
                 cpu_shares: Some(20),
                 cpu_cap: Some(50),
@@ -923,6 +1027,80 @@ mod tests {
             compile(&cfg, &facts(), Path::new("/")),
             Err(PlanError::BadLimit { .. })
         ));
+    }
+
+    /// One mapping of FSS shares to `cpu.shares`, the cgroup layer's (×4): the spec says what
+    /// the runtime writes, and what another OCI runtime writes too. A zone without
+    /// `cpu-shares` has Solaris' default of one share.
+    #[test]
+    fn cpu_shares_in_the_spec_are_the_cgroup_layers() {
+        let shares = |p: &Plan| p.resources().unwrap().cpu().as_ref().unwrap().shares();
+        let mut cfg = base();
+        cfg.rctls = vec![rctl("zone.cpu-shares", "20", "none")];
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        assert_eq!(shares(&p), Some(cgroup::shares_to_v1(20)));
+        assert_eq!(shares(&p), Some(80));
+        assert_eq!(p.limits().cpu_shares, Some(20));
+        let p = compile(&base(), &facts(), Path::new("/")).unwrap();
+        assert_eq!(shares(&p), Some(4));
+        assert_eq!(p.limits().cpu_shares, Some(1));
+        // And the cgroup layer reads back exactly what the zone is configured with.
+        let limits = cgroup::Limits::from_oci(p.resources().unwrap()).unwrap();
+        assert_eq!(limits.cpu_shares, Some(1));
+        assert_eq!(limits.cpus, None);
+    }
+
+    /// Pools are bound before `compile`: the plan carries the zone's CPUs and pool.
+    #[test]
+    fn the_plan_carries_the_cpus_of_the_zones_pool() {
+        let mut cfg = base();
+        cfg.pool = "web".into();
+        let placement = Placement {
+            pool: Some("web".into()),
+            cpus: Some(vec![1, 2, 3, 5]),
+        };
+        let p = compile_bound(&cfg, &facts(), Path::new("/"), &placement).unwrap();
+        assert_eq!(p.cpus(), Some("1-3,5"));
+        assert_eq!(p.zone.pool, PoolBinding::Named("web".into()));
+        assert_eq!(p.zone.bound_pool.as_deref(), Some("web"));
+        let json = serde_json::to_value(&p.spec).unwrap();
+        assert_eq!(json["linux"]["resources"]["cpu"]["cpus"], "1-3,5");
+        let limits = cgroup::Limits::from_oci(p.resources().unwrap()).unwrap();
+        assert_eq!(limits.cpus.as_deref(), Some("1-3,5"));
+        // Pools inactive: every CPU, nothing written.
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        assert_eq!((p.cpus(), p.zone.bound_pool.as_deref()), (None, None));
+    }
+
+    /// Everything the runtime reads back from the spec is what the configuration says.
+    #[test]
+    fn limits_read_back_from_the_spec_are_the_configured_ones() {
+        let mut cfg = base();
+        cfg.rctls = vec![
+            rctl("zone.cpu-cap", "150", "deny"),
+            rctl("zone.max-processes", "77", "deny"),
+            rctl("zone.max-swap", "209715200", "deny"),
+        ];
+        cfg.mcap = Some(Mcap {
+            physcap: "67108864".into(),
+        });
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        let l = cgroup::Limits::from_oci(p.resources().unwrap()).unwrap();
+        assert_eq!(
+            l,
+            cgroup::Limits {
+                cpu_shares: Some(1),
+                cpu_cap_percent: Some(150),
+                cpus: None,
+                mems: None,
+                memory_limit: Some(67_108_864),
+                memory_swap_limit: Some(209_715_200),
+                pids_max: Some(77),
+            }
+        );
+        let res = p.resources().unwrap();
+        let cpu = res.cpu().as_ref().unwrap();
+        assert_eq!((cpu.quota(), cpu.period()), (Some(150_000), Some(100_000)));
     }
 
     #[test]

@@ -2,20 +2,22 @@
 //! as zoneadmd: `zoneadm plan` prints the zone's `config.json`; with a probe in place of
 //! init, crun runs it, and the same probe runs through `zlogin` in the zone zoneadm booted.
 //! Hostname, capability sets and the mount points with their file system types (and read-only
-//! or read-write) must match;
-//! the differences allowed are listed (and explained) in `allowed_differences`.
+//! or read-write) must match; the differences allowed are listed (and explained) in
+//! `allowed_only_zoneadmd`. The cgroup values of a zone with every resource control (memory,
+//! swap, pids, CPU shares, cap and pool CPUs), read back from the kernel, must be the plan's
+//! under both runtimes (`crun_and_zoneadmd_give_the_plans_cgroup_values`).
 //!
 //! crun refuses this hybrid cgroup host while cgroup2 holds a controller, so it runs in a
 //! private mount namespace with `/sys/fs/cgroup/unified` unmounted (the host keeps it), with
 //! its own state directory and a unique cgroup path that is removed afterwards.
 
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use zones_tests::{
-    attack_in_zone, host_bounding, install_attacker, json_strings, outcome, require_root,
-    unique_zone, Outcome, Record, Scratch, ATTACKER,
+    attack_in_zone, cgroup_hierarchies, host_bounding, install_attacker, json_strings, outcome,
+    require_root, unique_zone, Outcome, Record, Scratch, ATTACKER,
 };
 
 /// config.json is read, edited and written back with serde_json: a round trip keeps every
@@ -386,4 +388,294 @@ fn crun_applies_the_plans_seccomp_filter_and_refuses_the_same_calls() {
         }
         assert_eq!(under_crun[i], in_zone[i], "{a:?}: crun and zoneadmd differ");
     }
+}
+
+// ----------------------------------------------------------------------------------------
+// Resources: the cgroup values both runtimes give the zone, read back from the kernel.
+
+/// Whether the host's cgroups are the unified hierarchy alone (v2), as crun sees them.
+fn pure_v2() -> bool {
+    Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
+}
+
+/// The control files that hold what a zone's plan asks for in `linux.resources`, with the
+/// v1 controller whose hierarchy has them (v2: one directory for all).
+fn control_files(v2: bool) -> Vec<(&'static str, &'static str)> {
+    if v2 {
+        vec![
+            ("memory", "memory.max"),
+            ("memory", "memory.swap.max"),
+            ("pids", "pids.max"),
+            ("cpu", "cpu.max"),
+            ("cpu", "cpu.weight"),
+            ("cpuset", "cpuset.cpus"),
+        ]
+    } else {
+        let mut files = vec![
+            ("memory", "memory.limit_in_bytes"),
+            ("pids", "pids.max"),
+            ("cpu", "cpu.shares"),
+            ("cpu", "cpu.cfs_quota_us"),
+            ("cpu", "cpu.cfs_period_us"),
+            ("cpuset", "cpuset.cpus"),
+        ];
+        // Without swap accounting there is no memory+swap limit to compare.
+        if Path::new("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes").exists() {
+            files.push(("memory", "memory.memsw.limit_in_bytes"));
+        }
+        files
+    }
+}
+
+/// The values of `control_files`, the directory of each given by `dir` (from its controller).
+fn read_controls(v2: bool, dir: impl Fn(&str) -> PathBuf) -> BTreeMap<String, String> {
+    control_files(v2)
+        .into_iter()
+        .map(|(controller, file)| {
+            let path = dir(controller).join(file);
+            let value = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (file.to_string(), value.trim().to_string())
+        })
+        .collect()
+}
+
+/// What the plan's `linux.resources` are in the kernel's files, as OCI defines them (v1
+/// units; v2 as runc and crun convert them). `cpu.weight` is left out: see
+/// `crun_and_zoneadmd_give_the_plans_cgroup_values`.
+fn planned_controls(v2: bool, spec: &Value) -> BTreeMap<String, String> {
+    let res = &spec["linux"]["resources"];
+    let num = |v: &Value, what: &str| -> i64 {
+        v.as_i64()
+            .unwrap_or_else(|| panic!("the plan has no {what}: {res:#}"))
+    };
+    let memory = num(&res["memory"]["limit"], "memory.limit");
+    let swap = num(&res["memory"]["swap"], "memory.swap");
+    let pids = num(&res["pids"]["limit"], "pids.limit");
+    let quota = num(&res["cpu"]["quota"], "cpu.quota");
+    let period = num(&res["cpu"]["period"], "cpu.period");
+    let shares = num(&res["cpu"]["shares"], "cpu.shares");
+    let cpus = res["cpu"]["cpus"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the plan has no cpu.cpus: {res:#}"))
+        .to_string();
+    let mut want: BTreeMap<String, String> = BTreeMap::new();
+    let mut put = |k: &str, v: String| {
+        want.insert(k.to_string(), v);
+    };
+    put("pids.max", pids.to_string());
+    put("cpuset.cpus", cpus);
+    if v2 {
+        put("memory.max", memory.to_string());
+        // OCI's swap is memory plus swap; v2 limits swap alone.
+        put("memory.swap.max", (swap - memory).to_string());
+        put("cpu.max", format!("{quota} {period}"));
+    } else {
+        put("memory.limit_in_bytes", memory.to_string());
+        put("cpu.shares", shares.to_string());
+        put("cpu.cfs_quota_us", quota.to_string());
+        put("cpu.cfs_period_us", period.to_string());
+        if control_files(false)
+            .iter()
+            .any(|(_, f)| *f == "memory.memsw.limit_in_bytes")
+        {
+            put("memory.memsw.limit_in_bytes", swap.to_string());
+        }
+    }
+    want
+}
+
+/// The hierarchy (v1) that holds `controller`: `cpu` is in `cpu,cpuacct` on most hosts.
+fn hierarchy_of(controller: &str) -> PathBuf {
+    cgroup_hierarchies()
+        .into_iter()
+        .find(|h| {
+            h.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.split(',').any(|c| c == controller))
+        })
+        .unwrap_or_else(|| panic!("no cgroup hierarchy holds {controller}"))
+}
+
+/// A crun container made (`crun create`: its cgroup set up, its process not started) from
+/// a bundle; deleted with its cgroup on drop, also when the test fails.
+struct CrunContainer {
+    run: CrunRun,
+    id: String,
+}
+
+/// crun, in the private mount namespace it needs on this host (see the module comment); its
+/// exit status and what it said on stderr. Its output goes to files, not pipes: the process
+/// `crun create` leaves waiting holds them until it is deleted.
+fn crun(log: &Path, args: &[&str]) -> (std::process::ExitStatus, String) {
+    let script = "umount /sys/fs/cgroup/unified 2>/dev/null; exec crun \"$@\"";
+    let file = std::fs::File::create(log).expect("crun log");
+    let status = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", script, "sh"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(file)
+        .status()
+        .expect("unshare");
+    (status, std::fs::read_to_string(log).unwrap_or_default())
+}
+
+impl Drop for CrunContainer {
+    fn drop(&mut self) {
+        let state = self.run.state.to_string_lossy().into_owned();
+        let log = self.run.state.with_extension("delete.log");
+        let _ = crun(&log, &["--root", &state, "delete", "--force", &self.id]);
+    }
+}
+
+/// `crun create` the zone's plan (its capability lists replaced by `caps`).
+fn create_under_crun(s: &Scratch, plan: &str, caps: &BTreeSet<String>) -> CrunContainer {
+    let mut spec: Value = serde_json::from_str(plan).expect("the plan is JSON");
+    let process = spec.get_mut("process").expect("plan has a process");
+    process["capabilities"] = json!({
+        "bounding": caps,
+        "effective": caps,
+        "permitted": caps,
+        "inheritable": [],
+        "ambient": [],
+    });
+    process["args"] = json!(["/bin/sh", "-c", "exit 0"]);
+    process["terminal"] = json!(false);
+    let id = unique_zone("zonetest-crunres");
+    let container = CrunContainer {
+        run: CrunRun {
+            state: s.root().join("crun-state"),
+            cgroup: format!("/{id}"),
+        },
+        id,
+    };
+    spec.get_mut("linux").expect("plan has a linux section")["cgroupsPath"] =
+        json!(container.run.cgroup);
+    let bundle = s.root().join("crun-bundle-resources");
+    std::fs::create_dir_all(&bundle).unwrap();
+    std::fs::write(bundle.join("config.json"), spec.to_string()).unwrap();
+    let state = container.run.state.to_string_lossy().into_owned();
+    let (status, stderr) = crun(
+        &s.root().join("crun-create.log"),
+        &[
+            "--root",
+            &state,
+            "create",
+            "--bundle",
+            &bundle.to_string_lossy(),
+            &container.id,
+        ],
+    );
+    assert!(
+        status.success(),
+        "crun could not create the plan's container ({status}):\n{stderr}"
+    );
+    container
+}
+
+/// A zone with every resource control the plan carries in `linux.resources`, bound to a
+/// pool on a processor set of one CPU: `zoneadm plan` shows those CPUs, and the cgroup values
+/// zoneadmd gives the zone, read back from the kernel, are the plan's, and crun, running the
+/// same plan, writes the same ones.
+///
+/// v2 only: OCI's `cpu.shares` is in v1 units, which crun converts to `cpu.weight` with its
+/// own formula (1 + (shares - 2) × 9999 / 262142), while zoneadmd writes FSS shares as the
+/// weight (see `cgroup::limits`); each side is checked against its own mapping.
+#[test]
+fn crun_and_zoneadmd_give_the_plans_cgroup_values() {
+    require_root();
+    crun_version().expect("crun is installed");
+    let s = Scratch::new();
+    s.run("pooladm", &["-e"], None).ok();
+    s.run(
+        "poolcfg",
+        &["-dc", "create pset one (uint pset.min = 1; uint pset.max = 1) create pool p1 associate pool p1 (pset one)"],
+        None,
+    )
+    .ok();
+    let zone = unique_zone("crossres");
+    s.configure(
+        &zone,
+        &[
+            "set pool=p1",
+            "set cpu-shares=20",
+            "set max-processes=300",
+            "add capped-cpu",
+            "set ncpus=0.5",
+            "end",
+            "add capped-memory",
+            "set physical=64m",
+            "set swap=128m",
+            "end",
+        ],
+    );
+    s.zoneadm(Some(&zone), &["install"]).ok();
+    let plan = s.zoneadm(Some(&zone), &["plan"]).ok().stdout;
+    let spec: Value = serde_json::from_str(&plan).expect("the plan is JSON");
+    let v2 = pure_v2();
+    let want = planned_controls(v2, &spec);
+    // The plan is the configuration's, in the cgroup layer's one mapping of shares.
+    let res = &spec["linux"]["resources"];
+    assert_eq!(res["memory"]["limit"], 64 << 20);
+    assert_eq!(res["memory"]["swap"], 128 << 20);
+    assert_eq!(res["pids"]["limit"], 300);
+    assert_eq!(res["cpu"]["shares"], 20 * 4);
+    assert_eq!(res["cpu"]["quota"], 50_000);
+    assert_eq!(res["cpu"]["period"], 100_000);
+    let cpus = res["cpu"]["cpus"].as_str().unwrap_or_default().to_string();
+    assert!(cpus == "0" || cpus == "1", "one CPU of pool p1: {cpus:?}");
+
+    s.zoneadm(Some(&zone), &["boot"]).ok();
+    let record = s.record(&zone);
+    let zoneadmd = read_controls(v2, |c| {
+        if v2 {
+            record.cgroups()[0].clone()
+        } else {
+            record.cgroup_dir(c)
+        }
+    });
+    s.zoneadm(Some(&zone), &["halt"]).ok();
+
+    let caps = repaired_caps(&record);
+    let container = create_under_crun(&s, &plan, &caps);
+    let crun = read_controls(v2, |c| {
+        let rel = container.run.cgroup.trim_start_matches('/');
+        if v2 {
+            Path::new("/sys/fs/cgroup").join(rel)
+        } else {
+            hierarchy_of(c).join(rel)
+        }
+    });
+    drop(container);
+
+    let mut diffs = Vec::new();
+    for (file, value) in &want {
+        for (who, seen) in [("zoneadmd", &zoneadmd), ("crun", &crun)] {
+            if seen.get(file) != Some(value) {
+                diffs.push(format!(
+                    "{file}: the plan says {value}, {who} wrote {:?}",
+                    seen.get(file)
+                ));
+            }
+        }
+    }
+    if v2 {
+        let shares = res["cpu"]["shares"].as_u64().unwrap_or_default();
+        let crun_weight = 1 + (shares - 2) * 9999 / 262_142;
+        let expect = [("zoneadmd", &zoneadmd, 20), ("crun", &crun, crun_weight)];
+        for (who, seen, weight) in expect {
+            if seen.get("cpu.weight") != Some(&weight.to_string()) {
+                diffs.push(format!(
+                    "cpu.weight: {who} wrote {:?}, not {weight}",
+                    seen.get("cpu.weight")
+                ));
+            }
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "the zone's cgroup values differ from its plan:\n  {}\nplan: {want:#?}\nzoneadmd: {zoneadmd:#?}\ncrun: {crun:#?}",
+        diffs.join("\n  ")
+    );
 }

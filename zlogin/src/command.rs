@@ -6,9 +6,9 @@
 use crate::options::Options;
 use crate::{setup, zerror, EXIT_ERR};
 use libzone::runtime::enter;
-use libzone::runtime::record::ZoneRecord;
-use libzone::runtime::relay::Pump;
-use libzone::runtime::sys;
+use libzone::runtime::enter::relay::Pump;
+use libzone::runtime::kernel::sys;
+use libzone::store::record::ZoneRecord;
 use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;

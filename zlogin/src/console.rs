@@ -7,11 +7,11 @@
 use crate::options::Options;
 use crate::{setup, target, zerror, EXIT_ERR};
 use libzone::admin::lifecycle;
-use libzone::runtime::console::{self, AttachError};
-use libzone::runtime::escape::{Escape, TermChars};
-use libzone::runtime::record::RunDir;
-use libzone::runtime::relay::{self, Link, RawTerminal, Session, SessionEnd};
+use libzone::runtime::enter::escape::{Escape, TermChars};
+use libzone::runtime::enter::relay::{self, Link, RawTerminal, Session, SessionEnd};
+use libzone::runtime::supervisor::console::{self, AttachError};
 use libzone::state::ZoneState;
+use libzone::store::record::RunDir;
 use libzone::store::Store;
 use std::io::IsTerminal;
 use std::os::fd::AsFd;

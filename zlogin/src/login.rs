@@ -6,12 +6,12 @@
 use crate::command::exit_code;
 use crate::options::Options;
 use crate::{setup, zerror, EXIT_ERR};
-use libzone::runtime::console;
+use libzone::runtime::enter::escape::Escape;
+use libzone::runtime::enter::relay::{self, Link, Session, SessionEnd};
 use libzone::runtime::enter::{self, EnterSpec};
-use libzone::runtime::escape::Escape;
-use libzone::runtime::record::ZoneRecord;
-use libzone::runtime::relay::{self, Link, Session, SessionEnd};
-use libzone::runtime::sys;
+use libzone::runtime::kernel::sys;
+use libzone::runtime::supervisor::console;
+use libzone::store::record::ZoneRecord;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use std::os::fd::AsFd;

@@ -2,7 +2,7 @@
 //! `dCEiINnQSe:l:R:`, options stop at the zone name), then checked the way illumos' zlogin
 //! checks it, with its messages.
 
-use libzone::runtime::escape::DEFAULT_ESCAPE;
+use libzone::runtime::enter::escape::DEFAULT_ESCAPE;
 use std::path::PathBuf;
 use zones_cli::getopt::{self, Stop};
 use zones_cli::zlogin::{Refusal, Zlogin};

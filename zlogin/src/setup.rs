@@ -4,8 +4,8 @@
 
 use crate::options::Options;
 use crate::{zerror, EXIT_ERR};
+use libzone::runtime::enter::relay::{self, RawTerminal};
 use libzone::runtime::enter::{EnterError, EnterSpec};
-use libzone::runtime::relay::{self, RawTerminal};
 use nix::sys::signal::Signal;
 use nix::sys::signalfd::SignalFd;
 use std::os::fd::BorrowedFd;

@@ -5,8 +5,8 @@
 use crate::options::Options;
 use crate::{zerror, EXIT_ERR};
 use libzone::admin::status::{self, ZoneStatus};
-use libzone::runtime::record::{RunDir, ZoneRecord};
 use libzone::state::ZoneState;
+use libzone::store::record::{RunDir, ZoneRecord};
 use libzone::store::Store;
 
 /// The zone's true status; `Err(exit code)` (after printing why) when it is unknown or not

@@ -36,7 +36,7 @@ impl Ctx {
                 eprintln!("zoneadm: {zone}: No such zone configured")
             }
             AdminError::Store(e) => self.zerror(&e.to_string()),
-            AdminError::Zone { msg, .. } => self.zerror(&msg),
+            other => self.zerror(&other.to_string()),
         }
         EXIT_ERR
     }

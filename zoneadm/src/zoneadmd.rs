@@ -4,17 +4,11 @@
 //! reported on file descriptor 3 when it is open. Its log lines (stderr) start with an
 //! ISO 8601 time in UTC.
 
-use libzone::runtime::proto::Request;
-use libzone::runtime::supervisor::{self, SupervisorArgs};
+use libzone::runtime::supervisor::proto::Request;
+use libzone::runtime::supervisor::{self, handover, SupervisorArgs};
 use libzone::store::Store;
 use std::io::Write;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::PathBuf;
-
-const NOTIFY_FD: i32 = 3;
-/// The zone's zoneadm lock, inherited from the zoneadm that started us: held until the first
-/// request is answered.
-const LOCK_FD: i32 = 4;
 
 fn usage() -> ! {
     eprintln!("usage: zoneadmd [-R root] -z zone ready|boot [boot_arguments...]|adopt");
@@ -45,21 +39,8 @@ fn main() {
         Some("adopt") if rest.len() == 1 => Request::Adopt,
         _ => usage(),
     };
-    // SAFETY: fd 3 is ours only if it is open; F_GETFD tells without side effects.
-    let notify = (unsafe { libc::fcntl(NOTIFY_FD, libc::F_GETFD) } >= 0)
-        // SAFETY: zoneadm passed this descriptor to us for this purpose and nothing else owns it.
-        .then(|| unsafe { OwnedFd::from_raw_fd(NOTIFY_FD) });
-    // Whatever else our starter had open is not ours to keep (nor the zone's to inherit).
-    let _ = libzone::runtime::sys::close_other_fds(&[NOTIFY_FD, LOCK_FD]);
-    // SAFETY: as for the notify descriptor.
-    let lock = (unsafe { libc::fcntl(LOCK_FD, libc::F_GETFD) } >= 0)
-        // SAFETY: zoneadm passed its lock to us; nothing else owns this descriptor.
-        .then(|| unsafe { OwnedFd::from_raw_fd(LOCK_FD) });
-    // Nothing we exec (the zone's init) may keep these.
-    for fd in [NOTIFY_FD, LOCK_FD] {
-        // SAFETY: F_SETFD on descriptors we own (or a harmless EBADF).
-        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-    }
+    // Descriptors 3 and 4 from our starter (see `handover`); nothing else it had open.
+    let handover::Inherited { notify, lock } = handover::take();
     // A supervisor outlives the terminal and the zoneadm that started it.
     let _ = nix::unistd::setsid();
     // SAFETY: ignoring SIGPIPE and SIGHUP: console clients may vanish mid-write.

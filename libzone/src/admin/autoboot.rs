@@ -213,10 +213,7 @@ impl Report {
 }
 
 fn why(e: AdminError) -> String {
-    match e {
-        AdminError::Zone { msg, .. } => msg,
-        other => other.to_string(),
-    }
+    e.to_string()
 }
 
 /// Run `work` on every item, at most `limit` at once; the results in the items' order.

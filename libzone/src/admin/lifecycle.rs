@@ -8,15 +8,14 @@ use super::status::{self, ZoneStatus};
 use super::AdminError;
 use crate::config::ZoneConfig;
 use crate::install::{self, InstallLog, InstallSource, Progress};
-use crate::runtime::keeper;
-use crate::runtime::proto::{self, Request, Response};
-use crate::runtime::record::{ProcId, RunDir};
-use crate::runtime::zone;
+use crate::runtime::platform::zone;
+use crate::runtime::supervisor::keeper;
+use crate::runtime::supervisor::proto::{self, Request, Response};
 use crate::state::{self, Op, ZoneState};
+use crate::store::record::{ProcId, RunDir};
 use crate::store::{Repository, Store, StoreError, ZoneLock};
 use std::io::BufRead;
 use std::os::fd::{AsFd, AsRawFd};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,6 +30,13 @@ pub fn lock(store: &Store, zone: &str) -> Result<ZoneLock, AdminError> {
 
 fn refuse(zone: &str, op: Op, st: &ZoneStatus, force: bool) -> Result<(), AdminError> {
     state::check(op, st.state, force).map_err(|r| AdminError::zone(zone, r.0))
+}
+
+fn install_err(zone: &str, source: install::InstallError) -> AdminError {
+    AdminError::Install {
+        zone: zone.to_string(),
+        source: Box::new(source),
+    }
 }
 
 fn load(store: &Store, zone: &str) -> Result<ZoneConfig, AdminError> {
@@ -51,11 +57,10 @@ pub fn install(
     let st = status::status(store, zone)?;
     refuse(zone, Op::Install, &st, false)?;
     let cfg = load(store, zone)?;
-    let mut log =
-        InstallLog::create(store, zone).map_err(|e| AdminError::zone(zone, e.to_string()))?;
+    let mut log = InstallLog::create(store, zone).map_err(|source| install_err(zone, source))?;
     progress.log_opened(&log.path);
     install::install(store, &cfg, source, &mut log, progress)
-        .map_err(|e| AdminError::zone(zone, e.to_string()))
+        .map_err(|source| install_err(zone, source))
 }
 
 /// `zoneadm uninstall` (the caller has asked for confirmation unless `-F`).
@@ -67,14 +72,18 @@ pub fn uninstall(store: &Store, zone: &str) -> Result<(), AdminError> {
         clean_stale(store, zone, &st)?;
     }
     let cfg = load(store, zone)?;
-    install::uninstall(store, &cfg).map_err(|e| AdminError::zone(zone, e.to_string()))
+    install::uninstall(store, &cfg).map_err(|source| install_err(zone, source))
 }
 
 /// Remove what a zone whose supervisor is gone left behind (processes, cgroup, temporary
 /// pool, keeper, record). The caller holds the zone's lock.
 fn clean_stale(store: &Store, zone: &str, st: &ZoneStatus) -> Result<(), AdminError> {
-    keeper::remove_remains(store.root(), zone, st.record.as_ref())
-        .map_err(|e| AdminError::zone(zone, e.to_string()))
+    keeper::remove_remains(store.root(), zone, st.record.as_ref()).map_err(|source| {
+        AdminError::Remains {
+            zone: zone.to_string(),
+            source: Box::new(source),
+        }
+    })
 }
 
 /// How long zoneadm waits for a supervisor's answer (shutdown waits longer: its timeout).
@@ -97,12 +106,12 @@ fn call(
 ) -> Result<Response, AdminError> {
     let sock = RunDir::new(store.root()).control_socket(zone);
     let mut s = std::os::unix::net::UnixStream::connect(&sock)
-        .map_err(|e| AdminError::zone(zone, format!("cannot reach zoneadmd: {e}")))?;
+        .map_err(AdminError::io(zone, "cannot reach zoneadmd"))?;
     let who = match sup {
         Some(p) => format!("zoneadmd (pid {})", p.pid),
         None => "zoneadmd".to_string(),
     };
-    proto::send(&mut s, req).map_err(|e| AdminError::zone(zone, format!("zoneadmd: {e}")))?;
+    proto::send(&mut s, req).map_err(AdminError::io(zone, "zoneadmd"))?;
     let start = Instant::now();
     let answered = |s: &std::os::unix::net::UnixStream, wait: Duration| {
         let mut fds = [nix::poll::PollFd::new(
@@ -141,7 +150,7 @@ fn call(
     }
     let left = patience.saturating_sub(start.elapsed()).max(WAIT_NOTE);
     let _ = s.set_read_timeout(Some(left));
-    proto::recv(&mut s).map_err(|e| AdminError::zone(zone, format!("zoneadmd: {e}")))
+    proto::recv(&mut s).map_err(AdminError::io(zone, "zoneadmd"))
 }
 
 /// The supervisor of a zone, as its record names it.
@@ -240,12 +249,12 @@ fn start_supervisor(
         .create(true)
         .append(true)
         .open(&log_path)
-        .map_err(|e| AdminError::zone(zone, format!("{}: {e}", log_path.display())))?;
+        .map_err(AdminError::io(zone, log_path.display()))?;
     let log2 = log
         .try_clone()
-        .map_err(|e| AdminError::zone(zone, format!("{}: {e}", log_path.display())))?;
+        .map_err(AdminError::io(zone, log_path.display()))?;
     let (rd, wr) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .map_err(|e| AdminError::zone(zone, format!("pipe: {e}")))?;
+        .map_err(|e| AdminError::io(zone, "pipe")(e.into()))?;
     let wr_raw = wr.as_raw_fd();
     let lock_raw = lock.as_fd().as_raw_fd();
     let mut cmd = Command::new(zoneadmd);
@@ -257,25 +266,10 @@ fn start_supervisor(
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log2);
-    // SAFETY: between fork and exec only dup2 and setsid, both async-signal-safe.
-    unsafe {
-        cmd.pre_exec(move || {
-            // Either source may itself be 3 or 4: move both out of the way first.
-            let wr = libc::fcntl(wr_raw, libc::F_DUPFD, 10);
-            let lk = libc::fcntl(lock_raw, libc::F_DUPFD, 10);
-            if wr < 0 || lk < 0 || libc::dup2(wr, 3) < 0 || libc::dup2(lk, 4) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // The copies must not outlive the exec: a stray copy of the lock would hold it.
-            libc::close(wr);
-            libc::close(lk);
-            libc::setsid();
-            Ok(())
-        });
-    }
+    crate::runtime::supervisor::handover::pass(&mut cmd, wr_raw, lock_raw);
     let child = cmd
         .spawn()
-        .map_err(|e| AdminError::zone(zone, format!("{}: {e}", zoneadmd.display())))?;
+        .map_err(AdminError::io(zone, zoneadmd.display()))?;
     drop(wr);
     // One line: the supervisor answers, then keeps running.
     let mut text = String::new();
@@ -361,10 +355,7 @@ pub fn halt(
         match call(store, zone, &Request::Halt, sup, HALT_PATIENCE, say) {
             Ok(resp) => return answer(zone, resp).map(|_| None),
             Err(e) => {
-                let why = match e {
-                    AdminError::Zone { msg, .. } => msg,
-                    other => other.to_string(),
-                };
+                let why = e.to_string();
                 say(&format!(
                     "{why}; killing it and halting the zone without it"
                 ));
@@ -372,15 +363,17 @@ pub fn halt(
         }
         // A supervisor that does not answer is killed with the zone.
         if let Some(sup) = sup.filter(|p| p.alive()) {
-            if let Ok(fd) = crate::runtime::sys::pidfd_open(sup.pid) {
+            if let Ok(fd) = crate::runtime::kernel::sys::pidfd_open(sup.pid) {
                 if sup.alive() {
-                    let _ = crate::runtime::sys::pidfd_kill(fd.as_fd(), libc::SIGKILL);
+                    let _ = crate::runtime::kernel::sys::pidfd_kill(fd.as_fd(), libc::SIGKILL);
                 }
             }
         }
     }
-    let backend =
-        crate::cgroup::probe().map_err(|e| AdminError::zone(zone, format!("cgroups: {e}")))?;
+    let backend = crate::cgroup::probe().map_err(|source| AdminError::Cgroups {
+        zone: zone.to_string(),
+        source: Box::new(source),
+    })?;
     let cg_exists = backend
         .open(&zone::cgroup_path(store.root(), zone))
         .map(|c| c.exists())
@@ -459,12 +452,25 @@ pub fn mark_incomplete(store: &Store, zone: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
-/// The compiled plan of a zone as it would boot now.
+/// The compiled plan of a zone as it would boot now: bound (on paper: nothing is enabled or
+/// made) to the pool a boot would give it, so the plan shows the zone's CPUs.
 pub fn plan(store: &Store, zone: &str) -> Result<crate::plan::Plan, AdminError> {
     let cfg = load(store, zone)?;
     let facts = crate::host::HostFacts::probe(!cfg.devices.is_empty());
-    crate::plan::compile(&cfg, &facts, store.root())
-        .map_err(|e| AdminError::zone(zone, e.to_string()))
+    let want = crate::plan::pool_binding(&cfg);
+    // The stub kernel reads the online CPUs and changes nothing, which is all a preview needs.
+    let binding =
+        crate::pool::zones::preview_zone(store.root(), crate::pool::StubKernel, zone, &want)
+            .map_err(|source| AdminError::Pool {
+                zone: zone.to_string(),
+                source: Box::new(source),
+            })?;
+    crate::plan::compile_bound(&cfg, &facts, store.root(), &binding.placement()).map_err(|source| {
+        AdminError::Plan {
+            zone: zone.to_string(),
+            source: Box::new(source),
+        }
+    })
 }
 
 /// `zoneadm apply`: the configuration's resource controls and pool binding, on the running

@@ -3,8 +3,8 @@
 //! recognised rather than trusted.
 
 use super::AdminError;
-use crate::runtime::record::{RunDir, ZoneRecord};
 use crate::state::ZoneState;
+use crate::store::record::{RunDir, ZoneRecord};
 use crate::store::{IndexEntry, Store};
 use std::collections::HashSet;
 
@@ -144,7 +144,7 @@ fn zones_with_records(run: &RunDir) -> Option<HashSet<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::record::ProcId;
+    use crate::store::record::ProcId;
 
     fn entry(state: ZoneState) -> IndexEntry {
         IndexEntry {

@@ -3,7 +3,11 @@
 //! CPU shares: Solaris FSS shares (`zone.cpu-shares`, 1..65535) only matter as a ratio
 //! between sibling zones, so both mappings are linear and keep that ratio:
 //! * v1 `cpu.shares` = shares × 4 (4..262140, inside the kernel's 2..262144). Exact for
-//!   every value.
+//!   every value, so it can be read back ([`shares_from_v1`]). This is the one mapping: a
+//!   plan's OCI `linux.resources.cpu.shares` (which OCI defines in v1 `cpu.shares` units) is
+//!   written with it, and the runtime reads the shares back from there ([`Limits::from_oci`]).
+//!   Not ×1024 (the kernel's default weight per share): that leaves the kernel's range at
+//!   257 shares, where every larger value would get the same weight.
 //! * v2 `cpu.weight` = shares, clamped to 10000 (the kernel's 1..10000). Exact up to 10000
 //!   shares; above that every zone gets the maximum weight. Solaris' default is 1 share and
 //!   real configurations stay far below 10000.
@@ -16,6 +20,7 @@
 
 use super::controller::Controller;
 use super::error::{CgroupError, Result};
+use oci_spec::runtime::LinuxResources;
 
 /// A byte or task limit meaning "no limit" (written as `-1`/`max`): how a limit that was
 /// removed from a configuration is taken off a running zone.
@@ -146,6 +151,12 @@ pub fn shares_to_v1(shares: u32) -> u64 {
     u64::from(shares.clamp(1, MAX_SHARES)) * V1_SHARES_FACTOR
 }
 
+/// FSS shares for a v1 `cpu.shares` value written by [`shares_to_v1`] (the inverse; other
+/// values round down, within 1..=65535).
+pub fn shares_from_v1(v1: u64) -> u32 {
+    (v1 / V1_SHARES_FACTOR).clamp(1, u64::from(MAX_SHARES)) as u32
+}
+
 /// v2 `cpu.weight` for FSS shares (see the module comment).
 pub fn shares_to_v2_weight(shares: u32) -> u64 {
     u64::from(shares.max(1)).min(V2_WEIGHT_MAX)
@@ -154,6 +165,49 @@ pub fn shares_to_v2_weight(shares: u32) -> u64 {
 /// CFS `(quota, period)` in microseconds for a cap in percent of one CPU.
 pub fn cap_to_cfs(percent: u32) -> (u64, u64) {
     (u64::from(percent) * CFS_PERIOD_US / 100, CFS_PERIOD_US)
+}
+
+impl Limits {
+    /// The limits an OCI `linux.resources` asks for, in this layer's units: `cpu.shares` (v1
+    /// units) back to FSS shares, `cpu.quota`/`cpu.period` to a cap in percent of one CPU,
+    /// `cpu.cpus`/`cpu.mems`, `memory.limit`, `memory.swap` (memory plus swap, as in v1) and
+    /// `pids.limit`; a negative value (OCI's "unlimited") is [`UNLIMITED`]. What the spec
+    /// leaves out stays `None`. Devices rules are read by `devices::from_spec`.
+    pub fn from_oci(res: &LinuxResources) -> Result<Limits> {
+        let bytes = |name: &'static str, v: i64| -> Result<u64> {
+            match v {
+                v if v < 0 => Ok(UNLIMITED),
+                0 => Err(invalid(name, v, "must be more than 0")),
+                v => Ok(v as u64),
+            }
+        };
+        let mut limits = Limits::default();
+        if let Some(cpu) = res.cpu() {
+            limits.cpu_shares = cpu.shares().map(shares_from_v1);
+            if let Some(quota) = cpu.quota().filter(|q| *q > 0) {
+                let period = cpu.period().unwrap_or(CFS_PERIOD_US);
+                if period == 0 {
+                    return Err(invalid("cpu period", period, "must be more than 0"));
+                }
+                let percent = (quota as u64).saturating_mul(100) / period;
+                limits.cpu_cap_percent = Some(percent.clamp(1, u64::from(u32::MAX - 1)) as u32);
+            }
+            limits.cpus = cpu.cpus().clone().filter(|c| !c.is_empty());
+            limits.mems = cpu.mems().clone().filter(|m| !m.is_empty());
+        }
+        if let Some(mem) = res.memory() {
+            limits.memory_limit = mem.limit().map(|v| bytes("physical", v)).transpose()?;
+            limits.memory_swap_limit = mem.swap().map(|v| bytes("swap", v)).transpose()?;
+        }
+        if let Some(pids) = res.pids() {
+            limits.pids_max = Some(match pids.limit() {
+                v if v <= 0 => UNLIMITED,
+                v => v as u64,
+            });
+        }
+        limits.validate()?;
+        Ok(limits)
+    }
 }
 
 /// What a cgroup has used. `None` where the controller is not attached or the kernel has no
@@ -201,6 +255,77 @@ mod tests {
         assert_eq!(shares_to_v2_weight(100), 100);
         assert_eq!(shares_to_v2_weight(10_000), 10_000);
         assert_eq!(shares_to_v2_weight(65_535), 10_000);
+    }
+
+    #[test]
+    fn v1_shares_read_back() {
+        for s in [1, 2, 20, 256, 65535] {
+            assert_eq!(shares_from_v1(shares_to_v1(s)), s);
+        }
+        assert_eq!(shares_from_v1(0), 1);
+        assert_eq!(shares_from_v1(2), 1);
+        assert_eq!(shares_from_v1(262_144), 65535);
+    }
+
+    #[test]
+    fn limits_from_oci_resources() {
+        use oci_spec::runtime::{
+            LinuxCpuBuilder, LinuxMemoryBuilder, LinuxPidsBuilder, LinuxResourcesBuilder,
+        };
+        let res = LinuxResourcesBuilder::default()
+            .cpu(
+                LinuxCpuBuilder::default()
+                    .shares(shares_to_v1(20))
+                    .quota(cap_to_cfs(150).0 as i64)
+                    .period(cap_to_cfs(150).1)
+                    .cpus("1")
+                    .build()
+                    .unwrap(),
+            )
+            .memory(
+                LinuxMemoryBuilder::default()
+                    .limit(64 << 20)
+                    .swap(128 << 20)
+                    .build()
+                    .unwrap(),
+            )
+            .pids(LinuxPidsBuilder::default().limit(300).build().unwrap())
+            .build()
+            .unwrap();
+        assert_eq!(
+            Limits::from_oci(&res).unwrap(),
+            Limits {
+                cpu_shares: Some(20),
+                cpu_cap_percent: Some(150),
+                cpus: Some("1".into()),
+                mems: None,
+                memory_limit: Some(64 << 20),
+                memory_swap_limit: Some(128 << 20),
+                pids_max: Some(300),
+            }
+        );
+        // Nothing asked for, nothing set; OCI's -1 is "no limit".
+        let empty = LinuxResourcesBuilder::default().build().unwrap();
+        assert_eq!(Limits::from_oci(&empty).unwrap(), Limits::default());
+        let unlimited = LinuxResourcesBuilder::default()
+            .memory(LinuxMemoryBuilder::default().limit(-1).build().unwrap())
+            .pids(LinuxPidsBuilder::default().limit(-1).build().unwrap())
+            .build()
+            .unwrap();
+        let l = Limits::from_oci(&unlimited).unwrap();
+        assert_eq!(
+            (l.memory_limit, l.pids_max),
+            (Some(UNLIMITED), Some(UNLIMITED))
+        );
+        // What no kernel takes is refused before anything is written.
+        let bad = LinuxResourcesBuilder::default()
+            .cpu(LinuxCpuBuilder::default().cpus("3-1").build().unwrap())
+            .build()
+            .unwrap();
+        assert!(matches!(
+            Limits::from_oci(&bad),
+            Err(CgroupError::InvalidLimit { .. })
+        ));
     }
 
     proptest! {

@@ -35,8 +35,8 @@ pub use devices::DeviceRule;
 pub use error::{CgroupError, Result};
 pub use layout::{parse_mountinfo, CgroupMount, Layout, Mode, MountKind, V2Mount, DEFAULT_ROOT};
 pub use limits::{
-    cap_to_cfs, shares_to_v1, shares_to_v2_weight, Limits, Usage, CFS_PERIOD_US, MAX_SHARES,
-    UNCAPPED, UNLIMITED,
+    cap_to_cfs, shares_from_v1, shares_to_v1, shares_to_v2_weight, Limits, Usage, CFS_PERIOD_US,
+    MAX_SHARES, UNCAPPED, UNLIMITED,
 };
 pub use naming::parent_name;
 pub use v1::{V1Backend, V1Cgroup};

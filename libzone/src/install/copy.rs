@@ -40,7 +40,7 @@ pub enum Devices {
 /// How a copy is made.
 #[derive(Clone, Copy)]
 pub struct CopyOptions<'a> {
-    /// Workers filling files (0: as many as the host has CPUs, at least 2).
+    /// Workers filling files (0: twice as many as the host has CPUs, 4 to 16).
     pub threads: usize,
     pub mounts: Mounts,
     pub devices: Devices,
@@ -227,10 +227,11 @@ impl<'a> Copier<'a> {
 
     fn run(mut self, src: OwnedFd, dst: OwnedFd, st: &libc::stat) -> Result<CopyStats, CopyError> {
         let threads = match self.shared.opts.threads {
-            0 => std::thread::available_parallelism()
+            // Filling files waits on the disk as much as on a CPU: twice the CPUs.
+            0 => (2 * std::thread::available_parallelism()
                 .map(|n| n.get())
-                .unwrap_or(2)
-                .clamp(2, 8),
+                .unwrap_or(2))
+            .clamp(4, 16),
             n => n,
         };
         self.root_fd = dst.as_raw_fd();
@@ -347,11 +348,13 @@ impl<'a> Copier<'a> {
             }
             libc::S_IFREG => {
                 let s = open_at(src, name, libc::O_RDONLY | libc::O_NOFOLLOW, 0, &spath)?;
+                // Made with its final permission bits (the umask allowing), so most files
+                // need no chmod afterwards; set-id bits come after the owner (set_meta_fd).
                 let d = open_at(
                     dst,
                     name,
                     libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
-                    0o600,
+                    st.st_mode & 0o777,
                     &dpath,
                 )?;
                 let job = Job {
@@ -580,17 +583,26 @@ fn set_meta_fd(
     path: &Path,
 ) -> Result<(), CopyError> {
     let d = dst.as_raw_fd();
-    // SAFETY: plain calls on a descriptor we own.
-    check(
-        unsafe { libc::fchown(d, st.st_uid, st.st_gid) },
-        path,
-        "set the owner of",
-    )?;
-    check(
-        unsafe { libc::fchmod(d, st.st_mode & 0o7777) },
-        path,
-        "set the mode of",
-    )?;
+    // What the new file already has (an fstat is far cheaper than a chown or chmod, which
+    // write the inode even when nothing changes): most files are root's, made with their mode.
+    let now = fstat(dst, path)?;
+    if (now.st_uid, now.st_gid) != (st.st_uid, st.st_gid) {
+        // SAFETY: plain call on a descriptor we own.
+        check(
+            unsafe { libc::fchown(d, st.st_uid, st.st_gid) },
+            path,
+            "set the owner of",
+        )?;
+    }
+    // A chown clears set-id bits, so the mode is set after it whenever it differs or has them.
+    if now.st_mode & 0o7777 != st.st_mode & 0o7777 || st.st_mode & 0o7000 != 0 {
+        // SAFETY: plain call on a descriptor we own.
+        check(
+            unsafe { libc::fchmod(d, st.st_mode & 0o7777) },
+            path,
+            "set the mode of",
+        )?;
+    }
     copy_xattrs(&XattrSide::Fd(src.as_raw_fd()), &XattrSide::Fd(d), path)?;
     let times = times_of(st);
     // SAFETY: two timespecs.

@@ -10,7 +10,7 @@ use super::kernel::{self, KernelLayout, PoolKernel, PsetUsage};
 use super::state::StateFiles;
 use crate::cgroup::{self, CgroupBackend, Controller, Limits};
 use crate::host::format_cpu_list;
-use crate::runtime::record::RunDir;
+use crate::store::record::RunDir;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 

@@ -287,39 +287,38 @@ impl<K: PoolKernel> Facility<K> {
         max: u64,
         importance: Option<i64>,
     ) -> Result<Vec<u32>, PoolError> {
-        let name = format!("{TEMPORARY_PREFIX}{zone}");
-        let importance = importance.unwrap_or(1);
         let _turn = self.serialise()?;
         let lock = self.files.lock(true, false)?;
         let current = self.read_locked(&lock)?;
-        if let (Some(pool), Some(pset)) = (current.find_pool(&name), current.find_pset(&name)) {
-            let same = current.psets[pset].min() == min
-                && current.psets[pset].max() == max
-                && current.pools[pool].importance() == importance
-                && current.pool_pset(pool) == Some(pset);
-            if same {
-                return Ok(current.psets[pset].cpu_ids());
-            }
-        }
-        let mut new = without_temporary(&current, &name);
-        let ps = new.create_pset(&name)?;
-        let pset_props = &mut new.psets[ps].props;
-        pset_props.set("pset.min", PropValue::Uint(min));
-        pset_props.set("pset.max", PropValue::Uint(max));
-        pset_props.set("pset.temporary", PropValue::Bool(true));
-        let pool = new.create_pool(&name)?;
-        new.associate(pool, ps)?;
-        let pool_props = &mut new.pools[pool].props;
-        pool_props.set("pool.importance", PropValue::Int(importance));
-        pool_props.set("pool.temporary", PropValue::Bool(true));
         let online = self.kernel.online_cpus()?;
-        let new = plan(new, Some(&current), &online)?;
-        let cpus = new
-            .find_pset(&name)
-            .map(|i| new.psets[i].cpu_ids())
-            .unwrap_or_default();
-        self.install(&lock, &new, Some(&current))?;
+        let (new, cpus) = with_temporary(&current, zone, min, max, importance, &online)?;
+        if let Some(new) = new {
+            self.install(&lock, &new, Some(&current))?;
+        }
         Ok(cpus)
+    }
+
+    /// The CPUs `create_temporary` would give `zone`'s temporary pool now (enabling the
+    /// facility first when it is not), changing nothing: what a plan shows before the boot.
+    pub fn preview_temporary(
+        &self,
+        zone: &str,
+        min: u64,
+        max: u64,
+        importance: Option<i64>,
+    ) -> Result<Vec<u32>, PoolError> {
+        let online = self.kernel.online_cpus()?;
+        let current = match self.load_dynamic() {
+            Ok(cfg) => cfg,
+            Err(PoolError::NotActive) => {
+                // What `enable` installs.
+                let mut cfg = PoolConfig::with_defaults(&self.kernel.nodename()?, &online);
+                cfg.dynamic = true;
+                cfg
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(with_temporary(&current, zone, min, max, importance, &online)?.1)
     }
 
     /// Remove a zone's temporary pool and processor set; its CPUs go back to the default
@@ -369,6 +368,46 @@ impl<K: PoolKernel> Facility<K> {
         }
         Ok(())
     }
+}
+
+/// `current` with the temporary pool and set of `zone` as `dedicated-cpu` asks for them, and
+/// the CPUs that set gets; no new configuration when `current` has them already.
+fn with_temporary(
+    current: &PoolConfig,
+    zone: &str,
+    min: u64,
+    max: u64,
+    importance: Option<i64>,
+    online: &[u32],
+) -> Result<(Option<PoolConfig>, Vec<u32>), PoolError> {
+    let name = format!("{TEMPORARY_PREFIX}{zone}");
+    let importance = importance.unwrap_or(1);
+    if let (Some(pool), Some(pset)) = (current.find_pool(&name), current.find_pset(&name)) {
+        let same = current.psets[pset].min() == min
+            && current.psets[pset].max() == max
+            && current.pools[pool].importance() == importance
+            && current.pool_pset(pool) == Some(pset);
+        if same {
+            return Ok((None, current.psets[pset].cpu_ids()));
+        }
+    }
+    let mut new = without_temporary(current, &name);
+    let ps = new.create_pset(&name)?;
+    let pset_props = &mut new.psets[ps].props;
+    pset_props.set("pset.min", PropValue::Uint(min));
+    pset_props.set("pset.max", PropValue::Uint(max));
+    pset_props.set("pset.temporary", PropValue::Bool(true));
+    let pool = new.create_pool(&name)?;
+    new.associate(pool, ps)?;
+    let pool_props = &mut new.pools[pool].props;
+    pool_props.set("pool.importance", PropValue::Int(importance));
+    pool_props.set("pool.temporary", PropValue::Bool(true));
+    let new = plan(new, Some(current), online)?;
+    let cpus = new
+        .find_pset(&name)
+        .map(|i| new.psets[i].cpu_ids())
+        .unwrap_or_default();
+    Ok((Some(new), cpus))
 }
 
 /// `current` without the temporary pool and set called `name` (the set's CPUs go to the

@@ -15,8 +15,9 @@ use super::parser::{Command, Entity, ParseError, Parser, PropOp};
 use super::state::DYNAMIC_LOCATION;
 use super::value::{c_strtoll_digits, PropValue};
 use super::xml::{self, Scope};
-use crate::store::atomic::{sweep_temps, write_atomic_as};
-use crate::store::{lock_replaced_file, FileLock, StoreError};
+use crate::fsio::atomic::{sweep_temps, write_atomic_as};
+use crate::fsio::lock::{lock_replaced_file, FileLock};
+use crate::fsio::PathError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -85,11 +86,8 @@ impl<'f, K: PoolKernel> StaticTarget<'f, K> {
 }
 
 /// The reason a store write failed, as poolcfg words it (the strerror text).
-fn write_reason(e: StoreError) -> String {
-    match e {
-        StoreError::Io { source, .. } => io_reason(&source),
-        other => other.to_string(),
-    }
+fn write_reason(e: PathError) -> String {
+    io_reason(&e.source)
 }
 
 impl<K: PoolKernel> ConfigTarget for StaticTarget<'_, K> {

@@ -6,9 +6,8 @@
 use super::error::PoolError;
 use super::model::PoolConfig;
 use super::xml::{self, Scope};
-use nix::fcntl::{Flock, FlockArg};
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use crate::fsio::lock::{lock_existing_read_only, lock_file_blocking, FileLock, Kind};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 /// Directory of the state file, relative to the alternate root.
@@ -26,7 +25,7 @@ pub struct StateFiles {
 
 /// A held lock on the state; released when dropped.
 pub struct StateLock {
-    _lock: Flock<File>,
+    _lock: FileLock,
 }
 
 impl StateFiles {
@@ -51,32 +50,20 @@ impl StateFiles {
             std::fs::create_dir_all(&self.dir).map_err(|e| PoolError::io(&self.dir, e))?;
         }
         let path = self.lock_path();
-        // Readers open the lock read-only so unprivileged users can still look.
-        let file = match OpenOptions::new()
-            .read(true)
-            .write(exclusive)
-            .create(exclusive)
-            .truncate(false)
-            .open(&path)
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create && exclusive => {
-                return Err(PoolError::NotActive)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !exclusive => {
-                return Err(PoolError::NotActive)
-            }
-            Err(e) => return Err(PoolError::io(&path, e)),
-        };
-        let arg = if exclusive {
-            FlockArg::LockExclusive
+        // Readers open the lock read-only so unprivileged users can still look. A missing
+        // directory (or, for readers, lock file) means the facility is off.
+        let locked = if exclusive {
+            lock_file_blocking(&path, Kind::Exclusive)
         } else {
-            FlockArg::LockShared
+            lock_existing_read_only(&path, Kind::Shared)
         };
-        let lock = Flock::lock(file, arg).map_err(|(_, errno)| PoolError::Lock {
-            path: path.clone(),
-            source: std::io::Error::from_raw_os_error(errno as i32),
-        })?;
+        let lock = match locked {
+            Ok(l) => l,
+            Err(e) if e.kind() == ErrorKind::NotFound && !create => {
+                return Err(PoolError::NotActive)
+            }
+            Err(source) => return Err(PoolError::Lock { path, source }),
+        };
         Ok(StateLock { _lock: lock })
     }
 
@@ -113,41 +100,15 @@ impl StateFiles {
     }
 }
 
-/// Write a file through a temporary file in the same directory, fsync and rename, so a
-/// crash leaves either the old or the new contents.
+/// Replace a file atomically (temporary file, fsync, rename, directory fsync), keeping the
+/// replaced file's permissions, so a crash leaves either the old or the new contents.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), PoolError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "pools".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)
-            .map_err(|e| PoolError::io(&tmp, e))?;
-        f.write_all(data).map_err(|e| PoolError::io(&tmp, e))?;
-        f.sync_all().map_err(|e| PoolError::io(&tmp, e))?;
-        // Keep the permissions of the file being replaced.
-        if let Ok(meta) = std::fs::metadata(path) {
-            let _ = std::fs::set_permissions(&tmp, meta.permissions());
-        }
-        std::fs::rename(&tmp, path).map_err(|e| PoolError::io(path, e))?;
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::fsio::atomic::write_atomic_as(path, data, &format!(".{name}.tmp-"))
+        .map_err(|e| PoolError::io(e.path, e.source))
 }
 
 #[cfg(test)]

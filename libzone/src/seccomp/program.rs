@@ -9,8 +9,7 @@
 
 use super::SeccompError;
 use oci_spec::runtime::{LinuxSeccomp, LinuxSeccompFilterFlag};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &str = "zones-seccomp 1";
@@ -142,30 +141,14 @@ impl CompiledFilter {
 
     /// Write to `path` atomically (temporary file beside it, renamed), readable by root only.
     pub fn write(&self, path: &Path) -> Result<(), SeccompError> {
-        let io = |source| SeccompError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let dir = path.parent().unwrap_or(Path::new("."));
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        let tmp = dir.join(format!(
-            ".{}.{}.tmp",
-            name.unwrap_or_default(),
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&tmp);
-        let written = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .and_then(|mut f| f.write_all(&self.to_bytes()))
-            .and_then(|()| std::fs::rename(&tmp, path));
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io(e));
-        }
-        Ok(())
+        let prefix = format!(".{}.", name.unwrap_or_default());
+        crate::fsio::atomic::write_volatile(path, &self.to_bytes(), &prefix, 0o600).map_err(|e| {
+            SeccompError::Io {
+                path: e.path,
+                source: e.source,
+            }
+        })
     }
 }
 

@@ -6,10 +6,10 @@
 //! the N-th crash point of the write sequence, with no destructor run, as kill -9 would
 //! leave it. N goes up until the operation completes without reaching a crash point.
 
-use super::recover::crash::{die_at, CRASHED};
 use super::xml::tests::full_config;
 use super::{IndexEntry, Repository, Store};
 use crate::config::{Attr, ZoneConfig};
+use crate::fsio::crash::{die_at, CRASHED};
 use crate::state::ZoneState;
 use std::collections::BTreeMap;
 use std::path::Path;

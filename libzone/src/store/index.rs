@@ -4,8 +4,9 @@
 
 use super::lock::IndexLock;
 use super::paths::storable_name;
-use super::{atomic, Store, StoreError};
+use super::{Store, StoreError};
 use crate::config::GLOBAL_ZONE;
+use crate::fsio::atomic;
 use crate::state::ZoneState;
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
@@ -606,7 +607,7 @@ impl Store {
         let text = index.format()?;
         self.writing(lock, &[], || {
             self.prepare_write()?;
-            atomic::write_atomic(&self.index_path(), text.as_bytes())
+            atomic::write_atomic(&self.index_path(), text.as_bytes()).map_err(StoreError::from)
         })?;
         Ok(out)
     }

@@ -1,124 +1,18 @@
-//! Advisory locks on files in `var/run/zones`. `flock(2)` locks belong to the open file
-//! description, so they exclude other processes and also other threads of this process that
-//! opened the file themselves, which is what concurrent commits in one test binary need.
-//! Closing the descriptor releases the lock, even when the holder dies.
+//! The store's advisory locks on files in `var/run/zones` (the `flock(2)` primitives are
+//! `fsio::lock`'s).
 //!
 //! The index lock's file also carries the note of a write in progress (which zones' files
 //! are changing): empty while nobody writes, so a note found by the next holder means its
 //! writer died half-way, and the next holder repairs what it left (`recover.rs`).
 
 use super::{Store, StoreError};
-use std::fs::{File, OpenOptions};
+use crate::fsio::lock::{lock_file as lock_kind, FileLock, Kind, Wait};
 use std::io::ErrorKind;
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
 
-/// An exclusive lock on a file, released when dropped.
-#[derive(Debug)]
-pub struct FileLock {
-    path: PathBuf,
-    // Held for its descriptor: closing it drops the lock.
-    _file: File,
-}
-
-enum Wait {
-    Block,
-    NonBlock,
-}
-
-/// `Ok(None)` when `Wait::NonBlock` and someone else holds the lock.
 fn lock_file(path: &Path, wait: Wait) -> Result<Option<FileLock>, std::io::Error> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o644)
-        .custom_flags(libc::O_CLOEXEC)
-        .open(path)?;
-    flock(file, path, wait)
-}
-
-/// `flock(2)` an open file (or directory).
-fn flock(file: File, path: &Path, wait: Wait) -> Result<Option<FileLock>, std::io::Error> {
-    let op = match wait {
-        Wait::Block => libc::LOCK_EX,
-        Wait::NonBlock => libc::LOCK_EX | libc::LOCK_NB,
-    };
-    loop {
-        // SAFETY: flock only reads the descriptor number, which `file` keeps open.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), op) };
-        if rc == 0 {
-            return Ok(Some(FileLock {
-                path: path.to_path_buf(),
-                _file: file,
-            }));
-        }
-        let err = std::io::Error::last_os_error();
-        match err.kind() {
-            ErrorKind::Interrupted => continue,
-            ErrorKind::WouldBlock => return Ok(None),
-            _ => return Err(err),
-        }
-    }
-}
-
-/// Lock a file that writers replace by renaming a new one over it (a pools configuration),
-/// for a whole read-modify-write. The lock is on the file itself: once it is held, the path
-/// is checked to still name the locked file, since a writer that held the lock before may
-/// have renamed a new file into place (then the new one is locked instead). A file that does
-/// not exist yet is created under a lock on its directory, which a creator that comes second
-/// finds and waits for. Blocks until the lock is free.
-pub(crate) fn lock_replaced_file(path: &Path) -> Result<FileLock, std::io::Error> {
-    loop {
-        match OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(path)
-        {
-            Ok(file) => {
-                let Some(lock) = flock(file, path, Wait::Block)? else {
-                    continue;
-                };
-                let held = lock._file.metadata()?;
-                match std::fs::metadata(path) {
-                    Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => {
-                        return Ok(lock)
-                    }
-                    // Replaced or removed while we waited: lock what is there now.
-                    Ok(_) => continue,
-                    Err(e) if e.kind() == ErrorKind::NotFound => continue,
-                    Err(e) => return Err(e),
-                }
-            }
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                let dir = match path.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d,
-                    _ => Path::new("."),
-                };
-                let file = OpenOptions::new()
-                    .read(true)
-                    .custom_flags(libc::O_CLOEXEC | libc::O_DIRECTORY)
-                    .open(dir)?;
-                let Some(lock) = flock(file, dir, Wait::Block)? else {
-                    continue;
-                };
-                match std::fs::symlink_metadata(path) {
-                    Err(e) if e.kind() == ErrorKind::NotFound => {
-                        return Ok(FileLock {
-                            path: path.to_path_buf(),
-                            _file: lock._file,
-                        })
-                    }
-                    // Another creator was first: take the file's own lock.
-                    Ok(_) => continue,
-                    Err(e) => return Err(e),
-                }
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    lock_kind(path, Kind::Exclusive, wait)
 }
 
 /// The index lock (`var/run/zones/index.lock`), held while the index or a zone file changes.
@@ -137,7 +31,7 @@ impl IndexLock {
     /// The zones a writer that died holding the lock was changing (possibly none: it was
     /// writing the index only); `None` when the last holder finished.
     pub(crate) fn interrupted(&self) -> Result<Option<Vec<String>>, StoreError> {
-        let file = &self.lock._file;
+        let file = &self.lock.file();
         let len = file.metadata().map_err(|source| self.io(source))?.len();
         if len == 0 {
             return Ok(None);
@@ -167,20 +61,23 @@ impl IndexLock {
             text.push('\n');
         }
         self.lock
-            ._file
+            .file()
             .set_len(0)
-            .and_then(|()| self.lock._file.write_all_at(text.as_bytes(), 0))
+            .and_then(|()| self.lock.file().write_all_at(text.as_bytes(), 0))
             .map_err(|source| self.io(source))
     }
 
     /// The write is complete (or repaired).
     pub(crate) fn clear(&self) -> Result<(), StoreError> {
-        self.lock._file.set_len(0).map_err(|source| self.io(source))
+        self.lock
+            .file()
+            .set_len(0)
+            .map_err(|source| self.io(source))
     }
 
     fn io(&self, source: std::io::Error) -> StoreError {
         StoreError::Lock {
-            path: self.lock.path.clone(),
+            path: self.lock.path().to_path_buf(),
             source,
         }
     }
@@ -213,7 +110,7 @@ impl std::os::fd::AsFd for ZoneLock {
     /// The locked file: a process that inherits it holds the lock too (zoneadm hands it to
     /// the zoneadmd it starts, so a killed zoneadm cannot let a half-made zone be halted).
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.lock._file.as_fd()
+        self.lock.file().as_fd()
     }
 }
 
@@ -223,7 +120,7 @@ impl ZoneLock {
     }
 
     pub fn path(&self) -> &Path {
-        &self.lock.path
+        self.lock.path()
     }
 }
 

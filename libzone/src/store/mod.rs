@@ -7,7 +7,6 @@
 //! what is being changed, so a writer killed half-way is repaired by whoever takes the lock
 //! next (`recover.rs`): every crash leaves the old state or the new one.
 
-pub(crate) mod atomic;
 #[cfg(test)]
 mod concurrency_tests;
 #[cfg(test)]
@@ -16,6 +15,7 @@ mod edit;
 mod index;
 mod lock;
 mod paths;
+pub mod record;
 mod recover;
 mod repo;
 mod templates;
@@ -23,8 +23,6 @@ mod xml;
 
 pub use edit::Editor;
 pub use index::{is_uuid, new_uuid, DamagedLine, Index, IndexEntry, INDEX_HEADER};
-pub(crate) use lock::lock_replaced_file;
-pub(crate) use lock::FileLock;
 pub use lock::{ConfigLock, ZoneLock};
 pub use paths::{storable_name, Store, DETACHED_FILE};
 pub use templates::{builtin, BuiltinTemplate, BUILTIN_TEMPLATES, SYSBLANK, SYSDEFAULT};
@@ -33,6 +31,15 @@ pub use xml::{from_xml, from_xml_bytes, to_xml};
 use crate::config::ZoneConfig;
 use crate::state::ZoneState;
 use std::path::PathBuf;
+
+impl From<crate::fsio::PathError> for StoreError {
+    fn from(e: crate::fsio::PathError) -> StoreError {
+        StoreError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
 
 /// What can go wrong reading or writing the store. Messages name the file and what to do.
 #[derive(Debug, thiserror::Error)]

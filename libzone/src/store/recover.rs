@@ -16,8 +16,9 @@
 
 use super::index::Index;
 use super::lock::IndexLock;
-use super::{atomic, Store, StoreError};
+use super::{Store, StoreError};
 use crate::config::GLOBAL_ZONE;
+use crate::fsio::{atomic, crash_point};
 
 impl Store {
     /// Run the writes of `f` under `lock`, noted as changing `zones`' files. On an error the
@@ -90,41 +91,6 @@ impl Store {
                 Ok(true)
             }
             _ => Ok(false),
-        }
-    }
-}
-
-/// A point in a write sequence where a test may kill the process (see `crash_tests.rs`).
-/// Nothing in a normal build.
-#[cfg(not(test))]
-#[inline(always)]
-pub(crate) fn crash_point() {}
-
-#[cfg(test)]
-pub(crate) use crash::crash_point;
-
-#[cfg(test)]
-pub(crate) mod crash {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// The crash point at which to die (1-based; 0: never).
-    static DIE_AT: AtomicUsize = AtomicUsize::new(0);
-    static PASSED: AtomicUsize = AtomicUsize::new(0);
-    /// Exit status of a process that died at a crash point.
-    pub const CRASHED: i32 = 77;
-
-    pub fn die_at(point: usize) {
-        PASSED.store(0, Ordering::SeqCst);
-        DIE_AT.store(point, Ordering::SeqCst);
-    }
-
-    /// Ends the process at once when this is the chosen point: no destructor runs, no temp
-    /// file is removed, as with kill -9.
-    pub fn crash_point() {
-        let at = DIE_AT.load(Ordering::SeqCst);
-        if at != 0 && PASSED.fetch_add(1, Ordering::SeqCst) + 1 == at {
-            // SAFETY: _exit ends the process; nothing runs after it.
-            unsafe { libc::_exit(CRASHED) }
         }
     }
 }

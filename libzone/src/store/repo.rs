@@ -6,8 +6,9 @@ use super::lock::IndexLock;
 use super::paths::{check_name, storable_name};
 use super::templates::builtin;
 use super::xml::{from_xml_bytes, to_xml};
-use super::{atomic, Repository, Store, StoreError};
+use super::{Repository, Store, StoreError};
 use crate::config::{ZoneConfig, GLOBAL_ZONE};
+use crate::fsio::atomic;
 use crate::state::ZoneState;
 use std::io::ErrorKind;
 use std::path::Path;
@@ -43,6 +44,7 @@ impl Store {
     /// `zoneadm detach`). The zonepath directory must exist.
     pub fn write_detached(&self, cfg: &ZoneConfig, zonepath: &str) -> Result<(), StoreError> {
         atomic::write_atomic(&self.detached_path(zonepath)?, to_xml(cfg).as_bytes())
+            .map_err(StoreError::from)
     }
 
     /// [`Repository::load`] with the revision it read.
@@ -149,7 +151,7 @@ impl Store {
             // The global zone's index line never changes; only its file does.
             self.writing(lock, &[GLOBAL_ZONE], || {
                 self.prepare_write()?;
-                atomic::write_atomic(&new_path, xml.as_bytes())
+                atomic::write_atomic(&new_path, xml.as_bytes()).map_err(StoreError::from)
             })?;
             return Ok(Revision(Some(xml.into_bytes())));
         }
@@ -199,7 +201,7 @@ impl Store {
             if let Some(old) = renamed_from {
                 atomic::remove_deferred(&self.zone_xml_path(old))?;
             }
-            atomic::sync_parent(&new_path)
+            atomic::sync_parent(&new_path).map_err(StoreError::from)
         })?;
         Ok(Revision(Some(xml.into_bytes())))
     }
@@ -217,7 +219,7 @@ impl Store {
             }
             // A file without an index line is no zone; it is what a killed create left.
             if path.exists() {
-                self.writing(lock, &[zone], || atomic::remove_durable(&path))?;
+                self.writing(lock, &[zone], || Ok(atomic::remove_durable(&path)?))?;
                 return Ok(());
             }
             return Err(StoreError::NoSuchZone {
@@ -236,7 +238,7 @@ impl Store {
             self.prepare_write()?;
             atomic::write_atomic_deferred(&self.index_path(), text.as_bytes())?;
             atomic::remove_deferred(&path)?;
-            atomic::sync_parent(&path)
+            atomic::sync_parent(&path).map_err(StoreError::from)
         })
     }
 }

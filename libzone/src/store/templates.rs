@@ -4,8 +4,9 @@
 //! `SUNWblank` stand for the same two.
 
 use super::xml::from_xml;
-use super::{atomic, Store, StoreError};
+use super::{Store, StoreError};
 use crate::config::ZoneConfig;
+use crate::fsio::atomic;
 use std::path::Path;
 
 /// A template shipped with the library.

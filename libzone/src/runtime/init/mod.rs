@@ -3,7 +3,7 @@
 //! SIGTERM (zoneadm shutdown) runs the `K*` stop scripts, stops every process and exits.
 //! Boot argument `-s` starts a root shell on the console instead of the login prompt.
 
-use super::account;
+use crate::runtime::kernel::account;
 use nix::sys::signal::{kill, SigSet, Signal};
 use nix::sys::signalfd::SignalFd;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};

@@ -3,7 +3,6 @@
 //! their start time so a recycled pid is never mistaken for the zone's process.
 
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A process identity that survives pid reuse: pid plus start time (clock ticks since boot,
@@ -142,15 +141,10 @@ impl RunDir {
     pub fn write(&self, rec: &ZoneRecord) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         let path = self.record_path(&rec.zone);
-        let tmp = self
-            .dir
-            .join(format!(".{}.state.{}", rec.zone, std::process::id()));
         let body = serde_json::to_vec_pretty(rec).map_err(std::io::Error::other)?;
-        {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&body)?;
-        }
-        std::fs::rename(&tmp, &path)
+        // A reader sees the old record or the new one; temp names never end in `.state`.
+        crate::fsio::atomic::write_volatile(&path, &body, &format!(".{}.state.", rec.zone), 0o644)
+            .map_err(|e| e.source)
     }
 
     /// Remove the zone's runtime files.

@@ -9,17 +9,18 @@
 //! of the zone itself: zinit runs from a sealed memfd copy, any other init through the
 //! sealed launcher (see `sealed`), so `/proc/1/exe` never leads to a host file.
 
-use super::caps;
-use super::proto::{SetupOrder, SetupReport};
+use super::child;
 use super::rootfs::{self, RootSetup};
-use super::sealed;
-use super::sys;
 use crate::brand::InitKind;
 use crate::plan::Plan;
+use crate::runtime::kernel::caps;
+use crate::runtime::kernel::sys;
+use crate::runtime::kernel::syscall::Syscall;
 use nix::sched::CloneFlags;
 use nix::sys::socket::{self, AddressFamily, SockFlag, SockType};
 use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
+use serde::{Deserialize, Serialize};
 use std::ffi::CString;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
@@ -27,17 +28,23 @@ use std::path::Path;
 /// Failure to create or boot a zone's process: the step and the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum SpawnError {
+    /// A system call of ours (the supervisor's side) failed.
+    #[error("{step}: {errno}")]
+    Sys {
+        step: &'static str,
+        #[source]
+        errno: nix::errno::Errno,
+    },
+    /// A step failed as the set-up child reported it (its reason arrives as text), or
+    /// recording the process failed.
     #[error("{step}: {error}")]
     Step { step: String, error: String },
     #[error("zone process exited during set-up")]
     Vanished,
 }
 
-fn sys_step(step: &str) -> impl FnOnce(nix::errno::Errno) -> SpawnError + '_ {
-    move |e| SpawnError::Step {
-        step: step.to_string(),
-        error: e.to_string(),
-    }
+fn sys_step(step: &'static str) -> impl FnOnce(nix::errno::Errno) -> SpawnError {
+    move |errno| SpawnError::Sys { step, errno }
 }
 
 /// The supervisor's handle on a zone's process.
@@ -55,6 +62,8 @@ pub type OnSpawn<'a> = dyn Fn(Pid, BorrowedFd<'_>) -> Result<(), String> + 'a;
 
 /// What the child needs besides the plan.
 pub struct SpawnArgs<'a> {
+    /// The system calls of the set-up (see `kernel::syscall`).
+    pub syscall: &'a dyn Syscall,
     pub plan: &'a Plan,
     /// Host path of the console pty slave.
     pub console: Option<&'a Path>,
@@ -116,7 +125,7 @@ pub fn spawn(args: &SpawnArgs<'_>) -> Result<ZoneProcess, SpawnError> {
     }
     let pid = args
         .cgroups
-        .fork_pid(flags.bits())
+        .fork_pid(args.syscall, flags)
         .map_err(sys_step("clone"))?;
     if pid == 0 {
         drop(parent);
@@ -136,42 +145,61 @@ pub fn spawn(args: &SpawnArgs<'_>) -> Result<ZoneProcess, SpawnError> {
         pidfd,
         channel: Some(parent),
     };
+    // From here on, a failure kills and reaps the process again (also on a panic).
+    let guard = ProcessGuard::new(&zp);
+    bring_up(args, &zp)?;
+    guard.disarm();
+    Ok(zp)
+}
+
+/// The parent's part of the set-up once the process exists: record it, give the go-ahead
+/// when booting at once, and wait for its report.
+fn bring_up(args: &SpawnArgs<'_>, zp: &ZoneProcess) -> Result<(), SpawnError> {
     if let Some(hook) = args.on_spawn {
-        if let Err(error) = hook(pid, zp.pidfd.as_fd()) {
-            zp.kill();
-            return Err(SpawnError::Step {
-                step: "record the zone process".to_string(),
-                error,
-            });
-        }
+        hook(zp.pid, zp.pidfd.as_fd()).map_err(|error| SpawnError::Step {
+            step: "record the zone process".to_string(),
+            error,
+        })?;
     }
     let channel = zp.channel()?;
     // Booting at once: the order is the go-ahead, sent now that the process is recorded.
     if let Some(boot) = &args.boot_now {
-        if let Err(e) = packet_send(channel, &SetupOrder::Boot { args: boot.clone() }) {
-            zp.kill();
-            return Err(sys_step("send boot")(e));
-        }
+        packet_send(channel, &SetupOrder::Boot { args: boot.clone() })
+            .map_err(sys_step("send boot"))?;
     }
     match packet_recv::<SetupReport>(channel) {
-        Ok(Some(SetupReport::Ready)) if args.boot_now.is_none() => Ok(zp),
+        Ok(Some(SetupReport::Ready)) if args.boot_now.is_none() => Ok(()),
         // Booting at once: the channel closes when init is executing.
-        Ok(None) if args.boot_now.is_some() => Ok(zp),
-        Ok(Some(SetupReport::Ready)) => {
-            zp.kill();
-            Err(SpawnError::Vanished)
+        Ok(None) if args.boot_now.is_some() => Ok(()),
+        Ok(Some(SetupReport::Ready)) | Ok(None) => Err(SpawnError::Vanished),
+        Ok(Some(SetupReport::Failed { step, error })) => Err(SpawnError::Step { step, error }),
+        Err(e) => Err(sys_step("read set-up report")(e)),
+    }
+}
+
+/// Kills and reaps a zone's process unless disarmed: what a failed `spawn` leaves behind.
+struct ProcessGuard<'a> {
+    process: &'a ZoneProcess,
+    armed: bool,
+}
+
+impl<'a> ProcessGuard<'a> {
+    fn new(process: &'a ZoneProcess) -> ProcessGuard<'a> {
+        ProcessGuard {
+            process,
+            armed: true,
         }
-        Ok(Some(SetupReport::Failed { step, error })) => {
-            zp.kill();
-            Err(SpawnError::Step { step, error })
-        }
-        Ok(None) => {
-            zp.kill();
-            Err(SpawnError::Vanished)
-        }
-        Err(e) => {
-            zp.kill();
-            Err(sys_step("read set-up report")(e))
+    }
+
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for ProcessGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.process.kill();
         }
     }
 }
@@ -249,17 +277,20 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
     // First of all: until init is executed we are the host's zoneadmd, inside the zone.
     at("set non-dumpable", nix::sys::prctl::set_dumpable(false))?;
     at("set parent-death signal", sys::die_with_parent())?;
-    at("join the zone's cgroups", args.cgroups.join_self())?;
+    at(
+        "join the zone's cgroups",
+        args.cgroups.join_self(args.syscall),
+    )?;
     let mut keep = vec![chan.as_raw_fd(), args.launcher.as_raw_fd()];
     keep.extend(args.zinit.map(|f| f.as_raw_fd()));
-    at("close inherited descriptors", sys::close_other_fds(&keep))?;
+    at("close inherited descriptors", child::close_inherited(&keep))?;
     // Now that we are in the zone's cgroups, they become the root of our cgroup view.
     at(
         "cgroup namespace",
-        nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP),
+        args.syscall.unshare(CloneFlags::CLONE_NEWCGROUP),
     )?;
     if let Some(h) = plan.spec.hostname() {
-        at("set hostname", nix::unistd::sethostname(h))?;
+        at("set hostname", args.syscall.sethostname(h))?;
     }
     if super::net::own_network(plan) {
         at("bring up loopback", super::net::loopback_up())?;
@@ -269,7 +300,7 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
         spec: &plan.spec,
         console: args.console,
     };
-    at("build zone root", rootfs::enter_root(&setup))?;
+    at("build zone root", rootfs::enter_root(args.syscall, &setup))?;
     at("new session", nix::unistd::setsid())?;
     if args.console.is_some() {
         take_console().map_err(|e| ("open console".to_string(), e.to_string()))?;
@@ -288,30 +319,22 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
         }
     };
     set_rlimits(plan)?;
-    let keep = at("capabilities", caps::parse_set(&plan.zone.capabilities))?;
-    if !plan.zone.no_new_privs {
-        load_seccomp(args)?;
-    }
-    at("drop capabilities", caps::limit_to(&keep))?;
-    // The zone must outlive a supervisor that crashes: zoneadm can still halt it.
-    at(
-        "clear parent-death signal",
-        nix::sys::prctl::set_pdeathsig(None::<nix::sys::signal::Signal>),
+    let keep = at("capabilities", caps::parse_set(&plan.capabilities()))?;
+    child::confine(
+        plan.no_new_privs(),
+        args.seccomp,
+        || {
+            at("drop capabilities", caps::limit_to(&keep))?;
+            // The zone must outlive a supervisor that crashes: zoneadm can still halt it.
+            at(
+                "clear parent-death signal",
+                nix::sys::prctl::set_pdeathsig(None::<nix::sys::signal::Signal>),
+            )
+        },
+        |step, error| (step.to_string(), error),
     )?;
-    if plan.zone.no_new_privs {
-        at("no_new_privs", nix::sys::prctl::set_no_new_privs())?;
-        load_seccomp(args)?;
-    }
-    sys::reset_signals();
+    child::reset_signals();
     exec_init(args, boot_args)
-}
-
-/// Put init under the zone's seccomp filter: as late as we can, which is after
-/// `no_new_privs` when the zone has it, and otherwise just before the capability drop
-/// (loading a filter without `no_new_privs` takes CAP_SYS_ADMIN). What we still do after
-/// it (capset, prctl, sigaction, execveat) the filter allows.
-fn load_seccomp(args: &SpawnArgs<'_>) -> StepResult<()> {
-    at("seccomp filter", super::filter::load(args.seccomp))
 }
 
 /// The plan's resource limits (`zone.max-locked-memory` is RLIMIT_MEMLOCK), set while we
@@ -357,14 +380,7 @@ fn take_console() -> Result<(), nix::errno::Errno> {
         nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_NOCTTY,
         nix::sys::stat::Mode::empty(),
     )?;
-    // SAFETY: TIOCSCTTY on a terminal fd we own; the argument is a plain integer.
-    if unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSCTTY, 0) } < 0 {
-        return Err(nix::errno::Errno::last());
-    }
-    nix::unistd::dup2_stdin(&fd)?;
-    nix::unistd::dup2_stdout(&fd)?;
-    nix::unistd::dup2_stderr(&fd)?;
-    Ok(())
+    child::take_terminal(fd.as_fd())
 }
 
 fn cstrings(v: &[String]) -> StepResult<Vec<CString>> {
@@ -422,15 +438,28 @@ fn exec_init(args: &SpawnArgs<'_>, boot_args: Vec<String>) -> StepResult<()> {
             // from here, while zoneadm still waits for the outcome.
             match runnable(path) {
                 Err(e) => e,
-                Ok(()) => {
-                    let argv = sealed::launcher_argv(&prog, &argv_c, None);
-                    sys::execveat_fd(args.launcher, &argv, &env_c)
-                }
+                Ok(()) => child::exec_with_launcher(args.launcher, &prog, &argv_c, None, &env_c),
             }
         }
     };
     let what = argv.first().cloned().unwrap_or_default();
     Err((format!("exec {what}"), errno.to_string()))
+}
+
+/// What the zone's setup child tells its supervisor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SetupReport {
+    /// Namespaces, mounts and console are in place; waiting for `boot`.
+    Ready,
+    /// A step failed; the child exits after sending this.
+    Failed { step: String, error: String },
+}
+
+/// What the supervisor tells the setup child after `Ready`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SetupOrder {
+    Boot { args: Vec<String> },
+    Abort,
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 //! standing in for terminal descriptors that must not reach into a zone). Signals arrive on a
 //! signalfd, so no handler ever runs concurrently with the loop.
 
-use super::console;
 use super::escape::{canonify, Action, Escape, TermChars};
-use super::proto;
+use crate::runtime::supervisor::console;
+use crate::runtime::supervisor::proto;
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
@@ -609,7 +609,7 @@ impl Pump<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::escape::TermChars;
+    use crate::runtime::enter::escape::TermChars;
     use std::io::{Read, Write};
 
     fn pipe() -> (OwnedFd, OwnedFd) {
@@ -748,7 +748,7 @@ mod tests {
             .stdout(std::process::Stdio::from(cmd_out_w))
             .spawn()
             .unwrap();
-        let pidfd = crate::runtime::sys::pidfd_open(child.id() as i32).unwrap();
+        let pidfd = crate::runtime::kernel::sys::pidfd_open(child.id() as i32).unwrap();
         nix::unistd::write(&user_in_w, b"hello through pipes\n").unwrap();
         drop(user_in_w);
         let sfd = nonblocking_signals();

@@ -4,6 +4,7 @@
 //! could change in between.
 
 use super::sys;
+use super::syscall::Syscall;
 use nix::errno::Errno;
 use nix::mount::MsFlags;
 use nix::sys::stat::Mode;
@@ -152,7 +153,7 @@ pub fn fd_path(fd: BorrowedFd<'_>) -> PathBuf {
 }
 
 /// Carry out one OCI mount inside `root_fd`.
-pub fn mount_one(root_fd: BorrowedFd<'_>, m: &Mount) -> Result<(), MountError> {
+pub fn mount_one(sc: &dyn Syscall, root_fd: BorrowedFd<'_>, m: &Mount) -> Result<(), MountError> {
     let dest = m.destination();
     let opts = parse_options(m.typ().as_deref(), m.options().as_deref().unwrap_or(&[]));
     if opts.bind {
@@ -161,7 +162,7 @@ pub fn mount_one(root_fd: BorrowedFd<'_>, m: &Mount) -> Result<(), MountError> {
             .map(|md| !md.is_dir())
             .unwrap_or(false);
         let target = open_dest(root_fd, dest, is_file)?;
-        bind(&src, target.as_fd(), &opts).map_err(|errno| MountError {
+        bind(sc, &src, target.as_fd(), &opts).map_err(|errno| MountError {
             step: "bind",
             path: dest.to_path_buf(),
             errno,
@@ -175,7 +176,7 @@ pub fn mount_one(root_fd: BorrowedFd<'_>, m: &Mount) -> Result<(), MountError> {
             flags |= MsFlags::MS_RDONLY;
         }
         let data = opts.data.join(",");
-        nix::mount::mount(
+        sc.mount(
             Some(src.as_path()),
             &fd_path(target.as_fd()),
             m.typ().as_deref(),
@@ -201,8 +202,13 @@ pub fn mount_one(root_fd: BorrowedFd<'_>, m: &Mount) -> Result<(), MountError> {
 
 /// Bind `src` onto `target` with the new mount API: clone the tree, set its attributes (read
 /// only for every submount too when asked), then attach it.
-pub fn bind(src: &Path, target: BorrowedFd<'_>, opts: &MountOptions) -> Result<(), Errno> {
-    let tree = sys::open_tree_clone(src, opts.recursive)?;
+pub fn bind(
+    sc: &dyn Syscall,
+    src: &Path,
+    target: BorrowedFd<'_>,
+    opts: &MountOptions,
+) -> Result<(), Errno> {
+    let tree = sc.open_tree_clone(src, opts.recursive)?;
     let mut set = 0;
     if opts.readonly {
         set |= sys::MOUNT_ATTR_RDONLY;
@@ -218,9 +224,9 @@ pub fn bind(src: &Path, target: BorrowedFd<'_>, opts: &MountOptions) -> Result<(
     }
     if set != 0 {
         let recursive = opts.recursive && (opts.readonly_recursive || !opts.readonly);
-        sys::mount_setattr(tree.as_fd(), recursive, set, 0)?;
+        sc.mount_setattr(tree.as_fd(), recursive, set, 0)?;
     }
-    sys::move_mount_to_fd(tree.as_fd(), target)
+    sc.move_mount_to_fd(tree.as_fd(), target)
 }
 
 #[cfg(test)]

@@ -11,11 +11,16 @@
 //! program through the launcher, executed from a sealed memfd, so `/proc/self/exe` of what
 //! runs in the zone is never the host's file.
 
-use super::account::{self, User};
-use super::caps;
-use super::record::ZoneRecord;
-use super::sealed;
-use super::sys;
+pub mod escape;
+pub mod relay;
+
+use crate::runtime::kernel::account::{self, User};
+use crate::runtime::kernel::caps;
+use crate::runtime::kernel::sealed;
+use crate::runtime::kernel::sys;
+use crate::runtime::kernel::syscall::{Syscall, LINUX};
+use crate::runtime::platform::child;
+use crate::store::record::ZoneRecord;
 use nix::sched::CloneFlags;
 use nix::sys::termios::Termios;
 use nix::unistd::{ForkResult, Pid};
@@ -313,14 +318,9 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
     // Read now: after setns our file system is the zone's.
     let seccomp = zone_filter(rec)?;
     // Opened now, written by the child: after setns our /sys is the zone's.
-    let join = super::cgjoin::Join::open(&rec.cgroups)
+    let join = crate::runtime::platform::cgjoin::Join::open(&rec.cgroups)
         .map_err(|(path, source)| EnterError::Io { path, source })?;
-    let flags = CloneFlags::CLONE_NEWNS
-        | CloneFlags::CLONE_NEWUTS
-        | CloneFlags::CLONE_NEWIPC
-        | CloneFlags::CLONE_NEWNET
-        | CloneFlags::CLONE_NEWPID;
-    nix::sched::setns(pidfd.as_fd(), flags).map_err(sys_err("join zone namespaces"))?;
+    join_namespaces(&LINUX, pidfd.as_fd())?;
     let launch = resolve(&rec.zone, spec)?;
     // Supplementary groups matter only when we become someone else than root.
     let groups = if launch.user.uid != 0 {
@@ -341,7 +341,7 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
     // Single-threaded caller (what forking needs); the child uses only async-signal-safe
     // calls until exec (plus small allocations that cannot contend on a lock in a
     // single-threaded process).
-    match join.fork().map_err(sys_err("fork"))? {
+    match join.fork(&LINUX).map_err(sys_err("fork"))? {
         ForkResult::Parent { child } => Ok(Entered {
             pid: child,
             pty_master,
@@ -373,6 +373,34 @@ pub fn enter(rec: &ZoneRecord, spec: &EnterSpec, stdio: [RawFd; 3]) -> Result<En
     }
 }
 
+/// The namespaces zlogin joins before it forks (the pid namespace applies to the child):
+/// everything of the zone's init but its cgroup namespace, which the child joins once it is
+/// in the zone's cgroups (`join_cgroups`).
+pub const JOINED_NAMESPACES: CloneFlags = CloneFlags::CLONE_NEWNS
+    .union(CloneFlags::CLONE_NEWUTS)
+    .union(CloneFlags::CLONE_NEWIPC)
+    .union(CloneFlags::CLONE_NEWNET)
+    .union(CloneFlags::CLONE_NEWPID);
+
+/// In zlogin: join the namespaces of the zone whose init `pidfd` is.
+fn join_namespaces(sc: &dyn Syscall, pidfd: std::os::fd::BorrowedFd<'_>) -> Result<(), EnterError> {
+    sc.setns(pidfd, JOINED_NAMESPACES)
+        .map_err(sys_err("join zone namespaces"))
+}
+
+/// In zlogin's child: join the zone's cgroups (every hierarchy), then its cgroup namespace,
+/// so the zone's cgroups are the root of what the process sees.
+fn join_cgroups(
+    sc: &dyn Syscall,
+    join: &crate::runtime::platform::cgjoin::Join,
+    pidfd: std::os::fd::BorrowedFd<'_>,
+) -> Result<(), String> {
+    join.join_self(sc)
+        .map_err(|e| format!("join zone cgroup: {e}"))?;
+    sc.setns(pidfd, CloneFlags::CLONE_NEWCGROUP)
+        .map_err(|e| format!("join zone cgroup namespace: {e}"))
+}
+
 /// `fd`, moved above descriptor 2 if it is one of the standard ones (a caller that started
 /// us with one of them closed).
 fn above_stdio(fd: OwnedFd) -> Result<OwnedFd, EnterError> {
@@ -390,49 +418,6 @@ struct ChildPty<'a> {
     path: &'a Path,
     termios: Option<&'a Termios>,
     winsize: Option<(u16, u16)>,
-}
-
-/// What the child inherits from zlogin but must not keep: blocked signals (zlogin takes its
-/// signals on a signalfd) and ignored ones (Rust ignores SIGPIPE, and a command in the zone
-/// must die of a closed pipe like anywhere else).
-fn reset_signals() {
-    use nix::sys::signal::{sigprocmask, SigHandler, SigSet, SigmaskHow, Signal};
-    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
-    for sig in [
-        Signal::SIGPIPE,
-        Signal::SIGHUP,
-        Signal::SIGINT,
-        Signal::SIGQUIT,
-        Signal::SIGTERM,
-        Signal::SIGTSTP,
-        Signal::SIGTTIN,
-        Signal::SIGTTOU,
-        Signal::SIGWINCH,
-        Signal::SIGCHLD,
-    ] {
-        // SAFETY: installing the default disposition; no handler code is involved.
-        let _ = unsafe { nix::sys::signal::signal(sig, SigHandler::SigDfl) };
-    }
-}
-
-/// Close every descriptor above stderr but `keep` (the launcher, closed by its exec): nothing
-/// of the global zone (our terminal, files our caller left open, the pidfd) may reach a
-/// process in the zone.
-fn close_inherited(keep: RawFd) {
-    if sys::close_other_fds(&[keep]).is_err() {
-        // Kernels before 5.9: close what /proc says is open.
-        if let Ok(rd) = std::fs::read_dir("/proc/self/fd") {
-            let fds: Vec<RawFd> = rd
-                .flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .filter(|fd| *fd > 2 && *fd != keep)
-                .collect();
-            for fd in fds {
-                // SAFETY: closing a descriptor number; a stale one just fails with EBADF.
-                unsafe { libc::close(fd) };
-            }
-        }
-    }
 }
 
 /// The resource limits the zone's processes have (its init's, e.g. the locked-memory cap of
@@ -466,7 +451,7 @@ fn take_zone_rlimits(init: i32) {
 fn child_exec(
     launcher: &OwnedFd,
     pidfd: &OwnedFd,
-    join: &super::cgjoin::Join,
+    join: &crate::runtime::platform::cgjoin::Join,
     groups: &str,
     keep: &caps::CapsHashSet,
     no_new_privs: bool,
@@ -476,11 +461,8 @@ fn child_exec(
     launch: &Launch,
 ) -> String {
     let user = &launch.user;
-    if let Err(e) = join.join_self() {
-        return format!("join zone cgroup: {e}");
-    }
-    if let Err(e) = nix::sched::setns(pidfd.as_fd(), CloneFlags::CLONE_NEWCGROUP) {
-        return format!("join zone cgroup namespace: {e}");
+    if let Err(e) = join_cgroups(&LINUX, join, pidfd.as_fd()) {
+        return e;
     }
     if let Err(e) = nix::unistd::setsid() {
         return format!("setsid: {e}");
@@ -494,17 +476,14 @@ fn child_exec(
             Ok(fd) => fd,
             Err(e) => return format!("{}: {e}", p.path.display()),
         };
-        // SAFETY: make the zone pty our controlling terminal.
-        unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSCTTY, 0) };
         if let Some(t) = p.termios {
             let _ = nix::sys::termios::tcsetattr(&fd, nix::sys::termios::SetArg::TCSANOW, t);
         }
         if let Some((rows, cols)) = p.winsize {
-            let _ = super::console::set_winsize(fd.as_fd(), rows, cols);
+            let _ = crate::runtime::supervisor::console::set_winsize(fd.as_fd(), rows, cols);
         }
-        for target in 0..3 {
-            // SAFETY: dup2 onto the standard descriptors.
-            unsafe { libc::dup2(fd.as_raw_fd(), target) };
+        if let Err(e) = child::take_terminal(fd.as_fd()) {
+            return format!("{}: {e}", p.path.display());
         }
     } else {
         for (target, fd) in stdio.iter().enumerate() {
@@ -514,63 +493,103 @@ fn child_exec(
             }
         }
     }
-    // The zone's seccomp filter, as late as we can (see `runtime::filter`): without
-    // no_new_privs only while we still hold CAP_SYS_ADMIN, before the capability drop.
-    if !no_new_privs {
-        if let Err(e) = super::filter::load(seccomp) {
-            return format!("seccomp filter: {e}");
-        }
-    }
-    if user.uid == 0 {
-        if let Err(e) = caps::limit_to(keep) {
-            return e.to_string();
-        }
-    } else {
-        // Bounding set first (that needs CAP_SETPCAP), so a set-uid program run by the user
-        // can never regain more than the zone's set; the uid change drops the rest.
-        if let Err(e) = caps::limit_bounding(keep) {
-            return e.to_string();
-        }
-        if let Err(e) = account::become_user(user, groups) {
-            return format!("cannot become {}: {e}", user.name);
-        }
-        // A change of uid resets dumpability to fs.suid_dumpable, which a host may have set
-        // to 1 (everything dumpable): not for us.
-        if let Err(e) = nix::sys::prctl::set_dumpable(false) {
-            return format!("set non-dumpable: {e}");
-        }
-    }
-    if no_new_privs {
-        if let Err(e) = nix::sys::prctl::set_no_new_privs() {
-            return format!("no_new_privs: {e}");
-        }
-        if let Err(e) = super::filter::load(seccomp) {
-            return format!("seccomp filter: {e}");
-        }
+    // The zone's seccomp filter as late as we can, around the drop of privileges (see
+    // `child::confine`).
+    let confined = child::confine(
+        no_new_privs,
+        seccomp,
+        || {
+            if user.uid == 0 {
+                return caps::limit_to(keep).map_err(|e| e.to_string());
+            }
+            // Bounding set first (that needs CAP_SETPCAP), so a set-uid program run by the
+            // user can never regain more than the zone's set; the uid change drops the rest.
+            caps::limit_bounding(keep).map_err(|e| e.to_string())?;
+            account::become_user(user, groups)
+                .map_err(|e| format!("cannot become {}: {e}", user.name))?;
+            // A change of uid resets dumpability to fs.suid_dumpable, which a host may have
+            // set to 1 (everything dumpable): not for us.
+            nix::sys::prctl::set_dumpable(false).map_err(|e| format!("set non-dumpable: {e}"))
+        },
+        |step, e| format!("{step}: {e}"),
+    );
+    if let Err(e) = confined {
+        return e;
     }
     if std::env::set_current_dir(&user.home).is_err() {
         let _ = std::env::set_current_dir("/");
     }
-    reset_signals();
-    close_inherited(launcher.as_raw_fd());
+    child::reset_signals();
+    // Nothing of the global zone may reach the zone: all but the launcher, closed by its exec.
+    let _ = child::close_inherited(&[launcher.as_raw_fd()]);
     // The launcher executes the program (or the fallback) and reports why not the way we
     // would. Never the program directly: that would resolve it, /proc/self/exe included,
     // while our exe is the host's zlogin.
-    let argv = sealed::launcher_argv(
+    let e = child::exec_with_launcher(
+        launcher.as_fd(),
         &launch.prog,
         &launch.argv,
         launch
             .fallback
             .as_ref()
             .map(|(prog, argv)| (prog.as_c_str(), argv.as_slice())),
+        &launch.env,
     );
-    let e = sys::execveat_fd(launcher.as_fd(), &argv, &launch.env);
     format!("cannot start the zone launcher: {e}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::kernel::fake::Recorder;
+    use crate::runtime::platform::cgjoin::Join;
+
+    /// What zlogin joins: the zone's mount, uts, ipc, net and pid namespaces (through the
+    /// pidfd of the zone's init) before it forks; in the child, the zone's cgroup in every
+    /// hierarchy, and only then its cgroup namespace.
+    #[test]
+    fn zlogin_joins_the_zones_namespaces_then_its_cgroups_then_its_cgroup_namespace() {
+        let t = tempfile::tempdir().unwrap();
+        let (v1, v2) = (
+            t.path().join("cpu/zones/web"),
+            t.path().join("unified/zones/web"),
+        );
+        for d in [&v1, &v2] {
+            std::fs::create_dir_all(d).unwrap();
+            std::fs::write(d.join("cgroup.procs"), "").unwrap();
+        }
+        std::fs::write(v1.join("tasks"), "").unwrap();
+        let join = Join::open(&[v1.clone(), v2.clone()]).unwrap();
+        let pidfd = sys::pidfd_open(std::process::id() as i32).unwrap();
+        let rec = Recorder::new(t.path());
+        join_namespaces(&rec, pidfd.as_fd()).unwrap();
+        join_cgroups(&rec, &join, pidfd.as_fd()).unwrap();
+        let pidfd_shown = "host:anon_inode:[pidfd]";
+        assert_eq!(
+            rec.calls(),
+            [
+                format!("setns {pidfd_shown} mnt,uts,ipc,net,pid"),
+                "write /cpu/zones/web/tasks 0".to_string(),
+                "write /unified/zones/web/cgroup.procs 0".to_string(),
+                format!("setns {pidfd_shown} cgroup"),
+            ]
+        );
+
+        // A cgroup that cannot be joined: the cgroup namespace is not joined either.
+        let rec = Recorder::new(t.path()).fail_first("write", nix::errno::Errno::ENOENT);
+        let err = join_cgroups(&rec, &join, pidfd.as_fd()).unwrap_err();
+        assert_eq!(
+            err,
+            "join zone cgroup: No such file or directory (os error 2)"
+        );
+        assert_eq!(rec.calls(), ["write /cpu/zones/web/tasks 0"]);
+        let rec = Recorder::new(t.path()).fail_first("setns", nix::errno::Errno::EPERM);
+        let err = join_namespaces(&rec, pidfd.as_fd()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "join zone namespaces: EPERM: Operation not permitted"
+        );
+    }
 
     fn words(w: &[&str]) -> Vec<String> {
         w.iter().map(|s| s.to_string()).collect()

@@ -5,9 +5,9 @@
 //! way the filter is inherited across `execve` and by every child: nothing in the zone runs
 //! without it.
 
-use super::record::RunDir;
 use crate::plan::Plan;
 use crate::seccomp::{CompiledFilter, ProgramCache, SeccompError};
+use crate::store::record::RunDir;
 use nix::errno::Errno;
 use std::path::PathBuf;
 
@@ -148,12 +148,7 @@ mod tests {
             limitpriv: limitpriv.into(),
             ..Default::default()
         };
-        let facts = crate::host::HostFacts {
-            system_dirs: vec![],
-            online_cpus: vec![0],
-            devices: vec![],
-            bounding_caps: None,
-        };
+        let facts = crate::host::HostFacts::one_cpu();
         crate::plan::compile(&cfg, &facts, std::path::Path::new("/")).unwrap()
     }
 

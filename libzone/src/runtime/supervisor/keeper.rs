@@ -16,8 +16,8 @@
 //! unless a new supervisor has taken the zone over by then.
 
 use super::console::{ConsoleLog, ConsolePty};
-use super::record::{ProcId, RunDir, ZoneRecord};
-use super::sys;
+use crate::runtime::kernel::sys;
+use crate::store::record::{ProcId, RunDir, ZoneRecord};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::socket::{
@@ -457,7 +457,7 @@ pub enum RemainsError {
     #[error("cgroups: {0}")]
     Cgroups(#[source] crate::cgroup::CgroupError),
     #[error(transparent)]
-    Zone(#[from] super::zone::ZoneError),
+    Zone(#[from] crate::runtime::platform::zone::ZoneError),
     #[error("temporary pool: {0}")]
     Pool(#[source] crate::pool::PoolError),
 }
@@ -481,11 +481,17 @@ pub fn remove_remains(
             }
         }
     }
-    let halted = super::zone::force_halt(altroot, zone, rec.and_then(|r| r.init), backend.as_ref());
-    let pool = crate::pool::zones::release_temporary(altroot, zone);
+    let halted = crate::runtime::platform::zone::force_halt(
+        altroot,
+        zone,
+        rec.and_then(|r| r.init),
+        backend.as_ref(),
+    );
+    let pool = crate::pool::CpusetKernel::new(altroot)
+        .and_then(|k| crate::pool::zones::release_temporary(altroot, k, zone));
     RunDir::new(altroot).remove(zone);
     let store = crate::store::Store::new(altroot.to_path_buf());
-    let _ = crate::admin::global::balance(&store, backend.as_ref());
+    let _ = crate::runtime::platform::global::balance(&store, backend.as_ref());
     halted?;
     pool.map_err(RemainsError::Pool)
 }

@@ -3,18 +3,33 @@
 //! control socket, reaps the zone's init and takes the zone down again, removing every
 //! process and cgroup, when it halts. A supervisor started with `adopt` takes over the running
 //! zone of one that died. One single-threaded poll loop; every request is served in order.
+//!
+//! Like illumos' zoneadmd.c beside zcons.c: `console` is the zone console (its pty and
+//! log), `keeper` the process that holds it across supervisors, `proto` what zoneadm and
+//! `zlogin -C` say to us, `handover` how our starter passes us descriptors 3 and 4. Making
+//! the zone is `platform`'s, from the plan alone: `planning` is where the configuration is
+//! read, the zone bound to its pool and the plan compiled; nothing else here sees the
+//! configuration.
 
-use super::console::{self, ConsoleLog, ConsolePty};
-use super::keeper::Keeper;
-use super::proto::{self, ConsoleDecoder, ConsoleFrame, Request, Response};
-use super::record::{self, ProcId, RunDir, ZoneRecord};
-use super::spawn::ZoneProcess;
-use super::zone::{self, LiveZone, ReadyArgs};
+pub mod console;
+pub mod error;
+pub mod handover;
+pub mod keeper;
+pub mod planning;
+pub mod proto;
+
+use self::console::{ConsoleLog, ConsolePty};
+use self::error::SupervisorError;
+use self::keeper::Keeper;
+use self::planning::{Config, Planned};
+use self::proto::{ConsoleDecoder, ConsoleFrame, Request, Response};
 use crate::brand::InitKind;
 use crate::cgroup::CgroupBackend;
-use crate::host::HostFacts;
 use crate::plan;
+use crate::runtime::platform::spawn::ZoneProcess;
+use crate::runtime::platform::zone::{self, LiveZone, ReadyArgs};
 use crate::state::ZoneState;
+use crate::store::record::{self, ProcId, RunDir, ZoneRecord};
 use crate::store::Repository;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use std::io::{Read, Write};
@@ -102,9 +117,9 @@ fn start_console(
     altroot: &std::path::Path,
     zone: &str,
     log: &mut dyn FnMut(&str),
-) -> Result<(ConsolePty, Keeper), String> {
-    let console = ConsolePty::open().map_err(|e| format!("console: {e}"))?;
-    let keeper = Keeper::start(run, altroot, zone, &console, log).map_err(|e| e.to_string())?;
+) -> Result<(ConsolePty, Keeper), SupervisorError> {
+    let console = ConsolePty::open().map_err(SupervisorError::Console)?;
+    let keeper = Keeper::start(run, altroot, zone, &console, log)?;
     Ok((console, keeper))
 }
 
@@ -146,7 +161,7 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
     } else {
         match start_console(&run, &args.altroot, &args.zone, log) {
             Ok((c, k)) => (Some(c), Some(k)),
-            Err(e) => return fail(&mut notify, e),
+            Err(e) => return fail(&mut notify, e.to_string()),
         }
     };
     let (control, console_listener) = match (
@@ -243,9 +258,9 @@ impl Supervisor<'_> {
             capabilities: self
                 .live
                 .as_ref()
-                .map(|l| l.plan.zone.capabilities.clone())
+                .map(|l| l.plan.capabilities())
                 .unwrap_or_default(),
-            no_new_privs: self.live.as_ref().is_some_and(|l| l.plan.zone.no_new_privs),
+            no_new_privs: self.live.as_ref().is_some_and(|l| l.plan.no_new_privs()),
             brand: self
                 .live
                 .as_ref()
@@ -266,18 +281,25 @@ impl Supervisor<'_> {
     }
 
     /// Pick a zone id and claim it with our record, under the id lock.
-    fn claim_zoneid(&mut self) -> Result<(), String> {
+    fn claim_zoneid(&mut self) -> Result<(), SupervisorError> {
         let lock_path = self.run.zoneid_lock();
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(|e| format!("{}: {e}", lock_path.display()))?;
-        let _lock = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
-            .map_err(|(_, e)| format!("{}: {e}", lock_path.display()))?;
+            .map_err(|source| SupervisorError::Io {
+                path: lock_path.clone(),
+                source,
+            })?;
+        let _lock = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(
+            |(_, errno)| SupervisorError::Lock {
+                path: lock_path.clone(),
+                errno,
+            },
+        )?;
         let used: Vec<u32> = self.run.ids_in_use().into_iter().filter(|_| true).collect();
-        self.zoneid = record::free_zoneid(&used).ok_or("no free zone id")?;
+        self.zoneid = record::free_zoneid(&used).ok_or(SupervisorError::NoZoneId)?;
         self.state = ZoneState::Ready;
         self.save_record();
         Ok(())
@@ -296,7 +318,7 @@ impl Supervisor<'_> {
                 Ok(())
             }
             Request::Reboot { args } => self.do_reboot(args.clone()),
-            Request::Shutdown { .. } => Err("shutdown handled asynchronously".to_string()),
+            Request::Shutdown { .. } => Err(SupervisorError::Asynchronous),
         };
         match r {
             Ok(()) => {
@@ -308,7 +330,8 @@ impl Supervisor<'_> {
                 }
                 resp
             }
-            Err(msg) => {
+            Err(e) => {
+                let msg = e.to_string();
                 self.logf(&format!("{} failed: {msg}", req.verb()));
                 Response::error(self.state.as_str(), msg)
             }
@@ -318,36 +341,31 @@ impl Supervisor<'_> {
     /// Take over the running zone of a supervisor that died: its init (by pidfd, checked
     /// against the recorded start time), its cgroup, its console from the keeper, its id and
     /// pool from the record.
-    fn do_adopt(&mut self) -> Result<(), String> {
+    fn do_adopt(&mut self) -> Result<(), SupervisorError> {
         let zone = self.args.zone.clone();
-        let not_running = || format!("{zone}: zone is not running");
+        let not_running = || SupervisorError::ZoneNotRunning(zone.clone());
         let rec = self.run.read(&zone).ok_or_else(not_running)?;
         if rec.supervisor.alive() {
-            return Err(format!(
-                "zone is supervised by zoneadmd (pid {})",
-                rec.supervisor.pid
-            ));
+            return Err(SupervisorError::Supervised(rec.supervisor.pid));
         }
         let init = rec.init.filter(|i| i.alive()).ok_or_else(not_running)?;
-        let pidfd = super::sys::pidfd_open(init.pid).map_err(|_| not_running())?;
+        let pidfd = crate::runtime::kernel::sys::pidfd_open(init.pid).map_err(|_| not_running())?;
         // The pidfd is checked after it is open: it cannot stand for a later process.
         if !init.alive() {
             return Err(not_running());
         }
-        let cfg = self
-            .repo
-            .load(&zone)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{zone}: No such zone configured"))?;
-        let facts = HostFacts::probe(!cfg.devices.is_empty());
-        let plan = plan::compile(&cfg, &facts, &self.args.altroot).map_err(|e| e.to_string())?;
+        let plan =
+            Config::load(self.repo, &zone)?.plan_adopted(&self.args.altroot, rec.pool.clone())?;
         let path = zone::cgroup_path(&self.args.altroot, &zone);
         let cgroup = self
             .backend
             .open(&path)
-            .map_err(|e| format!("cgroup {path}: {e}"))?;
+            .map_err(|source| SupervisorError::Cgroup {
+                path: path.clone(),
+                source,
+            })?;
         if !cgroup.exists() {
-            return Err(format!("cgroup {path} is gone"));
+            return Err(SupervisorError::CgroupGone(path));
         }
         match Keeper::adopt(&self.run, &zone) {
             Ok((keeper, console, recent)) => {
@@ -380,7 +398,7 @@ impl Supervisor<'_> {
     }
 
     /// A console for the next boot, if the zone has none (it was adopted without one).
-    fn ensure_console(&mut self) -> Result<(), String> {
+    fn ensure_console(&mut self) -> Result<(), SupervisorError> {
         if self.console.is_some() {
             return Ok(());
         }
@@ -395,31 +413,30 @@ impl Supervisor<'_> {
     }
 
     /// Make the zone (`ready`); with `boot_now`, boot it in the same go.
-    fn do_ready(&mut self, boot_now: Option<Vec<String>>) -> Result<(), String> {
+    fn do_ready(&mut self, boot_now: Option<Vec<String>>) -> Result<(), SupervisorError> {
         if self.live.is_some() {
             return Ok(());
         }
         let zone = self.args.zone.clone();
-        let cfg = self
-            .repo
-            .load(&zone)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{zone}: No such zone configured"))?;
-        let facts = HostFacts::probe(!cfg.devices.is_empty());
-        let plan = plan::compile(&cfg, &facts, &self.args.altroot).map_err(|e| e.to_string())?;
+        let cfg = Config::load(self.repo, &zone)?;
         self.ensure_console()?;
         if self.zoneid == 0 {
             self.claim_zoneid()?;
         }
-        let want = plan.zone.pool.clone();
-        // Held until the zone's cgroup has its CPUs and the record names its pool.
-        let (binding, turn) = crate::pool::zones::bind_zone(&self.args.altroot, &zone, &want)
-            .map_err(|e| e.to_string())?;
+        // The pool binding comes before the plan, so the plan carries the zone's CPUs; it is
+        // held (`pending`) until the zone's cgroup has them and the record names its pool.
+        // From here on the zone is made from its plan alone.
+        let Planned {
+            plan,
+            warning,
+            binding: pending,
+        } = cfg.plan(&self.args.altroot)?;
+        let bound_pool = plan.zone.bound_pool.clone();
         let console = self
             .console
             .as_ref()
             .map(|c| c.slave_path.clone())
-            .ok_or("no console")?;
+            .ok_or(SupervisorError::NoConsole)?;
         // The zone's process is recorded (and its keeper told) before it may outlive us.
         let template = self.record();
         let (run, keeper) = (&self.run, self.keeper.as_ref());
@@ -437,28 +454,23 @@ impl Supervisor<'_> {
                 .map_err(|e| format!("{}: {e}", run.record_path(&rec.zone).display()))
         };
         let made = zone::ready(ReadyArgs {
+            syscall: &crate::runtime::kernel::syscall::LINUX,
             altroot: &self.args.altroot,
             plan,
             backend: self.backend.as_ref(),
             zinit: &self.args.zinit,
-            cpus: binding.cpus.as_deref().map(crate::host::format_cpu_list),
             boot_now: boot_now.clone(),
             console: &console,
             on_spawn: Some(&on_spawn),
         });
-        let live = match made {
-            Ok(l) => l,
-            Err(e) => {
-                drop(turn);
-                let _ = crate::pool::zones::unbind_zone(&self.args.altroot, &zone, &want);
-                return Err(e.to_string());
-            }
-        };
-        self.pool = binding.pool;
-        if let Some(w) = &binding.warning {
+        // A zone not made releases its temporary pool again (`pending`, dropped).
+        let live = made?;
+        let turn = pending.keep();
+        self.pool = bound_pool;
+        if let Some(w) = &warning {
             self.logf(w);
         }
-        self.warning = binding.warning;
+        self.warning = warning;
         self.live = Some(live);
         self.state = if booting {
             ZoneState::Running
@@ -477,9 +489,9 @@ impl Supervisor<'_> {
         Ok(())
     }
 
-    fn do_boot(&mut self, args: Vec<String>) -> Result<(), String> {
+    fn do_boot(&mut self, args: Vec<String>) -> Result<(), SupervisorError> {
         if self.state == ZoneState::Running {
-            return Err("zone is already booted".to_string());
+            return Err(SupervisorError::AlreadyBooted);
         }
         if self.live.is_none() {
             self.do_ready(Some(args))?;
@@ -487,11 +499,11 @@ impl Supervisor<'_> {
             return Ok(());
         }
         let Some(live) = self.live.as_ref() else {
-            return Err("zone is not ready".to_string());
+            return Err(SupervisorError::NotReady);
         };
         if let Err(e) = live.boot(args) {
             self.halt_processes();
-            return Err(e.to_string());
+            return Err(e.into());
         }
         self.state = ZoneState::Running;
         self.save_record();
@@ -502,34 +514,28 @@ impl Supervisor<'_> {
 
     /// `zoneadm apply`: the configuration's current resource controls and pool binding on
     /// the running zone. Controls removed from the configuration are lifted.
-    fn do_apply(&mut self) -> Result<(), String> {
+    fn do_apply(&mut self) -> Result<(), SupervisorError> {
         let zone = self.args.zone.clone();
         let altroot = self.args.altroot.clone();
         let Some(live) = self.live.as_mut() else {
-            return Err("zone is not running".to_string());
+            return Err(SupervisorError::NotRunning);
         };
-        let cfg = self
-            .repo
-            .load(&zone)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{zone}: No such zone configured"))?;
-        let facts = HostFacts::probe(false);
-        let plan = plan::compile(&cfg, &facts, &altroot).map_err(|e| e.to_string())?;
+        let cfg = Config::load(self.repo, &zone)?;
         let old = live.plan.zone.pool.clone();
-        if old != plan.zone.pool {
-            let _ = crate::pool::zones::unbind_zone(&altroot, &zone, &old);
+        if old != cfg.pool_binding() {
+            let _ = planning::unbind(&altroot, &zone, &old);
         }
-        let (binding, turn) = crate::pool::zones::bind_zone(&altroot, &zone, &plan.zone.pool)
-            .map_err(|e| e.to_string())?;
-        let cpus = binding
-            .cpus
-            .as_deref()
-            .map(crate::host::format_cpu_list)
-            .or_else(|| Some(crate::host::format_cpu_list(&facts.online_cpus)));
-        zone::apply_limits(live, &plan, cpus).map_err(|e| e.to_string())?;
+        let Planned {
+            plan,
+            warning,
+            binding,
+        } = cfg.plan(&altroot)?;
+        // The binding stays even if applying fails: the zone runs on (its old controls).
+        let turn = binding.keep();
+        zone::apply_limits(live, &plan)?;
+        self.pool = plan.zone.bound_pool.clone();
         live.plan = plan;
-        self.pool = binding.pool;
-        self.warning = binding.warning;
+        self.warning = warning;
         self.save_record();
         drop(turn);
         self.logf("resource controls applied");
@@ -537,27 +543,25 @@ impl Supervisor<'_> {
     }
 
     /// `poolbind -i zoneid`: run the zone on `pool`'s CPUs until it halts.
-    fn do_bind(&mut self, pool: &str) -> Result<(), String> {
+    fn do_bind(&mut self, pool: &str) -> Result<(), SupervisorError> {
         let Some(live) = self.live.as_ref() else {
-            return Err("zone is not running".to_string());
+            return Err(SupervisorError::NotRunning);
         };
-        let _turn = crate::pool::zones::lock_bindings(&self.args.altroot, false)
-            .map_err(|e| e.to_string())?;
-        let cpus =
-            crate::pool::zones::pool_cpus_now(&self.args.altroot, pool).map_err(|e| e.reason())?;
-        live.cgroup
-            .apply(&crate::cgroup::Limits {
-                cpus: Some(crate::host::format_cpu_list(&cpus)),
-                ..Default::default()
-            })
-            .map_err(|e| e.to_string())?;
+        let _turn = crate::pool::zones::lock_bindings(&self.args.altroot, false)?;
+        let kernel = crate::pool::CpusetKernel::new(&self.args.altroot)?;
+        let cpus = crate::pool::zones::pool_cpus_now(&self.args.altroot, kernel, pool)
+            .map_err(SupervisorError::PoolCpus)?;
+        live.cgroup.apply(&crate::cgroup::Limits {
+            cpus: Some(crate::host::format_cpu_list(&cpus)),
+            ..Default::default()
+        })?;
         self.pool = Some(pool.to_string());
         self.save_record();
         self.logf(&format!("bound to pool {pool}"));
         Ok(())
     }
 
-    fn do_reboot(&mut self, args: Vec<String>) -> Result<(), String> {
+    fn do_reboot(&mut self, args: Vec<String>) -> Result<(), SupervisorError> {
         self.console_notice("[NOTICE: Zone rebooting]");
         self.halt_processes();
         self.do_boot(args)
@@ -597,9 +601,10 @@ impl Supervisor<'_> {
                 self.logf(&format!("halt: {e}"));
             }
             if temporary {
-                if let Err(e) =
-                    crate::pool::zones::release_temporary(&self.args.altroot, &self.args.zone)
-                {
+                let released = crate::pool::CpusetKernel::new(&self.args.altroot).and_then(|k| {
+                    crate::pool::zones::release_temporary(&self.args.altroot, k, &self.args.zone)
+                });
+                if let Err(e) = released {
                     self.logf(&format!("halt: temporary pool: {e}"));
                 }
             }
@@ -612,7 +617,7 @@ impl Supervisor<'_> {
     /// The global zone's cpu-shares against the zones that run now.
     fn balance_global(&mut self) {
         let store = crate::store::Store::new(self.args.altroot.clone());
-        if let Err(e) = crate::admin::global::balance(&store, self.backend.as_ref()) {
+        if let Err(e) = crate::runtime::platform::global::balance(&store, self.backend.as_ref()) {
             self.logf(&format!("global zone cpu-shares: {e}"));
         }
     }
@@ -652,7 +657,7 @@ impl Supervisor<'_> {
             InitKind::Builtin => libc::SIGTERM,
             InitKind::Program(_) => libc::SIGRTMIN() + 3,
         };
-        let _ = super::sys::pidfd_kill(live.process.pidfd.as_fd(), sig);
+        let _ = crate::runtime::kernel::sys::pidfd_kill(live.process.pidfd.as_fd(), sig);
         self.state = ZoneState::ShuttingDown;
         self.save_record();
         self.console_notice("[NOTICE: Zone shutting down]");
@@ -685,7 +690,7 @@ impl Supervisor<'_> {
                     Err(e) => {
                         self.logf(&format!("reboot failed: {e}"));
                         self.teardown();
-                        Response::error("installed", e)
+                        Response::error("installed", e.to_string())
                     }
                 }
             }

@@ -7,8 +7,8 @@
 //! every writer of a directory's files holds that directory's lock, so whoever holds the lock
 //! next may remove what matches ([`sweep_temps`]): no live writer can own it.
 
-use super::recover::crash_point;
-use super::StoreError;
+use super::crash_point;
+use super::PathError;
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -26,8 +26,8 @@ const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 /// Length of the unique suffix.
 const SUFFIX_LEN: usize = 6;
 
-fn io_err(path: &Path, source: std::io::Error) -> StoreError {
-    StoreError::Io {
+fn io_err(path: &Path, source: std::io::Error) -> PathError {
+    PathError {
         path: path.to_path_buf(),
         source,
     }
@@ -35,7 +35,7 @@ fn io_err(path: &Path, source: std::io::Error) -> StoreError {
 
 /// Replace `target` with `contents`: temp file, fsync, rename over the target, fsync the
 /// directory.
-pub fn write_atomic(target: &Path, contents: &[u8]) -> Result<(), StoreError> {
+pub fn write_atomic(target: &Path, contents: &[u8]) -> Result<(), PathError> {
     let tmp = TempFile::create(target, contents, ZONECFG_PREFIX, FILE_MODE)?;
     crash_point();
     std::fs::rename(&tmp.path, target).map_err(|e| io_err(target, e))?;
@@ -49,7 +49,7 @@ pub fn write_atomic(target: &Path, contents: &[u8]) -> Result<(), StoreError> {
 /// old file; the file's data is synced before its rename, so it is never torn, and on a
 /// journalling file system a later file's sync also commits the earlier rename, so the
 /// renames stay in order.
-pub fn write_atomic_deferred(target: &Path, contents: &[u8]) -> Result<(), StoreError> {
+pub fn write_atomic_deferred(target: &Path, contents: &[u8]) -> Result<(), PathError> {
     let tmp = TempFile::create(target, contents, ZONECFG_PREFIX, FILE_MODE)?;
     crash_point();
     std::fs::rename(&tmp.path, target).map_err(|e| io_err(target, e))?;
@@ -59,7 +59,7 @@ pub fn write_atomic_deferred(target: &Path, contents: &[u8]) -> Result<(), Store
 }
 
 /// Remove `target` (a missing file is fine), leaving the directory sync to the caller.
-pub fn remove_deferred(target: &Path) -> Result<(), StoreError> {
+pub fn remove_deferred(target: &Path) -> Result<(), PathError> {
     crash_point();
     match std::fs::remove_file(target) {
         Ok(()) => Ok(()),
@@ -71,11 +71,7 @@ pub fn remove_deferred(target: &Path) -> Result<(), StoreError> {
 /// [`write_atomic`] for files outside the zone store: the temp file is named
 /// `<temp_prefix>XXXXXX`, and the replaced file's permission bits are kept (a new file gets
 /// 0644, less the umask).
-pub fn write_atomic_as(
-    target: &Path,
-    contents: &[u8],
-    temp_prefix: &str,
-) -> Result<(), StoreError> {
+pub fn write_atomic_as(target: &Path, contents: &[u8], temp_prefix: &str) -> Result<(), PathError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = match std::fs::metadata(target) {
         Ok(m) => m.permissions().mode() & 0o7777,
@@ -92,10 +88,25 @@ pub fn write_atomic_as(
     sync_parent(target)
 }
 
+/// Replace a run-time file (`var/run`, which does not outlive the host) with `contents`,
+/// created with `mode` (less the umask): temp file `<temp_prefix>XXXXXX` and rename, so a
+/// reader sees the old file or the new one, without the fsyncs a power cut would need.
+pub fn write_volatile(
+    target: &Path,
+    contents: &[u8],
+    temp_prefix: &str,
+    mode: u32,
+) -> Result<(), PathError> {
+    let tmp = TempFile::create_with(target, contents, temp_prefix, mode, false)?;
+    std::fs::rename(&tmp.path, target).map_err(|e| io_err(target, e))?;
+    tmp.disarm();
+    Ok(())
+}
+
 /// Remove the temp files `<prefix>XXXXXX` in `dir` that writers killed before their rename
 /// left behind. Only for a caller holding the lock every writer of `dir` holds: then none of
 /// them is anyone's work in progress. Returns how many were removed.
-pub fn sweep_temps(dir: &Path, prefix: &str) -> Result<usize, StoreError> {
+pub fn sweep_temps(dir: &Path, prefix: &str) -> Result<usize, PathError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(0),
@@ -131,7 +142,7 @@ fn is_temp_name(name: &str, prefix: &str) -> bool {
 /// Create `target` with `contents` only if it does not exist yet (`Ok(false)` when it did).
 /// The new file appears whole, through a hard link, so it never overwrites one that another
 /// process put there in the meantime.
-pub fn create_atomic(target: &Path, contents: &[u8]) -> Result<bool, StoreError> {
+pub fn create_atomic(target: &Path, contents: &[u8]) -> Result<bool, PathError> {
     let tmp = TempFile::create(target, contents, ZONECFG_PREFIX, FILE_MODE)?;
     let created = match std::fs::hard_link(&tmp.path, target) {
         Ok(()) => true,
@@ -147,7 +158,7 @@ pub fn create_atomic(target: &Path, contents: &[u8]) -> Result<bool, StoreError>
 }
 
 /// Remove `target` and make the removal durable. A missing file is not an error.
-pub fn remove_durable(target: &Path) -> Result<(), StoreError> {
+pub fn remove_durable(target: &Path) -> Result<(), PathError> {
     crash_point();
     match std::fs::remove_file(target) {
         Ok(()) => sync_parent(target),
@@ -157,7 +168,7 @@ pub fn remove_durable(target: &Path) -> Result<(), StoreError> {
 }
 
 /// fsync the directory holding `path`, so a rename or unlink in it is on disk.
-pub fn sync_parent(path: &Path) -> Result<(), StoreError> {
+pub fn sync_parent(path: &Path) -> Result<(), PathError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -180,7 +191,18 @@ impl TempFile {
         contents: &[u8],
         prefix: &str,
         mode: u32,
-    ) -> Result<TempFile, StoreError> {
+    ) -> Result<TempFile, PathError> {
+        TempFile::create_with(target, contents, prefix, mode, true)
+    }
+
+    /// `sync`: fsync the data before it can be renamed into place.
+    fn create_with(
+        target: &Path,
+        contents: &[u8],
+        prefix: &str,
+        mode: u32,
+        sync: bool,
+    ) -> Result<TempFile, PathError> {
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -203,7 +225,7 @@ impl TempFile {
         };
         let tmp = TempFile { path, armed: true };
         file.write_all(contents)
-            .and_then(|()| file.sync_all())
+            .and_then(|()| if sync { file.sync_all() } else { Ok(()) })
             .map_err(|e| io_err(&tmp.path, e))?;
         Ok(tmp)
     }
@@ -339,6 +361,19 @@ mod tests {
         write_atomic_as(&target, b"one", ".pools.conf.t-").unwrap();
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
         write_atomic_as(&target, b"two", ".pools.conf.t-").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"two");
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn volatile_write_replaces_with_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("z.state");
+        write_volatile(&target, b"one", ".z.state.", 0o600).unwrap();
+        write_volatile(&target, b"two", ".z.state.", 0o600).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"two");
         let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

@@ -6,7 +6,7 @@
 
 use crate::cgroup::{self, CgroupBackend, Limits};
 use crate::config::GLOBAL_ZONE;
-use crate::runtime::record::RunDir;
+use crate::store::record::RunDir;
 use crate::store::{Repository, Store};
 
 /// The FSS shares of a zone configuration (`zone.cpu-shares`, Solaris' default 1).

@@ -1,6 +1,6 @@
 //! Messages between the zone tools: zoneadm ↔ zoneadmd (one JSON line each way over the
-//! zone's control socket), zoneadmd ↔ the zone's setup child (over a socketpair), and the
-//! console stream framing used by `zlogin -C`.
+//! zone's control socket) and the console stream framing used by `zlogin -C`. What zoneadmd
+//! and the zone's setup child say to each other is `platform::spawn`'s.
 
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -104,22 +104,6 @@ pub fn call(socket: &std::path::Path, req: &Request) -> std::io::Result<Response
     send(&mut s, req)?;
     s.shutdown(std::net::Shutdown::Write)?;
     recv(&mut s)
-}
-
-/// What the zone's setup child tells its supervisor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SetupReport {
-    /// Namespaces, mounts and console are in place; waiting for `boot`.
-    Ready,
-    /// A step failed; the child exits after sending this.
-    Failed { step: String, error: String },
-}
-
-/// What the supervisor tells the setup child after `Ready`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SetupOrder {
-    Boot { args: Vec<String> },
-    Abort,
 }
 
 /// Console stream framing, client → supervisor: `[0][len:u16 BE][bytes]` keyboard input,

@@ -12,11 +12,11 @@
 //!
 //! Nothing the child starts afterwards can be outside the zone's cgroups.
 
-use super::sys;
+use crate::runtime::kernel::syscall::Syscall;
+use nix::sched::CloneFlags;
 use nix::unistd::ForkResult;
 use std::cell::Cell;
 use std::fs::File;
-use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
@@ -68,23 +68,23 @@ impl Join {
     /// Fork (with the namespace `flags`, as `sys::fork_with_flags`); the child starts in the
     /// unified cgroup if there is one. Returns 0 in the child. The caller must be
     /// single-threaded.
-    pub fn fork_pid(&self, flags: libc::c_int) -> nix::Result<libc::pid_t> {
+    pub fn fork_pid(&self, sc: &dyn Syscall, flags: CloneFlags) -> nix::Result<libc::pid_t> {
         match &self.unified {
-            Some(fd) => match sys::fork_into_cgroup(flags, fd.as_fd()) {
+            Some(fd) => match sc.fork(flags, Some(fd.as_fd())) {
                 Ok(0) => {
                     self.born_inside.set(true);
                     Ok(0)
                 }
-                Err(nix::errno::Errno::ENOSYS) => self.plain_fork(flags),
+                Err(nix::errno::Errno::ENOSYS) => sc.fork(flags, None),
                 other => other,
             },
-            None => self.plain_fork(flags),
+            None => sc.fork(flags, None),
         }
     }
 
     /// `fork_pid` without namespace flags, answered as `nix::unistd::fork` does.
-    pub fn fork(&self) -> nix::Result<ForkResult> {
-        Ok(match self.fork_pid(0)? {
+    pub fn fork(&self, sc: &dyn Syscall) -> nix::Result<ForkResult> {
+        Ok(match self.fork_pid(sc, CloneFlags::empty())? {
             0 => ForkResult::Child,
             pid => ForkResult::Parent {
                 child: nix::unistd::Pid::from_raw(pid),
@@ -92,22 +92,12 @@ impl Join {
         })
     }
 
-    fn plain_fork(&self, flags: libc::c_int) -> nix::Result<libc::pid_t> {
-        if flags == 0 {
-            // SAFETY: single-threaded caller (see `fork`).
-            return match unsafe { nix::unistd::fork() }? {
-                ForkResult::Child => Ok(0),
-                ForkResult::Parent { child } => Ok(child.as_raw()),
-            };
-        }
-        sys::fork_with_flags(flags)
-    }
-
     /// In the child of `fork`: move into every v1 hierarchy's cgroup (and the unified one if
     /// it was not born there).
-    pub fn join_self(&self) -> std::io::Result<()> {
-        for mut f in &self.tasks {
-            f.write_all(b"0")?;
+    pub fn join_self(&self, sc: &dyn Syscall) -> std::io::Result<()> {
+        let io = |e: nix::errno::Errno| std::io::Error::from_raw_os_error(e as i32);
+        for f in &self.tasks {
+            sc.write_fd(f.as_fd(), b"0").map_err(io)?;
         }
         if let (Some(dir), false) = (&self.unified, self.born_inside.get()) {
             let procs = nix::fcntl::openat(
@@ -116,7 +106,7 @@ impl Join {
                 nix::fcntl::OFlag::O_WRONLY | nix::fcntl::OFlag::O_CLOEXEC,
                 nix::sys::stat::Mode::empty(),
             )?;
-            File::from(procs).write_all(b"0")?;
+            sc.write_fd(procs.as_fd(), b"0").map_err(io)?;
         }
         Ok(())
     }
@@ -130,6 +120,7 @@ impl Join {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::kernel::syscall::LINUX;
 
     #[test]
     fn prefers_tasks_and_takes_a_directory_without() {
@@ -146,7 +137,7 @@ mod tests {
         let join = Join::open(&[v1.clone(), v2.clone(), v1b.clone()]).unwrap();
         assert!(join.has_unified());
         // Not born inside (no fork here): the unified cgroup is joined by its cgroup.procs.
-        join.join_self().unwrap();
+        join.join_self(&LINUX).unwrap();
         assert_eq!(std::fs::read_to_string(v1.join("tasks")).unwrap(), "0");
         assert_eq!(std::fs::read_to_string(v1b.join("tasks")).unwrap(), "0");
         assert_eq!(
@@ -164,7 +155,7 @@ mod tests {
         std::fs::write(t.path().join("tasks"), "").unwrap();
         let join = Join::open(&[t.path().to_path_buf()]).unwrap();
         assert!(!join.has_unified());
-        join.join_self().unwrap();
+        join.join_self(&LINUX).unwrap();
         assert_eq!(
             std::fs::read_to_string(t.path().join("tasks")).unwrap(),
             "0"
