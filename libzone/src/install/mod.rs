@@ -412,10 +412,13 @@ fn lay_down(
                 "Installing: This may take several minutes...",
             );
             let counts = fill(other, &root, devices, log, progress)?;
-            log.line(&format!(
-                "Installed {} entries, {} bytes of file data.",
-                counts.entries, counts.bytes
-            ));
+            // A bootstrap counts nothing: its installer's own lines are in the log.
+            if counts.entries > 0 {
+                log.line(&format!(
+                    "Installed {} entries, {} bytes of file data.",
+                    counts.entries, counts.bytes
+                ));
+            }
             if counts.xattrs_dropped > 0 {
                 log.line(&format!(
                     "Warning: {} extended attributes were not kept: the file system under {} does not take them.",
