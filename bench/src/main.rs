@@ -8,6 +8,7 @@ mod cmd;
 mod error;
 mod install;
 mod memory;
+mod net;
 mod oci;
 mod pair;
 mod pools;
@@ -84,6 +85,12 @@ struct Opts {
     /// The tree the cloned zone's root is made of (default: part of the host's /usr).
     #[arg(long)]
     clone_tree: Option<PathBuf>,
+    /// Leave out the network figures.
+    #[arg(long)]
+    skip_net: bool,
+    /// MiB sent per TCP transfer of the network throughput rows.
+    #[arg(long, default_value_t = 64)]
+    net_mib: u64,
     /// Exit with status 3 when a target is missed.
     #[arg(long)]
     strict: bool,
@@ -325,6 +332,93 @@ fn timing(
     Ok(rows)
 }
 
+/// The network rows (see `net`), a summary in absolute terms and whether its goals are met.
+fn net_rows(
+    opts: &Opts,
+    zr: &ZoneRoot,
+    work: &Path,
+    errlog: &Path,
+) -> Result<(Vec<Row>, String, bool)> {
+    let (n, w) = (opts.runs, opts.warmup);
+    let lan = net::Lan::new()?;
+    let altroot = work.join("net-root");
+    std::fs::create_dir_all(&altroot).map_err(BenchError::io(&altroot))?;
+    let mut rows = Vec::new();
+    let setup = net::setup_row(&lan, &altroot, w, n)?;
+    let setup_ms = stats::summarize(&setup.a)
+        .map(|s| s.median)
+        .unwrap_or(f64::NAN);
+    rows.push(row(
+        "net set-up, 1 shared-IP interface vs bare veth",
+        format!(
+            "libzone::net::apply (macvlan over {} into a new netns, address, shim, host route)",
+            lan.nic
+        ),
+        Some("one veth made into a new netns, address, up (rtnetlink)".into()),
+        setup,
+        None,
+    ));
+    let zone = "benchnet";
+    zr.create_with(
+        zone,
+        &format!(
+            "add net; set address={}/24; set physical={}; end",
+            net::ZONE,
+            lan.nic
+        ),
+    )?;
+    zr.boot_cmd(zone).run(errlog)?;
+    let zone_ns = net::zone_netns(zr, zone)?;
+    let bytes = opts.net_mib.max(1) * 1024 * 1024;
+    let measured = net::throughput_rows(&lan, std::os::fd::AsFd::as_fd(&zone_ns), bytes, w, n);
+    drop(zone_ns);
+    zr.halt_cmd(zone).run(errlog)?;
+    let (out, inn) = measured?;
+    let mib = opts.net_mib.max(1);
+    let mut lines = format!(
+        "network set-up per boot per interface: median {setup_ms:.3} ms, goal ≤ {} ms: {}\n",
+        net::TARGET_SETUP_MS,
+        if setup_ms <= net::TARGET_SETUP_MS {
+            "met"
+        } else {
+            "missed"
+        }
+    );
+    for (name, s) in [("zone → client", &out), ("client → zone", &inn)] {
+        let a = stats::summarize(&s.a).map(|x| x.median).unwrap_or(f64::NAN);
+        let b = stats::summarize(&s.b).map(|x| x.median).unwrap_or(f64::NAN);
+        let ratio = stats::summarize(&stats::ratios(&s.b, &s.a))
+            .map(|x| x.median)
+            .unwrap_or(f64::NAN);
+        lines.push_str(&format!(
+            "TCP {name}: {:.0} MiB/s vs {:.0} MiB/s between plain namespaces: {ratio:.3}× (goal ≥ 0.9×)\n",
+            net::mib_per_s(bytes, a),
+            net::mib_per_s(bytes, b)
+        ));
+    }
+    rows.push(row(
+        &format!("TCP {mib} MiB zone → client vs netns → netns"),
+        format!(
+            "{}:* → {}:* in-process sender/receiver, zone over macvlan on {}",
+            net::ZONE,
+            net::CLIENT,
+            lan.nic
+        ),
+        Some("10.202.0.1 → 10.202.0.2 over a veth pair between two namespaces".into()),
+        out,
+        Some(net::TARGET_THROUGHPUT_TIME_RATIO),
+    ));
+    rows.push(row(
+        &format!("TCP {mib} MiB client → zone vs netns → netns"),
+        format!("{} → {}", net::CLIENT, net::ZONE),
+        Some("10.202.0.2 → 10.202.0.1".into()),
+        inn,
+        Some(net::TARGET_THROUGHPUT_TIME_RATIO),
+    ));
+    let ok = setup_ms <= net::TARGET_SETUP_MS;
+    Ok((rows, lines, ok))
+}
+
 fn row(name: &str, a_cmd: String, b_cmd: Option<String>, s: Samples, target: Option<f64>) -> Row {
     Row {
         name: name.into(),
@@ -456,6 +550,12 @@ fn run(opts: &Opts) -> Result<i32> {
         )?;
         missed |= row.met() == Some(false);
         println!("{}", report::table(&[row]));
+    }
+    if !opts.skip_net {
+        progress("network: set-up per interface, TCP throughput zone <-> client namespace");
+        let (rows, summary, ok) = net_rows(opts, &zr, work.path(), &errlog)?;
+        missed |= !ok || rows.iter().any(|r| r.met() == Some(false));
+        println!("{}{summary}", report::table(&rows));
     }
     println!("load average at the end: {}", loadavg());
     progress("cleaning up");

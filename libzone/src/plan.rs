@@ -98,6 +98,8 @@ pub struct ZoneExtras {
     pub exclusive_ip: bool,
     pub nets: Vec<Net>,
     /// The binding the configuration asks for (a temporary pool goes at halt).
+    /// The zone's links, addresses and routes, as the runtime applies them.
+    pub net: crate::net::NetPlan,
     pub pool: PoolBinding,
     /// The pool the zone was bound to (`Placement::pool`), for its runtime record.
     pub bound_pool: Option<String>,
@@ -483,6 +485,7 @@ pub fn compile_bound(
         .collect();
     let no_new_privs = !capabilities.iter().any(|c| c == "CAP_SETUID");
     let limits = limits(cfg)?;
+    let net = crate::net::plan::compile(cfg, &crate::net::SystemHost).map_err(&spec_err)?;
 
     let mut mounts = inherited_mounts(&brand, cfg, facts).map_err(spec_err)?;
     mounts.extend(standard_mounts().map_err(spec_err)?);
@@ -610,10 +613,15 @@ pub fn compile_bound(
         .mounts(mounts)
         .process(process)
         .linux(linux)
-        .annotations(HashMap::from([
-            ("org.zones.zonename".to_string(), cfg.name.clone()),
-            ("org.zones.brand".to_string(), brand.name.clone()),
-        ]))
+        .annotations(
+            HashMap::from([
+                ("org.zones.zonename".to_string(), cfg.name.clone()),
+                ("org.zones.brand".to_string(), brand.name.clone()),
+            ])
+            .into_iter()
+            .chain(net.annotations())
+            .collect::<HashMap<_, _>>(),
+        )
         .build()
         .map_err(|e| spec_err(e.to_string()))?;
 
@@ -626,6 +634,7 @@ pub fn compile_bound(
             init: brand.init.clone(),
             exclusive_ip: cfg.ip_type == IpType::Exclusive,
             nets: cfg.nets.clone(),
+            net,
             pool: pool_binding(cfg),
             bound_pool: placement.pool.clone(),
         },

@@ -1,5 +1,6 @@
 //! The zone configuration model and the rules its values follow.
 
+pub mod anet;
 pub mod keywords;
 pub mod model;
 pub mod names;

@@ -8,9 +8,10 @@
 //! where a value has a type (`autoboot`, `ip-type`): a bad file is reported with its line.
 
 use super::StoreError;
+use crate::config::anet::AnetValueError;
 use crate::config::{
-    Admin, Attr, Dataset, DedicatedCpu, Device, Fs, InheritPkgDir, IpType, Mcap, Net, Rctl,
-    RctlValue, SecurityFlags, ZoneConfig,
+    Admin, Anet, Attr, AutoShutdown, Dataset, DedicatedCpu, Device, Fs, InheritPkgDir, IpType,
+    Mcap, Net, PropName, Rctl, RctlValue, SecurityFlags, ZoneConfig,
 };
 use crate::xml_text;
 use quick_xml::events::attributes::AttrError;
@@ -115,6 +116,14 @@ pub fn to_xml(cfg: &ZoneConfig) -> String {
         .req("name", &cfg.name)
         .req("zonepath", &cfg.zonepath)
         .req("autoboot", if cfg.autoboot { "true" } else { "false" })
+        .opt(
+            "autoshutdown",
+            if cfg.autoshutdown == AutoShutdown::default() {
+                ""
+            } else {
+                cfg.autoshutdown.as_str()
+            },
+        )
         .opt("brand", &cfg.brand)
         .req("ip-type", cfg.ip_type.as_str())
         .opt("pool", &cfg.pool)
@@ -146,6 +155,18 @@ pub fn to_xml(cfg: &ZoneConfig) -> String {
                 .req("physical", &n.physical)
                 .opt("defrouter", &n.defrouter),
         );
+    }
+    for a in &cfg.anets {
+        let mut e = Out::new("anet");
+        for (p, key) in ANET_ATTRS {
+            let value = a.get(*p).unwrap_or_default();
+            e = if *p == PropName::Linkname {
+                e.req(key, &value)
+            } else {
+                e.opt(key, &value)
+            };
+        }
+        zone = zone.child(e);
     }
     for d in &cfg.devices {
         zone = zone.child(Out::new("device").req("match", &d.match_));
@@ -209,6 +230,22 @@ pub fn to_xml(cfg: &ZoneConfig) -> String {
     zone.write(&mut out, 0);
     out
 }
+
+/// The attributes of Solaris 11's `<anet>` element for the properties modelled here, in
+/// the order Solaris writes them. Solaris' other attributes (`link-protection`,
+/// `auto-mac-address`, `vlan-id`, `maxbw`, ...) are skipped when read.
+const ANET_ATTRS: &[(PropName, &str)] = &[
+    (PropName::Linkname, "linkname"),
+    (PropName::LowerLink, "lower-link"),
+    (PropName::AllowedAddress, "allowed-address"),
+    (
+        PropName::ConfigureAllowedAddress,
+        "configure-allowed-address",
+    ),
+    (PropName::Defrouter, "defrouter"),
+    (PropName::MacAddress, "mac-address"),
+    (PropName::Mtu, "mtu"),
+];
 
 // ---------------------------------------------------------------------------------------
 // Reading
@@ -408,6 +445,42 @@ fn parse_ip_type(node: &Node) -> Result<IpType, Problem> {
     }
 }
 
+fn parse_autoshutdown(node: &Node) -> Result<AutoShutdown, Problem> {
+    match node.attr("autoshutdown") {
+        None => Ok(AutoShutdown::default()),
+        Some(a) if a.value.is_empty() => Ok(AutoShutdown::default()),
+        Some(a) => AutoShutdown::parse(&a.value).ok_or_else(|| {
+            problem(
+                a.offset,
+                format!(
+                    "<zone> autoshutdown=\"{}\": must be shutdown or halt",
+                    a.value
+                ),
+            )
+        }),
+    }
+}
+
+/// An `<anet>` element: each attribute read as `set` reads the property (an empty or absent
+/// one keeps the default); a value `set` would refuse is an error at its attribute.
+fn parse_anet(node: &Node) -> Result<Anet, Problem> {
+    let mut a = Anet::default();
+    for (p, key) in ANET_ATTRS {
+        let Some(attr) = node.attr(key).filter(|x| !x.value.is_empty()) else {
+            continue;
+        };
+        let bad = |e: AnetValueError| problem(attr.offset, format!("<anet> {key}: {e}"));
+        match a.set(*p, &attr.value) {
+            Some(Ok(_)) | None => {}
+            Some(Err(e)) => return Err(bad(e)),
+        }
+    }
+    if a.linkname.is_empty() {
+        return Err(problem(node.offset, "<anet> without a linkname"));
+    }
+    Ok(a)
+}
+
 /// Set `slot` from `node`, refusing a second element of a kind the zone has at most one of.
 fn once<T>(slot: &mut Option<T>, node: &Node, value: T) -> Result<(), Problem> {
     if slot.is_some() {
@@ -440,6 +513,7 @@ fn zone_from_tree(root: &Node) -> Result<ZoneConfig, Problem> {
         limitpriv: root.get("limitpriv"),
         scheduling_class: root.get("scheduling-class"),
         ip_type: parse_ip_type(root)?,
+        autoshutdown: parse_autoshutdown(root)?,
         hostid: root.get("hostid"),
         fs_allowed: root.get("fs-allowed"),
         ..ZoneConfig::default()
@@ -467,6 +541,7 @@ fn zone_from_tree(root: &Node) -> Result<ZoneConfig, Problem> {
                 physical: c.get("physical"),
                 defrouter: c.get("defrouter"),
             }),
+            "anet" => cfg.anets.push(parse_anet(c)?),
             "device" => cfg.devices.push(Device {
                 match_: c.get("match"),
             }),
@@ -574,6 +649,7 @@ pub(crate) mod tests {
             zonepath: "/zones/z1 & <co> 'a' é".into(),
             brand: "sparse".into(),
             autoboot: true,
+            autoshutdown: AutoShutdown::Shutdown,
             bootargs: "-m \"verbose\"".into(),
             pool: "pool_default".into(),
             limitpriv: "default,sys_time".into(),
@@ -610,6 +686,18 @@ pub(crate) mod tests {
                     allowed_address: "10.0.0.2/8".into(),
                     physical: "vnic0".into(),
                     defrouter: String::new(),
+                },
+            ],
+            anets: vec![
+                Anet::default_named("net0"),
+                Anet {
+                    linkname: "net1".into(),
+                    lower_link: crate::config::LowerLink::Link("eth1".into()),
+                    allowed_address: vec!["10.1.0.2/24".parse().unwrap()],
+                    configure_allowed_address: false,
+                    defrouter: vec!["10.1.0.1".parse().unwrap()],
+                    mac_address: crate::config::MacAddress::Fixed([2, 8, 0x20, 1, 2, 3]),
+                    mtu: Some(9000),
                 },
             ],
             devices: vec![Device {
@@ -683,6 +771,8 @@ pub(crate) mod tests {
             "  <inherited-pkg-dir directory=\"/usr\"/>\n",
             "  <network address=\"192.168.1.10/24\" physical=\"eth0\" defrouter=\"192.168.1.1\"/>\n",
             "  <network allowed-address=\"10.0.0.2/8\" physical=\"vnic0\"/>\n",
+            "  <anet linkname=\"net0\" lower-link=\"auto\" configure-allowed-address=\"true\" mac-address=\"auto\"/>\n",
+            "  <anet linkname=\"net1\" lower-link=\"eth1\" allowed-address=\"10.1.0.2/24\" configure-allowed-address=\"false\" defrouter=\"10.1.0.1\" mac-address=\"02:08:20:01:02:03\" mtu=\"9000\"/>\n",
             "  <device match=\"/dev/cua/a00[2-5]\"/>\n",
             "  <rctl name=\"zone.cpu-shares\">\n    <rctl-value priv=\"privileged\" limit=\"5\" action=\"none\"/>\n",
             "  <dataset name=\"tank/z1\"/>\n",
@@ -699,6 +789,7 @@ pub(crate) mod tests {
             "<filesystem",
             "<inherited-pkg-dir",
             "<network",
+            "<anet",
             "<device",
             "<rctl ",
             "<attr",
@@ -770,6 +861,40 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn reads_solaris_11_anets_and_autoshutdown() {
+        // The shape Solaris 11 writes: every attribute present, most of them empty.
+        let text = r#"<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE zone PUBLIC "-//Sun Microsystems Inc//DTD Zones//EN" "file:///usr/share/lib/xml/dtd/zonecfg.dtd.1">
+<zone name="s11" zonepath="/system/zones/s11" autoboot="false" autoshutdown="halt" brand="solaris" ip-type="exclusive">
+  <anet linkname="net0" lower-link="auto" allowed-address="" configure-allowed-address="true" defrouter="" allowed-dhcp-cids="" link-protection="mac-nospoof" mac-address="auto" auto-mac-address="2:8:20:5f:1e:aa" mac-prefix="" mac-slot="" vlan-id="" priority="" rxrings="" txrings="" mtu="" maxbw="" rxfanout=""/>
+  <anet linkname="net1" lower-link="e1000g1" allowed-address="192.168.5.2/24,fd00::2/64" configure-allowed-address="false" defrouter="192.168.5.1" mac-address="2:8:20:a:b:c" mtu="1400"/>
+</zone>
+"#;
+        let c = from_xml(text, p()).unwrap();
+        assert_eq!(c.autoshutdown, AutoShutdown::Halt);
+        assert_eq!(c.anets.len(), 2);
+        assert_eq!(c.anets[0], Anet::default_named("net0"));
+        let n1 = &c.anets[1];
+        assert_eq!(
+            n1.lower_link,
+            crate::config::LowerLink::Link("e1000g1".into())
+        );
+        assert_eq!(n1.allowed_address.len(), 2);
+        assert!(!n1.configure_allowed_address);
+        assert_eq!(
+            n1.defrouter,
+            vec!["192.168.5.1".parse::<std::net::IpAddr>().unwrap()]
+        );
+        assert_eq!(
+            n1.mac_address,
+            crate::config::MacAddress::Fixed([2, 8, 0x20, 0xa, 0xb, 0xc])
+        );
+        assert_eq!(n1.mtu, Some(1400));
+        assert!(to_xml(&c).contains(" autoboot=\"false\" autoshutdown=\"halt\" brand="));
+        assert_eq!(from_xml(&to_xml(&c), p()).unwrap(), c);
+    }
+
+    #[test]
     fn absent_and_empty_read_alike() {
         let a = from_xml(r#"<zone name="z"><network physical="e0"/></zone>"#, p()).unwrap();
         let b = from_xml(
@@ -810,6 +935,11 @@ pub(crate) mod tests {
             (format!("{head}<zone name=\"z\">\n\n<attr name=\"a\" value=\"&bogus;\"/></zone>\n"), 5, "value"),
             (format!("{head}<zone name=\"z\">\n<attr name=\"a\" value=\"x/>\n</zone>\n"), 4, ""),
             (format!("{head}<zone name=z/>\n"), 3, "quotes"),
+            (format!("{head}<zone name=\"z\"\n autoshutdown=\"suspend\"/>\n"), 4, "shutdown or halt"),
+            (format!("{head}<zone name=\"z\">\n<anet linkname=\"net0\"\n mtu=\"12\"/>\n</zone>\n"), 5, "<anet> mtu: mtu property is out of range"),
+            (format!("{head}<zone name=\"z\">\n<anet linkname=\"net0\" allowed-address=\"10.0.0.1\"/>\n</zone>\n"), 4, "prefix"),
+            (format!("{head}<zone name=\"z\">\n<anet linkname=\"-x\"/>\n</zone>\n"), 4, "invalid link name"),
+            (format!("{head}<zone name=\"z\">\n\n<anet lower-link=\"auto\"/>\n</zone>\n"), 5, "without a linkname"),
             (format!("{head}<zone name=\"z\"><![CDATA[x]]></zone>\n"), 3, "CDATA"),
         ];
         for (text, line, what) in cases {
@@ -871,6 +1001,49 @@ pub(crate) mod tests {
         }
     }
     prop_compose! {
+        fn anet()(
+            linkname in "[a-z][a-z0-9_.]{0,9}[0-9]",
+            lower in proptest::option::of("e[a-z0-9]{0,10}"),
+            v4 in v((any::<[u8; 4]>(), 0u8..=32)),
+            v6 in v((any::<[u16; 8]>(), 0u8..=128)),
+            configure in any::<bool>(),
+            routers in v(any::<[u8; 4]>()),
+            mac in proptest::option::of(any::<[u8; 6]>()),
+            random in any::<bool>(),
+            mtu in proptest::option::of(68u32..=65535),
+        ) -> Anet {
+            use crate::config::{IpPrefix, LowerLink, MacAddress};
+            use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+            let mut allowed: Vec<IpPrefix> = v4
+                .into_iter()
+                .map(|(a, prefix)| IpPrefix { addr: IpAddr::V4(Ipv4Addr::from(a)), prefix })
+                .collect();
+            allowed.extend(v6.into_iter().map(|(a, prefix)| IpPrefix {
+                addr: IpAddr::V6(Ipv6Addr::from(a)),
+                prefix,
+            }));
+            let mac_address = match mac {
+                // A unicast address other than all zeroes.
+                Some(mut m) => {
+                    m[0] &= 0xfe;
+                    m[5] |= 1;
+                    MacAddress::Fixed(m)
+                }
+                None if random => MacAddress::Random,
+                None => MacAddress::Auto,
+            };
+            Anet {
+                linkname,
+                lower_link: lower.map(LowerLink::Link).unwrap_or(LowerLink::Auto),
+                allowed_address: allowed,
+                configure_allowed_address: configure,
+                defrouter: routers.into_iter().map(|r| IpAddr::V4(Ipv4Addr::from(r))).collect(),
+                mac_address,
+                mtu,
+            }
+        }
+    }
+    prop_compose! {
         fn rctl()(name in s(), values in v((s(), s(), s()))) -> Rctl {
             Rctl {
                 name,
@@ -901,6 +1074,8 @@ pub(crate) mod tests {
             fs in v(fs()),
             ipds in v(s()),
             nets in v(net()),
+            anets in v(anet()),
+            halt in any::<bool>(),
             devices in v(s()),
             rctls in v(rctl()),
             attrs in v((s(), s(), s())),
@@ -914,6 +1089,8 @@ pub(crate) mod tests {
                 fs,
                 inherit_pkg_dirs: ipds.into_iter().map(|dir| InheritPkgDir { dir }).collect(),
                 nets,
+                anets,
+                autoshutdown: if halt { AutoShutdown::Halt } else { AutoShutdown::Shutdown },
                 devices: devices.into_iter().map(|match_| Device { match_ }).collect(),
                 rctls,
                 attrs: attrs

@@ -11,8 +11,8 @@
 
 use crate::brand;
 use crate::config::keywords::{PropName, ResourceType};
-use crate::config::model::IpType;
-use crate::config::{rctl, verify};
+use crate::config::model::{AutoShutdown, IpType};
+use crate::config::{anet, rctl, verify};
 use crate::zonecfg::command::CmdKind;
 use crate::zonecfg::session::refuse::{
     property_invalid_for_global_zone, resource_invalid_for_global_zone,
@@ -241,6 +241,18 @@ fn values(rt: Option<ResourceType>, prop: PropName) -> Vec<Candidate> {
         // `set autoboot=` takes exactly these (zonecfg refuses anything else).
         (None, PropName::Autoboot) => vec!["false".into(), "true".into()],
         (None, PropName::IpType) => IpType::ALL.iter().map(|t| t.as_str().into()).collect(),
+        // `suspend` is refused as not supported, so it is not offered.
+        (None, PropName::Autoshutdown) => AutoShutdown::ALL
+            .iter()
+            .map(|a| a.as_str().into())
+            .collect(),
+        (Some(ResourceType::Anet), PropName::LowerLink) => vec![anet::AUTO.into()],
+        (Some(ResourceType::Anet), PropName::MacAddress) => {
+            vec![anet::AUTO.into(), "random".into()]
+        }
+        (Some(ResourceType::Anet), PropName::ConfigureAllowedAddress) => {
+            vec!["false".into(), "true".into()]
+        }
         (None, PropName::Brand) => brand::all().into_iter().map(|b| b.name).collect(),
         (Some(ResourceType::Attr), PropName::Type) => {
             verify::ATTR_TYPES.iter().map(|t| t.to_string()).collect()
@@ -331,7 +343,10 @@ mod tests {
             ["capped-cpu", "capped-memory"]
         );
         // info also names the zone's properties.
-        assert_eq!(shown("info a", &GLOBAL), ["admin", "attr", "autoboot"]);
+        assert_eq!(
+            shown("info a", &GLOBAL),
+            ["admin", "anet", "attr", "autoboot", "autoshutdown"]
+        );
         // The global zone has only some resources.
         let gz = Context {
             resource: None,

@@ -28,7 +28,7 @@ fn set(out: &mut String, prop: &str, value: &str) {
 fn add(
     out: &mut String,
     rt: ResourceType,
-    values: &[(PropName, &str)],
+    values: &[(PropName, std::borrow::Cow<'_, str>)],
     more: impl FnOnce(&mut String),
 ) {
     out.push_str(&format!("add {rt}\n"));
@@ -62,6 +62,9 @@ pub fn export(cfg: &ZoneConfig) -> String {
             "set autoboot={}\n",
             if cfg.autoboot { "true" } else { "false" }
         ));
+        if cfg.autoshutdown != AutoShutdown::default() {
+            set(&mut s, "autoshutdown", cfg.autoshutdown.as_str());
+        }
         set(&mut s, "bootargs", &cfg.bootargs);
     }
     set(&mut s, "pool", &cfg.pool);
@@ -89,6 +92,9 @@ pub fn export(cfg: &ZoneConfig) -> String {
     }
     for net in &cfg.nets {
         add(&mut s, ResourceType::Net, &props::net(net), |_| {});
+    }
+    for a in &cfg.anets {
+        add(&mut s, ResourceType::Anet, &props::anet(a), |_| {});
     }
     for dev in &cfg.devices {
         add(&mut s, ResourceType::Device, &props::device(dev), |_| {});

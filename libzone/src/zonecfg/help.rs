@@ -162,6 +162,21 @@ pub fn resource_scope_help(rt: ResourceType) -> String {
             s.push_str("set allowed-address is valid if the ip-type property is set to exclusive, otherwise it must not be set.\n");
             s.push_str("\tset defrouter=<IP-address>\nset defrouter is valid if the address or allowed-address property is set, otherwise it must not be set\n");
         }
+        ResourceType::Anet => {
+            scope(&mut s, "configure an automatic network interface: a virtual link\nthe global zone makes over lower-link when the zone boots.");
+            set(&mut s, "linkname", "<link name>");
+            set(&mut s, "lower-link", "<interface> | auto");
+            set(
+                &mut s,
+                "allowed-address",
+                "<IP-address>/<prefix-length>[,...]",
+            );
+            set(&mut s, "configure-allowed-address", "true | false");
+            set(&mut s, "defrouter", "<IP-address>[,...]");
+            set(&mut s, "mac-address", "auto | random | <MAC-address>");
+            set(&mut s, "mtu", "<68 - 65535>");
+            s.push_str("anet is valid if the ip-type property is set to exclusive.\n");
+        }
         ResourceType::Device => {
             scope(&mut s, "configure a device node.");
             set(&mut s, "match", "<device-path>");
@@ -273,7 +288,7 @@ pub fn usage(program: &str, flags: u32, verbose: bool, scope: Option<ResourceTyp
         s.push_str(netaddr_help());
     }
     if flags & flags::RESOURCES != 0 {
-        s.push_str("<resource type> := fs | inherit-pkg-dir | net | device | rctl |\n\tattr | dataset | dedicated-cpu | capped-cpu | capped-memory |\n\tadmin | security-flags\n\n");
+        s.push_str("<resource type> := fs | inherit-pkg-dir | net | anet | device | rctl |\n\tattr | dataset | dedicated-cpu | capped-cpu | capped-memory |\n\tadmin | security-flags\n\n");
     }
     if flags & flags::PROPS != 0 {
         s.push_str("For resource type ... there are property types ...:\n");

@@ -35,7 +35,7 @@ fn bracket_line(out: &mut String, prop: &str, value: &str) {
 }
 
 /// A resource's header line and its single-valued properties.
-fn props_block(rt: ResourceType, values: &[(PropName, &str)]) -> String {
+fn props_block(rt: ResourceType, values: &[(PropName, std::borrow::Cow<'_, str>)]) -> String {
     let mut s = format!("{rt}:\n");
     for (p, v) in values {
         prop_line(&mut s, p.as_str(), v, true);
@@ -69,6 +69,11 @@ pub fn ipd_block(ipd: &InheritPkgDir) -> String {
 /// A `net` resource.
 pub fn net_block(net: &Net) -> String {
     props_block(ResourceType::Net, &props::net(net))
+}
+
+/// An `anet` resource.
+pub fn anet_block(a: &Anet) -> String {
+    props_block(ResourceType::Anet, &props::anet(a))
 }
 
 /// A `device` resource.
@@ -170,6 +175,7 @@ pub fn global_property(cfg: &ZoneConfig, prop: PropName) -> Option<String> {
         PropName::Zonepath => line("zonepath", &cfg.zonepath),
         PropName::Brand => line("brand", names::effective_brand(&cfg.brand)),
         PropName::Autoboot => line("autoboot", if cfg.autoboot { "true" } else { "false" }),
+        PropName::Autoshutdown => line("autoshutdown", cfg.autoshutdown.as_str()),
         PropName::Bootargs => line("bootargs", &cfg.bootargs),
         PropName::Pool => line("pool", &cfg.pool),
         PropName::Limitpriv => line("limitpriv", &cfg.limitpriv),
@@ -201,14 +207,15 @@ pub fn info_all(cfg: &ZoneConfig) -> String {
     };
     prop(&mut s, PropName::Zonename);
     if !global {
-        for p in [
-            PropName::Zonepath,
-            PropName::Brand,
-            PropName::Autoboot,
-            PropName::Bootargs,
-        ] {
+        for p in [PropName::Zonepath, PropName::Brand, PropName::Autoboot] {
             prop(&mut s, p);
         }
+        // Shown where Solaris 11 shows it, but only when not the default, so that the
+        // output of zones that never set it stays the Solaris 10 / illumos one.
+        if cfg.autoshutdown != AutoShutdown::default() {
+            prop(&mut s, PropName::Autoshutdown);
+        }
+        prop(&mut s, PropName::Bootargs);
     }
     prop(&mut s, PropName::Pool);
     if !global {
@@ -253,10 +260,11 @@ pub fn info_all(cfg: &ZoneConfig) -> String {
 }
 
 /// The order `info` shows resource types in.
-pub const INFO_ORDER: [ResourceType; 12] = [
+pub const INFO_ORDER: [ResourceType; 13] = [
     ResourceType::InheritPkgDir,
     ResourceType::Fs,
     ResourceType::Net,
+    ResourceType::Anet,
     ResourceType::Device,
     ResourceType::DedicatedCpu,
     ResourceType::CappedCpu,
@@ -274,6 +282,7 @@ pub fn blocks(cfg: &ZoneConfig, rt: ResourceType) -> Vec<String> {
         ResourceType::Fs => cfg.fs.iter().map(fs_block).collect(),
         ResourceType::InheritPkgDir => cfg.inherit_pkg_dirs.iter().map(ipd_block).collect(),
         ResourceType::Net => cfg.nets.iter().map(net_block).collect(),
+        ResourceType::Anet => cfg.anets.iter().map(anet_block).collect(),
         ResourceType::Device => cfg.devices.iter().map(device_block).collect(),
         ResourceType::Rctl => cfg.rctls.iter().map(rctl_block).collect(),
         ResourceType::Attr => cfg.attrs.iter().map(attr_block).collect(),
@@ -310,6 +319,18 @@ fn filter_props(rt: ResourceType) -> (&'static [PropName], &'static [PropName]) 
         ResourceType::Net => (
             &[Address, AllowedAddress, Physical, Defrouter],
             &[Physical, Address],
+        ),
+        ResourceType::Anet => (
+            &[
+                Linkname,
+                LowerLink,
+                AllowedAddress,
+                ConfigureAllowedAddress,
+                Defrouter,
+                MacAddress,
+                Mtu,
+            ],
+            &[Linkname, LowerLink, MacAddress],
         ),
         ResourceType::Device => (&[Match], &[Match]),
         ResourceType::Rctl => (&[Name], &[Name]),
@@ -348,6 +369,7 @@ pub fn count(cfg: &ZoneConfig, rt: ResourceType) -> usize {
         ResourceType::Fs => cfg.fs.len(),
         ResourceType::InheritPkgDir => cfg.inherit_pkg_dirs.len(),
         ResourceType::Net => cfg.nets.len(),
+        ResourceType::Anet => cfg.anets.len(),
         ResourceType::Device => cfg.devices.len(),
         ResourceType::Rctl => cfg.rctls.len(),
         ResourceType::Attr => cfg.attrs.len(),

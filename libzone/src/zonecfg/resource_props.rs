@@ -5,61 +5,75 @@
 
 use crate::config::keywords::{PropName, ResourceType};
 use crate::config::model::*;
+use std::borrow::Cow;
 
 /// A resource's properties and their values.
-pub type Props<'a> = Vec<(PropName, &'a str)>;
+pub type Props<'a> = Vec<(PropName, Cow<'a, str>)>;
+
+/// A property borrowed from the resource.
+fn b(p: PropName, v: &str) -> (PropName, Cow<'_, str>) {
+    (p, Cow::Borrowed(v))
+}
 
 pub fn fs(f: &Fs) -> Props<'_> {
     vec![
-        (PropName::Dir, &f.dir),
-        (PropName::Special, &f.special),
-        (PropName::Raw, &f.raw),
-        (PropName::Type, &f.fstype),
+        b(PropName::Dir, &f.dir),
+        b(PropName::Special, &f.special),
+        b(PropName::Raw, &f.raw),
+        b(PropName::Type, &f.fstype),
     ]
 }
 
 pub fn ipd(d: &InheritPkgDir) -> Props<'_> {
-    vec![(PropName::Dir, &d.dir)]
+    vec![b(PropName::Dir, &d.dir)]
 }
 
 pub fn net(n: &Net) -> Props<'_> {
     vec![
-        (PropName::Address, &n.address),
-        (PropName::AllowedAddress, &n.allowed_address),
-        (PropName::Physical, &n.physical),
-        (PropName::Defrouter, &n.defrouter),
+        b(PropName::Address, &n.address),
+        b(PropName::AllowedAddress, &n.allowed_address),
+        b(PropName::Physical, &n.physical),
+        b(PropName::Defrouter, &n.defrouter),
     ]
 }
 
+pub fn anet(a: &Anet) -> Props<'_> {
+    ResourceType::Anet
+        .properties()
+        .iter()
+        .filter_map(|p| a.get(*p).map(|v| (*p, Cow::Owned(v))))
+        .collect()
+}
+
 pub fn device(d: &Device) -> Props<'_> {
-    vec![(PropName::Match, &d.match_)]
+    vec![b(PropName::Match, &d.match_)]
 }
 
 pub fn rctl(r: &Rctl) -> Props<'_> {
-    vec![(PropName::Name, &r.name)]
+    vec![b(PropName::Name, &r.name)]
 }
 
 pub fn attr(a: &Attr) -> Props<'_> {
     vec![
-        (PropName::Name, &a.name),
-        (PropName::Type, &a.attr_type),
-        (PropName::Value, &a.value),
+        b(PropName::Name, &a.name),
+        b(PropName::Type, &a.attr_type),
+        b(PropName::Value, &a.value),
     ]
 }
 
 pub fn dataset(d: &Dataset) -> Props<'_> {
-    vec![(PropName::Name, &d.name)]
+    vec![b(PropName::Name, &d.name)]
 }
 
 pub fn admin(a: &Admin) -> Props<'_> {
-    vec![(PropName::User, &a.user), (PropName::Auths, &a.auths)]
+    vec![b(PropName::User, &a.user), b(PropName::Auths, &a.auths)]
 }
 
 pub fn secflags(f: &SecurityFlags) -> Props<'_> {
     vec![
-        (PropName::Lower, &f.lower),
-        (PropName::Default, &f.default),
-        (PropName::Upper, &f.upper),
+        b(PropName::Lower, &f.lower),
+        b(PropName::Default, &f.default),
+        b(PropName::Upper, &f.upper),
     ]
 }
 
@@ -70,6 +84,7 @@ pub fn of(cfg: &ZoneConfig, rt: ResourceType, i: usize) -> Props<'_> {
         ResourceType::Fs => cfg.fs.get(i).map(fs),
         ResourceType::InheritPkgDir => cfg.inherit_pkg_dirs.get(i).map(ipd),
         ResourceType::Net => cfg.nets.get(i).map(net),
+        ResourceType::Anet => cfg.anets.get(i).map(anet),
         ResourceType::Device => cfg.devices.get(i).map(device),
         ResourceType::Rctl => cfg.rctls.get(i).map(rctl),
         ResourceType::Attr => cfg.attrs.get(i).map(attr),

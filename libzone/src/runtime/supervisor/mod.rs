@@ -388,7 +388,8 @@ impl Supervisor<'_> {
             .seccomp
             .clone()
             .unwrap_or_else(|| self.run.seccomp_program(&self.args.zone));
-        self.live = Some(LiveZone::adopted(plan, cgroup, process, seccomp));
+        let net = crate::net::Network::adopt(&self.args.altroot, &zone, init.pid);
+        self.live = Some(LiveZone::adopted(plan, cgroup, process, seccomp, net));
         self.save_record();
         self.logf(&format!(
             "adopted the running zone (init pid {}) of zoneadmd pid {}",

@@ -4,7 +4,7 @@ use super::scope::{EndOp, Res};
 use super::{Session, Ui};
 use crate::config::model::{IpType, ZoneConfig};
 use crate::config::rctl::{self, AliasState};
-use crate::config::{units, verify};
+use crate::config::{anet, units, verify};
 use crate::zonecfg::command::{CmdKind, Command};
 use crate::zonecfg::info::same_net_address;
 
@@ -36,7 +36,7 @@ impl Session<'_> {
         if self.flags(ui, cmd, "", false).is_none() {
             return;
         }
-        let Some(scope) = self.scope.clone() else {
+        let Some(mut scope) = self.scope.clone() else {
             self.scope_usage(ui, CmdKind::End);
             return;
         };
@@ -52,6 +52,11 @@ impl Session<'_> {
         // Borrowed out of the session for the checks (which only print), put back below:
         // cloning a large configuration at every `end` made long scripts quadratic.
         let cfg: ZoneConfig = self.draft.take().unwrap_or_default();
+        if let Res::Anet(a) = &mut scope.res {
+            if a.linkname.is_empty() {
+                a.linkname = anet::default_linkname(cfg.anets.iter().map(|x| x.linkname.as_str()));
+            }
+        }
         // First the checks; nothing changes unless all pass.
         match &scope.res {
             Res::Fs(f) => {
@@ -117,6 +122,22 @@ impl Session<'_> {
                         };
                         fail!(msg);
                     }
+                }
+            }
+            Res::Anet(a) => {
+                let old = match &scope.old {
+                    Some(Res::Anet(o)) => Some(o.linkname.as_str()),
+                    _ => None,
+                };
+                let taken = cfg
+                    .anets
+                    .iter()
+                    .any(|x| x.linkname == a.linkname && Some(x.linkname.as_str()) != old);
+                if taken {
+                    fail!(format!(
+                        "An anet resource with the linkname '{}' already exists.",
+                        a.linkname
+                    ));
                 }
             }
             Res::Device(d) => {
@@ -254,6 +275,11 @@ impl Session<'_> {
                 true
             }
             (Res::Net(n), Some(Res::Net(o))) => replace(&mut c.nets, &o, n),
+            (Res::Anet(a), None) => {
+                c.anets.push(a);
+                true
+            }
+            (Res::Anet(a), Some(Res::Anet(o))) => replace(&mut c.anets, &o, a),
             (Res::Device(d), None) => {
                 c.devices.push(d);
                 true

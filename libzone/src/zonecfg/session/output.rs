@@ -25,6 +25,7 @@ impl Session<'_> {
                 Res::Fs(f) => info::fs_block(f),
                 Res::Ipd(d) => info::ipd_block(d),
                 Res::Net(n) => info::net_block(n),
+                Res::Anet(a) => info::anet_block(a),
                 Res::Device(d) => info::device_block(d),
                 Res::Rctl(r) => info::rctl_block(r),
                 Res::Attr(a) => info::attr_block(a),

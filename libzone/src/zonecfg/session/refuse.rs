@@ -13,6 +13,7 @@ pub(crate) fn resource_invalid_for_global_zone(rt: ResourceType) -> bool {
         ResourceType::Fs
             | ResourceType::InheritPkgDir
             | ResourceType::Net
+            | ResourceType::Anet
             | ResourceType::Device
             | ResourceType::Attr
             | ResourceType::Dataset
@@ -27,6 +28,7 @@ pub(crate) fn property_invalid_for_global_zone(p: PropName) -> bool {
         Zonename
             | Zonepath
             | Autoboot
+            | Autoshutdown
             | Limitpriv
             | Bootargs
             | Brand

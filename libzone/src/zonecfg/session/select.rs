@@ -36,6 +36,7 @@ fn lookup_props(rt: ResourceType) -> &'static [PropName] {
         ResourceType::Fs => &[Dir, Special, Raw, Type],
         ResourceType::InheritPkgDir => &[Dir],
         ResourceType::Net => &[Address, AllowedAddress, Physical, Defrouter],
+        ResourceType::Anet => ResourceType::Anet.properties(),
         ResourceType::Device => &[Match],
         ResourceType::Rctl => &[Name],
         ResourceType::Attr => &[Name, Type, Value],
@@ -51,6 +52,7 @@ fn resource_at(cfg: &ZoneConfig, rt: ResourceType, i: usize) -> Option<Res> {
         ResourceType::Fs => Res::Fs(cfg.fs.get(i)?.clone()),
         ResourceType::InheritPkgDir => Res::Ipd(cfg.inherit_pkg_dirs.get(i)?.clone()),
         ResourceType::Net => Res::Net(cfg.nets.get(i)?.clone()),
+        ResourceType::Anet => Res::Anet(cfg.anets.get(i)?.clone()),
         ResourceType::Device => Res::Device(cfg.devices.get(i)?.clone()),
         ResourceType::Rctl => Res::Rctl(cfg.rctls.get(i)?.clone()),
         ResourceType::Attr => Res::Attr(cfg.attrs.get(i)?.clone()),
@@ -125,6 +127,20 @@ fn lookup(
                         && (cfg.ip_type != IpType::Shared || same(addr, &n.address))
                         && (cfg.ip_type != IpType::Exclusive || same(allowed, &n.allowed_address))
                         && same(router, &n.defrouter)
+                })
+                .collect()
+        }
+        ResourceType::Anet => {
+            let props = ResourceType::Anet.properties();
+            if props.iter().all(|p| want(*p).is_none()) {
+                return Err(LookupError::Insufficient);
+            }
+            (0..cfg.anets.len())
+                .filter(|&i| {
+                    let a = &cfg.anets[i];
+                    props
+                        .iter()
+                        .all(|p| eq(*p, a.get(*p).unwrap_or_default().as_str()))
                 })
                 .collect()
         }
@@ -502,6 +518,7 @@ fn remove_at(cfg: &mut ZoneConfig, rt: ResourceType, i: usize) {
         ResourceType::Fs => rm(&mut cfg.fs, i),
         ResourceType::InheritPkgDir => rm(&mut cfg.inherit_pkg_dirs, i),
         ResourceType::Net => rm(&mut cfg.nets, i),
+        ResourceType::Anet => rm(&mut cfg.anets, i),
         ResourceType::Device => rm(&mut cfg.devices, i),
         ResourceType::Rctl => rm(&mut cfg.rctls, i),
         ResourceType::Attr => rm(&mut cfg.attrs, i),
@@ -517,6 +534,7 @@ fn remove_all(cfg: &mut ZoneConfig, rt: ResourceType) {
         ResourceType::Fs => cfg.fs.clear(),
         ResourceType::InheritPkgDir => cfg.inherit_pkg_dirs.clear(),
         ResourceType::Net => cfg.nets.clear(),
+        ResourceType::Anet => cfg.anets.clear(),
         ResourceType::Device => cfg.devices.clear(),
         ResourceType::Rctl => cfg.rctls.clear(),
         ResourceType::Attr => cfg.attrs.clear(),

@@ -5,7 +5,7 @@ use super::add::GLOBAL_RCTL_WARNING;
 use super::scope::Res;
 use super::{Session, Ui};
 use crate::config::keywords::{PropName, ResourceType};
-use crate::config::model::IpType;
+use crate::config::model::{AutoShutdown, IpType};
 use crate::config::rctl::{self, Alias, AliasState};
 use crate::config::verify::{self as checks, AddressError, FsAllowedError, HostidError};
 use crate::config::{names, units};
@@ -154,6 +154,20 @@ impl Session<'_> {
                 self.cfg().autoboot = v;
                 self.need_to_commit = true;
             }
+            PropName::Autoshutdown => match AutoShutdown::parse(value) {
+                Some(a) => {
+                    self.cfg().autoshutdown = a;
+                    self.need_to_commit = true;
+                }
+                None if value == "suspend" => {
+                    let msg = super::not_supported(&self.opts.program, "autoshutdown=suspend");
+                    self.zerr(ui, &msg);
+                }
+                None => self.zerr(
+                    ui,
+                    "autoshutdown value must be 'shutdown', 'halt' or 'suspend'.",
+                ),
+            },
             PropName::Pool => {
                 if names::is_reserved_pool_name(value) {
                     self.zerr(ui, "pool names starting with SUNW are reserved.");
@@ -324,7 +338,12 @@ impl Session<'_> {
                 return;
             }
             (ResourceType::Net, P::Address | P::AllowedAddress | P::Defrouter) => {
-                match checks::check_net_address(v, prop == P::Defrouter) {
+                let checked = if prop == P::Address {
+                    checks::check_net_address_resolves(v, &self.opts.resolver)
+                } else {
+                    checks::check_net_address(v, prop == P::Defrouter)
+                };
+                match checked {
                     Ok(Some(warning)) => self.message(ui, &warning),
                     Ok(None) => {}
                     Err(e) => {
@@ -341,6 +360,22 @@ impl Session<'_> {
                     self.zerr(ui, &e.to_string());
                     return;
                 }
+            }
+            (ResourceType::Anet, _) => {
+                let result = match self.scope.as_mut().map(|s| &mut s.res) {
+                    Some(Res::Anet(a)) => a.set(prop, v),
+                    _ => None,
+                };
+                match result {
+                    None => self.no_such_property(ui, prop.as_str(), CmdKind::Set),
+                    Some(Ok(warnings)) => {
+                        for w in warnings {
+                            self.message(ui, &w);
+                        }
+                    }
+                    Some(Err(e)) => self.zerr(ui, &e.to_string()),
+                }
+                return;
             }
             (ResourceType::Rctl, P::Name) if !rctl::is_valid_rctl_name(v) => {
                 self.zerr(ui, &format!("'{v}' is not a valid zone rctl name."));
@@ -511,6 +546,7 @@ impl Session<'_> {
                 return;
             }
             PropName::Autoboot => cfg.autoboot = false,
+            PropName::Autoshutdown => cfg.autoshutdown = AutoShutdown::default(),
             PropName::Pool => cfg.pool.clear(),
             PropName::Limitpriv => cfg.limitpriv.clear(),
             PropName::Bootargs => cfg.bootargs.clear(),
@@ -556,6 +592,7 @@ impl Session<'_> {
                 f.raw.clear();
                 true
             }
+            (Res::Anet(a), p) => a.clear(p),
             (Res::Pset(p), PropName::Importance) => {
                 p.importance.clear();
                 true
