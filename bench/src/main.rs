@@ -6,6 +6,7 @@
 mod clone;
 mod cmd;
 mod error;
+mod install;
 mod memory;
 mod net;
 mod oci;
@@ -66,6 +67,15 @@ struct Opts {
     /// Leave out the pool figures.
     #[arg(long)]
     skip_pools: bool,
+    /// Leave out the install figure (`zoneadm install -a` of a tar vs `tar -x`).
+    #[arg(long)]
+    skip_install: bool,
+    /// Size of the install figure's archive, MiB.
+    #[arg(long, default_value_t = 250)]
+    install_mb: u64,
+    /// Paired runs of the install figure (each writes the archive's size twice).
+    #[arg(long, default_value_t = 5)]
+    install_runs: usize,
     /// Leave out the clone figure (zoneadm clone vs cp -a).
     #[arg(long)]
     skip_clone: bool,
@@ -503,6 +513,23 @@ fn run(opts: &Opts) -> Result<i32> {
             &errlog,
         )?;
         println!("{}", pools::report(&f));
+    }
+    if !opts.skip_install && opts.install_runs > 0 {
+        let iroot = work.path().join("install-root");
+        std::fs::create_dir_all(&iroot).map_err(BenchError::io(&iroot))?;
+        let tools = Tools::in_dir(&bin_dir)?;
+        let r = install::measure(
+            &tools,
+            &iroot,
+            work.path(),
+            opts.install_mb,
+            opts.install_runs,
+            opts.warmup,
+            &errlog,
+            &progress,
+        )?;
+        missed |= r.met() == Some(false);
+        println!("{}", report::table(std::slice::from_ref(&r)));
     }
     if !opts.skip_clone && opts.clone_runs > 0 {
         progress(&format!(

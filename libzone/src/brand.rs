@@ -21,6 +21,76 @@ struct BrandFile {
     skeleton: bool,
     init: String,
     ip_types: Vec<String>,
+    install: InstallFile,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct InstallFile {
+    sources: Vec<SourceKind>,
+    #[serde(default)]
+    bootstrap: Option<Bootstrap>,
+    #[serde(default)]
+    devices: Vec<AllowedDevice>,
+}
+
+/// The kinds of install source a brand takes (`zoneadm install` without a source takes the
+/// brand's first of `skeleton` or `bootstrap`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Our small private skeleton (sparse zones: the rest comes from the global zone).
+    Skeleton,
+    /// `-a`: a tar archive (plain, gzip, xz, zstd) or an OCI image (layout or archive).
+    Archive,
+    /// `-d`: a directory tree copied as it is.
+    Directory,
+    /// No source: the host's distribution, bootstrapped by the brand's installer.
+    Bootstrap,
+}
+
+/// How a brand bootstraps the host's distribution: the installer and its arguments, where
+/// `{suite}`, `{target}`, `{mirror}` and `{components}` stand for what the host's apt
+/// sources name and the zone root ([`crate::install::bootstrap`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Bootstrap {
+    /// `ID`s of os-release this installer knows (`debian`, `ubuntu`).
+    pub distributions: Vec<String>,
+    pub program: String,
+    pub args: Vec<String>,
+}
+
+/// A device node an archive or a copied tree may bring into the zone root: only this path,
+/// this type (`c` or `b`) and these numbers. Every other device node is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AllowedDevice {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub kind: char,
+    pub major: u64,
+    pub minor: u64,
+}
+
+/// What `zoneadm install` does for a brand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallSpec {
+    pub sources: Vec<SourceKind>,
+    pub bootstrap: Option<Bootstrap>,
+    /// Device nodes allowed from archives and copied trees (none but these).
+    pub devices: Vec<AllowedDevice>,
+}
+
+impl InstallSpec {
+    pub fn takes(&self, kind: SourceKind) -> bool {
+        self.sources.contains(&kind)
+    }
+
+    /// What an install without a source does: the skeleton or a bootstrap.
+    pub fn default_source(&self) -> Option<SourceKind> {
+        self.sources
+            .iter()
+            .copied()
+            .find(|k| matches!(k, SourceKind::Skeleton | SourceKind::Bootstrap))
+    }
 }
 
 /// A brand as the rest of the library sees it.
@@ -37,6 +107,7 @@ pub struct Brand {
     pub skeleton: bool,
     pub init: InitKind,
     pub ip_types: Vec<String>,
+    pub install: InstallSpec,
 }
 
 const BRAND_FILES: [&str; 2] = [
@@ -61,6 +132,11 @@ fn parse(text: &str) -> Option<Brand> {
             InitKind::Program(f.init)
         },
         ip_types: f.ip_types,
+        install: InstallSpec {
+            sources: f.install.sources,
+            bootstrap: f.install.bootstrap,
+            devices: f.install.devices,
+        },
     })
 }
 
@@ -91,5 +167,24 @@ mod tests {
             InitKind::Program("/sbin/init".into())
         );
         assert!(lookup("native").is_none());
+    }
+
+    #[test]
+    fn install_data() {
+        let sparse = lookup("sparse").unwrap().install;
+        assert_eq!(sparse.default_source(), Some(SourceKind::Skeleton));
+        assert!(!sparse.takes(SourceKind::Archive) && !sparse.takes(SourceKind::Directory));
+        assert!(sparse.devices.is_empty());
+        let whole = lookup("whole").unwrap().install;
+        assert_eq!(whole.default_source(), Some(SourceKind::Bootstrap));
+        assert!(whole.takes(SourceKind::Archive) && whole.takes(SourceKind::Directory));
+        let b = whole.bootstrap.unwrap();
+        assert_eq!(b.program, "debootstrap");
+        assert!(b.args.contains(&"--variant=minbase".to_string()));
+        assert!(whole
+            .devices
+            .iter()
+            .any(|d| d.path == "/dev/null" && d.kind == 'c' && (d.major, d.minor) == (1, 3)));
+        assert!(whole.devices.iter().all(|d| d.kind == 'c'));
     }
 }
