@@ -2,6 +2,7 @@
 //! into this crate, print and map errors to exit codes.
 
 pub mod cgroup;
+pub mod systemd;
 pub mod config;
 pub mod fsio;
 pub mod pool;
