@@ -2,12 +2,12 @@
 //! into this crate, print and map errors to exit codes.
 
 pub mod cgroup;
-pub mod systemd;
 pub mod config;
 pub mod fsio;
 pub mod pool;
 pub mod state;
 pub mod store;
+pub mod systemd;
 pub mod zonecfg;
 
 pub use config::ZoneConfig;

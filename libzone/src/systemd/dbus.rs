@@ -535,9 +535,7 @@ impl Connection {
                 answer,
             });
         }
-        self.stream
-            .write_all(b"BEGIN\r\n")
-            .map_err(|e| self.io(e))
+        self.stream.write_all(b"BEGIN\r\n").map_err(|e| self.io(e))
     }
 
     /// One line of the authentication dialogue, read byte by byte so nothing after it is lost.
@@ -561,9 +559,7 @@ impl Connection {
 
     fn read_message(&mut self) -> Result<Message, DbusError> {
         let mut head = [0u8; 16];
-        self.stream
-            .read_exact(&mut head)
-            .map_err(|e| self.io(e))?;
+        self.stream.read_exact(&mut head).map_err(|e| self.io(e))?;
         let big = match head[0] {
             b'l' => false,
             b'B' => true,

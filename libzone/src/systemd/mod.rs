@@ -257,7 +257,10 @@ mod tests {
         let p = systemd();
         let root = Path::new("/");
         let of = |c: &str| p.zone_of(root, c);
-        assert_eq!(of("/zones.slice/zone-web.scope/zone").as_deref(), Some("web"));
+        assert_eq!(
+            of("/zones.slice/zone-web.scope/zone").as_deref(),
+            Some("web")
+        );
         assert_eq!(
             of("/zones.slice/zone-a-b.scope/zone/init.scope").as_deref(),
             Some("a-b")
@@ -272,7 +275,10 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let theirs = p.zone_path(d.path(), "web").unwrap();
         assert_eq!(of(&format!("/{theirs}")), None);
-        assert_eq!(p.zone_of(d.path(), &format!("/{theirs}")).as_deref(), Some("web"));
+        assert_eq!(
+            p.zone_of(d.path(), &format!("/{theirs}")).as_deref(),
+            Some("web")
+        );
     }
 
     #[test]
