@@ -20,6 +20,7 @@ const INSTALL_CHECKS: &[&str] = &[
     "package_installs",
     "units_enabled",
     "units_started",
+    "pools_saved",
     "zones_configured",
 ];
 const CHECK_CHECKS: &[&str] = &[
@@ -27,12 +28,24 @@ const CHECK_CHECKS: &[&str] = &[
     "booted_by_unit",
     "manual_zone_left",
     "zone_runs",
+    "zone_in_delegated_scope",
+    "pools_came_back",
+    "pool_cpus_in_zone",
+    "memory_cap",
+    "cpu_cap",
+    "fork_bomb",
+    "poolstat_reports",
     "man_pages",
     "completion",
     "zoneadm_answers",
     "init_script",
 ];
-const STOP_CHECKS: &[&str] = &["init_got_shutdown", "init_exited", "zones_brought_down"];
+const STOP_CHECKS: &[&str] = &[
+    "init_got_shutdown",
+    "init_exited",
+    "zones_brought_down",
+    "scope_outlived_zone",
+];
 
 /// One boot takes about half a minute here; software emulation on a loaded machine may take
 /// many times that.
