@@ -29,7 +29,7 @@
 pub mod dbus;
 mod scope;
 
-pub use scope::{enter_scope, start_request, ScopeError};
+pub use scope::{cpu_weight_request, enter_scope, set_zones_cpu_weight, start_request, ScopeError};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

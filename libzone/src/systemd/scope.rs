@@ -25,7 +25,7 @@ const ZONES_SERVICE: &str = "zones.service";
 pub enum ScopeError {
     #[error("cannot reach systemd: {private}; {bus}")]
     Unreachable { private: DbusError, bus: DbusError },
-    #[error("systemd would not start scope {unit}: {source}")]
+    #[error("systemd refused {unit}: {source}")]
     Start {
         unit: String,
         #[source]
@@ -125,6 +125,38 @@ fn start(names: &Names, zone: &str) -> Result<(), ScopeError> {
         }
         Err(e) => Err(failed(e)),
     }
+}
+
+/// The body of `SetUnitProperties(sba(sv))`: a runtime `CPUWeight` of `weight` on `unit`.
+pub fn cpu_weight_request(unit: &str, weight: u64) -> (&'static str, Vec<u8>) {
+    let mut w = Writer::new();
+    w.str(unit);
+    w.bool(true);
+    w.array(8, |w| {
+        w.structure(|w| {
+            w.str("CPUWeight");
+            w.variant("t", |w| w.u64(weight));
+        })
+    });
+    ("sba(sv)", w.into_bytes())
+}
+
+/// On a systemd host: give the slice holding the zones of `altroot` the CPU weight `weight`
+/// (1..10000) against the host's other slices; systemd writes it, the slice being its own.
+/// `Ok(false)` where zones keep their own layout.
+pub fn set_zones_cpu_weight(altroot: &Path, weight: u64) -> Result<bool, ScopeError> {
+    if !Placement::host().is_systemd() {
+        return Ok(false);
+    }
+    let names = Names::new(altroot, "");
+    let mut c = connect()?;
+    let (sig, body) = cpu_weight_request(&names.slice, weight);
+    c.call(&manager_call("SetUnitProperties", sig, body))
+        .map_err(|source| ScopeError::Start {
+            unit: names.slice.clone(),
+            source,
+        })?;
+    Ok(true)
 }
 
 /// Our cgroup in the unified hierarchy, as `/proc/self/cgroup` shows it.
@@ -228,6 +260,17 @@ mod tests {
         }
         assert_eq!(r.pos(), end);
         out
+    }
+
+    #[test]
+    fn the_slice_weight_request() {
+        let (sig, body) = cpu_weight_request("zones.slice", 85);
+        assert_eq!(sig, "sba(sv)");
+        let mut r = Reader::new(&body, false);
+        assert_eq!(r.str(), Ok("zones.slice"));
+        assert_eq!(r.u32(), Ok(1));
+        assert_eq!(read_props(&mut r), [("CPUWeight".to_string(), Val::T(85))]);
+        assert_eq!(r.pos(), body.len());
     }
 
     #[test]
