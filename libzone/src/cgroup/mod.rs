@@ -13,7 +13,7 @@
 //!   hierarchy root (`zones/web1`); a [`Cgroup`] handle applies [`Limits`], moves pids,
 //!   reads [`Usage`], freezes, kills everything and removes itself.
 //! * [`parent_name`] gives each alternate root its own parent (`zones`, `zones-1a2b3c4d`);
-//!   [`zone_path`] is a zone's cgroup, inside a scope systemd delegated on systemd hosts.
+//!   on systemd hosts the zones' cgroups are in scopes systemd delegated (`crate::systemd`).
 
 pub mod bpf;
 mod controller;
@@ -39,7 +39,7 @@ pub use limits::{
     cap_to_cfs, shares_from_v1, shares_to_v1, shares_to_v2_weight, Limits, Usage, CFS_PERIOD_US,
     MAX_SHARES, UNCAPPED, UNLIMITED,
 };
-pub use naming::{parent_name, zone_of_path, zone_path};
+pub use naming::{own_zone_of_path, parent_name};
 pub use v1::{V1Backend, V1Cgroup};
 pub use v2::{V2Backend, V2Cgroup};
 

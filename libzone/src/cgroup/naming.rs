@@ -20,26 +20,10 @@ pub fn parent_name(altroot: &Path, kind: &str) -> String {
     format!("{kind}-{:08x}", fnv1a32(canonical.as_os_str().as_bytes()))
 }
 
-/// The cgroup of `zone` of the installation under `altroot`, relative to the hierarchy root:
-/// `zones[-<hash>]/<zone>`, or on a systemd host the `zone` child of the zone's delegated
-/// scope (`zones.slice/zone-<zone>.scope/zone`, see [`crate::systemd`]).
-pub fn zone_path(altroot: &Path, zone: &str) -> String {
-    crate::systemd::Placement::host()
-        .zone_path(altroot, zone)
-        .unwrap_or_else(|| format!("{}/{zone}", parent_name(altroot, "zones")))
-}
-
-/// The zone of `altroot` whose cgroup holds a process in the cgroup `path` (one path of
-/// `/proc/<pid>/cgroup`, such as `/zones/web1/x`).
-pub fn zone_of_path(altroot: &Path, path: &str) -> Option<String> {
-    let placement = crate::systemd::Placement::host();
-    if placement.is_systemd() {
-        return placement.zone_of(altroot, path);
-    }
-    own_zone_of_path(&parent_name(altroot, "zones"), path)
-}
-
-fn own_zone_of_path(parent: &str, path: &str) -> Option<String> {
+/// The zone whose cgroup, in the zones' own layout under the parent `parent`
+/// (`zones[-<hash>]`), holds a process in the cgroup `path` (one path of `/proc/<pid>/cgroup`,
+/// such as `/zones/web1/x`).
+pub fn own_zone_of_path(parent: &str, path: &str) -> Option<String> {
     let rest = path
         .strip_prefix('/')?
         .strip_prefix(parent)?

@@ -46,7 +46,7 @@ impl CpusetKernel {
     }
 
     fn zone_path(&self, zone: &str) -> String {
-        cgroup::zone_path(&self.altroot, zone)
+        crate::systemd::zone_path(&self.altroot, zone)
     }
 
     /// Running zones of this root with the pool each is bound to (`None`: the default pool).
@@ -108,7 +108,7 @@ impl CpusetKernel {
     fn zone_of_pid(&self, pid: i32) -> Result<Option<String>, PoolError> {
         Ok(cgroup_lines(pid)?
             .iter()
-            .find_map(|path| cgroup::zone_of_path(&self.altroot, path)))
+            .find_map(|path| crate::systemd::zone_of_path(&self.altroot, path)))
     }
 }
 

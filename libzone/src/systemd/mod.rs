@@ -125,6 +125,25 @@ impl Placement {
     }
 }
 
+/// The cgroup of `zone` of the installation under `altroot`, relative to the hierarchy root:
+/// `zones[-<hash>]/<zone>`, or on a systemd host the `zone` child of the zone's delegated
+/// scope (`zones.slice/zone-<zone>.scope/zone`).
+pub fn zone_path(altroot: &Path, zone: &str) -> String {
+    Placement::host()
+        .zone_path(altroot, zone)
+        .unwrap_or_else(|| format!("{}/{zone}", crate::cgroup::parent_name(altroot, "zones")))
+}
+
+/// The zone of `altroot` whose cgroup holds a process in the cgroup `path` (one path of
+/// `/proc/<pid>/cgroup`, such as `/zones/web1/x`).
+pub fn zone_of_path(altroot: &Path, path: &str) -> Option<String> {
+    let placement = Placement::host();
+    if placement.is_systemd() {
+        return placement.zone_of(altroot, path);
+    }
+    crate::cgroup::own_zone_of_path(&crate::cgroup::parent_name(altroot, "zones"), path)
+}
+
 /// systemd's root cgroup from its own `/proc/1/cgroup`: the cgroup2 line's path without the
 /// `init.scope` it keeps itself in, relative (`""` for the root).
 fn systemd_base(proc_1_cgroup: &str) -> String {

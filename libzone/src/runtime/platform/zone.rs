@@ -45,9 +45,9 @@ pub enum ZoneError {
 }
 
 /// The cgroup path of a zone: `<parent>/<zone>` where the parent is per alternate root (on
-/// a systemd host, in the zone's delegated scope: see `cgroup::zone_path`).
+/// a systemd host, in the zone's delegated scope: see `systemd::zone_path`).
 pub fn cgroup_path(altroot: &Path, zone: &str) -> String {
-    cgroup::zone_path(altroot, zone)
+    crate::systemd::zone_path(altroot, zone)
 }
 
 /// The cgroup limits of a zone: the plan's `linux.resources`, as any OCI runtime reads them
