@@ -7,6 +7,7 @@ pub mod fsio;
 pub mod pool;
 pub mod state;
 pub mod store;
+pub mod systemd;
 pub mod zonecfg;
 
 pub use config::ZoneConfig;

@@ -1,9 +1,11 @@
 //! A mainstream host: a Debian 12 VM (systemd as PID 1, pure cgroup v2) under QEMU's software
 //! emulation, made from Debian packages by `tests/vm/build.sh`. The package built by
 //! `cargo deb` is installed in it with `dpkg -i`, and across a reboot: the zone with
-//! autoboot was booted by zones.service at host start and the other was not, the man pages,
-//! the completion and the commands work, and at the power-off the zone's init was asked to
-//! shut down and exited before the host went down.
+//! autoboot was booted by zones.service at host start and the other was not; it lives in the
+//! scope systemd delegated to it, its caps (memory, CPU, processes) are enforced, it runs on
+//! its pool's CPU and the global zone's cpu-shares weighs its slice; the man pages, the
+//! completion and the commands work; and at the power-off the zone's init was asked to shut
+//! down and exited before its scope was stopped and the host went down.
 //!
 //! The VM reports each check of `tests/vm/guest/vmtest` on its serial console; this side
 //! reads them. The test is skipped (loudly, with `target/vm/SKIPPED`) only where QEMU is not
@@ -20,6 +22,7 @@ const INSTALL_CHECKS: &[&str] = &[
     "package_installs",
     "units_enabled",
     "units_started",
+    "pools_saved",
     "zones_configured",
 ];
 const CHECK_CHECKS: &[&str] = &[
@@ -27,12 +30,25 @@ const CHECK_CHECKS: &[&str] = &[
     "booted_by_unit",
     "manual_zone_left",
     "zone_runs",
+    "zone_in_delegated_scope",
+    "global_shares",
+    "pools_came_back",
+    "pool_cpus_in_zone",
+    "memory_cap",
+    "cpu_cap",
+    "fork_bomb",
+    "poolstat_reports",
     "man_pages",
     "completion",
     "zoneadm_answers",
     "init_script",
 ];
-const STOP_CHECKS: &[&str] = &["init_got_shutdown", "init_exited", "zones_brought_down"];
+const STOP_CHECKS: &[&str] = &[
+    "init_got_shutdown",
+    "init_exited",
+    "zones_brought_down",
+    "scope_outlived_zone",
+];
 
 /// One boot takes about half a minute here; software emulation on a loaded machine may take
 /// many times that.

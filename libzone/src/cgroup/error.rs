@@ -73,6 +73,9 @@ pub enum CgroupError {
     },
     #[error("no cgroup hierarchy mounted")]
     NoHierarchy,
+    /// A setting that systemd keeps on a unit of its own (the zones' slice) was refused.
+    #[error("{0}")]
+    Systemd(String),
     #[error("{path}: not a cgroup2 mount")]
     NotCgroup2 { path: PathBuf },
     #[error("{path}:{line}: malformed mount entry")]

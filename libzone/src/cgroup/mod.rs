@@ -12,7 +12,8 @@
 //! * A [`CgroupBackend`] creates, opens and lists cgroups by a path relative to the
 //!   hierarchy root (`zones/web1`); a [`Cgroup`] handle applies [`Limits`], moves pids,
 //!   reads [`Usage`], freezes, kills everything and removes itself.
-//! * [`parent_name`] gives each alternate root its own parent (`zones`, `zones-1a2b3c4d`).
+//! * [`parent_name`] gives each alternate root its own parent (`zones`, `zones-1a2b3c4d`);
+//!   on systemd hosts the zones' cgroups are in scopes systemd delegated (`crate::systemd`).
 
 pub mod bpf;
 mod controller;
@@ -38,7 +39,7 @@ pub use limits::{
     cap_to_cfs, shares_from_v1, shares_to_v1, shares_to_v2_weight, Limits, Usage, CFS_PERIOD_US,
     MAX_SHARES, UNCAPPED, UNLIMITED,
 };
-pub use naming::parent_name;
+pub use naming::{own_zone_of_path, parent_name};
 pub use v1::{V1Backend, V1Cgroup};
 pub use v2::{V2Backend, V2Cgroup};
 

@@ -20,6 +20,18 @@ pub fn parent_name(altroot: &Path, kind: &str) -> String {
     format!("{kind}-{:08x}", fnv1a32(canonical.as_os_str().as_bytes()))
 }
 
+/// The zone whose cgroup, in the zones' own layout under the parent `parent`
+/// (`zones[-<hash>]`), holds a process in the cgroup `path` (one path of `/proc/<pid>/cgroup`,
+/// such as `/zones/web1/x`).
+pub fn own_zone_of_path(parent: &str, path: &str) -> Option<String> {
+    let rest = path
+        .strip_prefix('/')?
+        .strip_prefix(parent)?
+        .strip_prefix('/')?;
+    let zone = rest.split('/').next().unwrap_or(rest);
+    (!zone.is_empty()).then(|| zone.to_string())
+}
+
 fn fnv1a32(bytes: &[u8]) -> u32 {
     bytes.iter().fold(0x811c_9dc5u32, |h, b| {
         (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
@@ -83,6 +95,22 @@ mod tests {
             n,
             format!("zones-{:08x}", fnv1a32(b"/nonexistent/alt/root"))
         );
+    }
+
+    #[test]
+    fn zones_of_cgroup_paths_in_the_own_layout() {
+        assert_eq!(
+            own_zone_of_path("zones", "/zones/web1").as_deref(),
+            Some("web1")
+        );
+        assert_eq!(
+            own_zone_of_path("zones", "/zones/web1/a/b").as_deref(),
+            Some("web1")
+        );
+        assert_eq!(own_zone_of_path("zones", "/zones-1234abcd/web1"), None);
+        assert_eq!(own_zone_of_path("zones", "/zones"), None);
+        assert_eq!(own_zone_of_path("zones", "/zones/"), None);
+        assert_eq!(own_zone_of_path("zones", "/user.slice"), None);
     }
 
     #[test]

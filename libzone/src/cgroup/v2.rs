@@ -612,6 +612,119 @@ mod tests {
         assert!(!m.join("zones-v").exists());
     }
 
+    /// A fake of the tree systemd hands a zone: the root and `zones.slice` enable what the
+    /// delegated scope needs; the scope's own subtree_control is ours.
+    fn fake_scope() -> (tempfile::TempDir, V2Backend) {
+        let root = tempfile::tempdir().unwrap();
+        let m = root.path();
+        let all = "cpuset cpu io memory pids\n";
+        stdfs::write(m.join("cgroup.controllers"), all).unwrap();
+        stdfs::write(m.join("cgroup.subtree_control"), all).unwrap();
+        let slice = m.join("zones.slice");
+        let scope = slice.join("zone-web.scope");
+        stdfs::create_dir_all(scope.join("supervisor")).unwrap();
+        for d in [&slice, &scope] {
+            stdfs::write(d.join("cgroup.controllers"), all).unwrap();
+        }
+        stdfs::write(slice.join("cgroup.subtree_control"), all).unwrap();
+        stdfs::write(scope.join("cgroup.subtree_control"), "").unwrap();
+        let b = V2Backend::at(m).unwrap();
+        (root, b)
+    }
+
+    #[test]
+    fn a_zone_in_its_delegated_scope_enables_controllers_only_in_the_scope() {
+        let (root, b) = fake_scope();
+        let m = root.path();
+        let cg = b
+            .create_everywhere("zones.slice/zone-web.scope/zone", &Controller::ZONE)
+            .unwrap();
+        assert_eq!(cg.dirs(), [m.join("zones.slice/zone-web.scope/zone")]);
+        // systemd's levels are left as they were (everything was enabled there); the scope's
+        // gets the zone's controllers (a fake file keeps the last write only); the zone's
+        // own stays untouched so its init may live in it.
+        let r = |f: &str| stdfs::read_to_string(m.join(f)).unwrap();
+        assert_eq!(r("cgroup.subtree_control"), "cpuset cpu io memory pids\n");
+        assert_eq!(
+            r("zones.slice/cgroup.subtree_control"),
+            "cpuset cpu io memory pids\n"
+        );
+        assert_eq!(
+            r("zones.slice/zone-web.scope/cgroup.subtree_control"),
+            "+pids"
+        );
+        assert!(!m
+            .join("zones.slice/zone-web.scope/zone/cgroup.subtree_control")
+            .exists());
+        // Removing the zone leaves the scope and its supervisor leaf to systemd.
+        cg.remove().unwrap();
+        assert!(m.join("zones.slice/zone-web.scope/supervisor").is_dir());
+    }
+
+    #[test]
+    fn lifted_limits_are_written_as_v2_max() {
+        let (root, b) = fake("cpu cpuset memory pids", "cpu cpuset memory pids");
+        let cg = b.open_cgroup("zones/web1").unwrap();
+        // What `zoneadm apply` writes for a zone whose caps were all removed.
+        cg.apply(&Limits {
+            cpu_shares: Some(1),
+            cpu_cap_percent: Some(UNCAPPED),
+            cpus: None,
+            mems: None,
+            memory_limit: Some(UNLIMITED),
+            memory_swap_limit: Some(UNLIMITED),
+            pids_max: Some(UNLIMITED),
+        })
+        .unwrap();
+        let leaf = root.path().join("zones/web1");
+        let r = |f| stdfs::read_to_string(leaf.join(f)).unwrap();
+        assert_eq!(r("cpu.weight"), "1");
+        assert_eq!(r("cpu.max"), "max 100000");
+        assert_eq!(r("memory.max"), "max");
+        assert_eq!(r("memory.swap.max"), "max");
+        assert_eq!(r("pids.max"), "max");
+        // Untouched: no cpuset given.
+        assert_eq!(r("cpuset.cpus"), "");
+    }
+
+    #[test]
+    fn v2_values_of_the_zone_caps() {
+        let (root, b) = fake("cpu cpuset memory pids", "cpu cpuset memory pids");
+        let cg = b.open_cgroup("zones/web1").unwrap();
+        let leaf = root.path().join("zones/web1");
+        let r = |f| stdfs::read_to_string(leaf.join(f)).unwrap();
+        // capped-cpu ncpus=2.5, cpu-shares above the weight range, a pool of CPUs 2-3.
+        cg.apply(&Limits {
+            cpu_shares: Some(65_535),
+            cpu_cap_percent: Some(250),
+            cpus: Some("2-3".into()),
+            ..Limits::default()
+        })
+        .unwrap();
+        assert_eq!(r("cpu.max"), "250000 100000");
+        assert_eq!(r("cpu.weight"), "10000");
+        assert_eq!(r("cpuset.cpus"), "2-3");
+        // Swap alone is the swap beyond the memory already limited.
+        stdfs::write(leaf.join("memory.max"), "134217728\n").unwrap();
+        cg.apply(&Limits {
+            memory_swap_limit: Some(256 << 20),
+            ..Limits::default()
+        })
+        .unwrap();
+        assert_eq!(r("memory.swap.max"), "134217728");
+        // A swap cap below the memory cap cannot be expressed.
+        let e = cg
+            .apply(&Limits {
+                memory_swap_limit: Some(64 << 20),
+                ..Limits::default()
+            })
+            .unwrap_err();
+        assert!(
+            matches!(e, CgroupError::InvalidLimit { name: "swap", .. }),
+            "{e}"
+        );
+    }
+
     #[test]
     fn freeze_without_kernel_support_is_unsupported() {
         let (_root, b) = fake("", "");

@@ -45,8 +45,8 @@ impl CpusetKernel {
         format!("{}/{pool}", self.parent())
     }
 
-    fn zones_parent(&self) -> String {
-        cgroup::parent_name(&self.altroot, "zones")
+    fn zone_path(&self, zone: &str) -> String {
+        crate::systemd::zone_path(&self.altroot, zone)
     }
 
     /// Running zones of this root with the pool each is bound to (`None`: the default pool).
@@ -79,7 +79,7 @@ impl CpusetKernel {
     /// Give a running zone its pool's CPUs. A zone being halted right now (its cgroup going,
     /// one hierarchy after the other) is left alone: it is not the commit's to fail on.
     fn set_zone_cpus(&self, zone: &str, limits: &Limits) -> Result<(), PoolError> {
-        let path = format!("{}/{zone}", self.zones_parent());
+        let path = self.zone_path(zone);
         let cg = self.backend.open(&path).map_err(sys)?;
         if !cg.exists() {
             return Ok(());
@@ -106,11 +106,9 @@ impl CpusetKernel {
 
     /// The zone (of this root) whose cgroup holds `pid`, from `/proc/<pid>/cgroup`.
     fn zone_of_pid(&self, pid: i32) -> Result<Option<String>, PoolError> {
-        let prefix = format!("/{}/", self.zones_parent());
-        Ok(cgroup_lines(pid)?.iter().find_map(|path| {
-            path.strip_prefix(&prefix)
-                .map(|z| z.split('/').next().unwrap_or(z).to_string())
-        }))
+        Ok(cgroup_lines(pid)?
+            .iter()
+            .find_map(|path| crate::systemd::zone_of_path(&self.altroot, path)))
     }
 }
 
@@ -285,7 +283,7 @@ impl PoolKernel for CpusetKernel {
                 None => false,
             };
             if in_set {
-                count(format!("{}/{zone}", self.zones_parent()));
+                count(self.zone_path(&zone));
             }
         }
         let now = monotonic_ns();

@@ -54,6 +54,13 @@ pub fn balance(store: &Store, backend: &dyn CgroupBackend) -> Result<(), cgroup:
     if total == 0 {
         return Ok(());
     }
+    // On a systemd host the zones' parent is systemd's slice: systemd sets its weight.
+    let weight = cgroup::shares_to_v2_weight(parent_shares(global, total));
+    if crate::systemd::set_zones_cpu_weight(store.root(), weight)
+        .map_err(|e| cgroup::CgroupError::Systemd(e.to_string()))?
+    {
+        return Ok(());
+    }
     let parent = backend.open(&cgroup::parent_name(store.root(), "zones"))?;
     if !parent.exists() {
         return Ok(());

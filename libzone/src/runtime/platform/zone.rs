@@ -44,9 +44,10 @@ pub enum ZoneError {
     },
 }
 
-/// The cgroup path of a zone: `<parent>/<zone>` where the parent is per alternate root.
+/// The cgroup path of a zone: `<parent>/<zone>` where the parent is per alternate root (on
+/// a systemd host, in the zone's delegated scope: see `systemd::zone_path`).
 pub fn cgroup_path(altroot: &Path, zone: &str) -> String {
-    format!("{}/{}", cgroup::parent_name(altroot, "zones"), zone)
+    crate::systemd::zone_path(altroot, zone)
 }
 
 /// The cgroup limits of a zone: the plan's `linux.resources`, as any OCI runtime reads them

@@ -152,6 +152,11 @@ pub fn run(args: SupervisorArgs, repo: &dyn Repository, log: &mut dyn FnMut(&str
         Ok(b) => b,
         Err(e) => return fail(&mut notify, format!("cgroups: {e}")),
     };
+    // On a systemd host the zone lives in a scope systemd delegated to it; joined before
+    // anything else starts, so the console keeper is born in it too.
+    if let Err(e) = crate::systemd::enter_scope(&args.altroot, &args.zone) {
+        return fail(&mut notify, e.to_string());
+    }
     let adopting = args.first == Request::Adopt;
     // The keeper comes first: from here on, whatever we make of the zone has an owner even if
     // we are killed (an adopting supervisor takes over the dead one's keeper instead).
