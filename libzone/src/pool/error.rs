@@ -54,7 +54,7 @@ pub enum PoolError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Xml(#[from] super::xml::XmlError),
+    Xml(#[from] XmlError),
     /// The configuration cannot be laid out on the CPUs of this machine.
     #[error(transparent)]
     Allocation(#[from] super::alloc::AllocError),
@@ -92,6 +92,22 @@ pub fn io_reason(e: &std::io::Error) -> String {
     match e.raw_os_error() {
         Some(code) => nix::errno::Errno::from_raw(code).desc().to_string(),
         None => e.to_string(),
+    }
+}
+
+/// A pools configuration document that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}: {msg}", path.display())]
+pub struct XmlError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub msg: String,
+}
+
+impl XmlError {
+    /// The problem and its line, without the file name.
+    pub fn reason(&self) -> String {
+        format!("line {}: {}", self.line, self.msg)
     }
 }
 
