@@ -6,6 +6,7 @@
 mod clone;
 mod cmd;
 mod error;
+mod install;
 mod memory;
 mod net;
 mod oci;
@@ -14,6 +15,7 @@ mod pools;
 mod report;
 mod stats;
 mod stop;
+mod whole;
 mod zones;
 
 use clap::Parser;
@@ -29,6 +31,8 @@ use zones::{Tools, ZoneRoot};
 const TARGET_BOOT: f64 = 0.5;
 const TARGET_ZLOGIN: f64 = 1.2;
 const TARGET_MEM_KIB: f64 = 1024.0;
+/// Boot of a Debian zone to its login prompt ≤ 1.0× `systemd-nspawn -b` of the same tree.
+const TARGET_WHOLE_BOOT: f64 = 1.0;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -66,6 +70,15 @@ struct Opts {
     /// Leave out the pool figures.
     #[arg(long)]
     skip_pools: bool,
+    /// Leave out the install figure (`zoneadm install -a` of a tar vs `tar -x`).
+    #[arg(long)]
+    skip_install: bool,
+    /// Size of the install figure's archive, MiB.
+    #[arg(long, default_value_t = 250)]
+    install_mb: u64,
+    /// Paired runs of the install figure (each writes the archive's size twice).
+    #[arg(long, default_value_t = 5)]
+    install_runs: usize,
     /// Leave out the clone figure (zoneadm clone vs cp -a).
     #[arg(long)]
     skip_clone: bool,
@@ -81,6 +94,22 @@ struct Opts {
     /// MiB sent per TCP transfer of the network throughput rows.
     #[arg(long, default_value_t = 64)]
     net_mib: u64,
+    /// Leave out the whole-root (Debian with systemd) figures.
+    #[arg(long)]
+    skip_whole: bool,
+    /// Paired boots of the Debian zone and of systemd-nspawn -b.
+    #[arg(long, default_value_t = 5)]
+    whole_runs: usize,
+    /// Idle Debian zones booted for the memory figure of systemd zones.
+    #[arg(long, default_value_t = 3)]
+    whole_zones: usize,
+    /// The Debian tree (default: the one the whole_systemd test caches under
+    /// target/debian-root/).
+    #[arg(long)]
+    debian_root: Option<PathBuf>,
+    /// systemd-nspawn to compare with (default: from $PATH).
+    #[arg(long)]
+    nspawn: Option<PathBuf>,
     /// Exit with status 3 when a target is missed.
     #[arg(long)]
     strict: bool,
@@ -504,6 +533,23 @@ fn run(opts: &Opts) -> Result<i32> {
         )?;
         println!("{}", pools::report(&f));
     }
+    if !opts.skip_install && opts.install_runs > 0 {
+        let iroot = work.path().join("install-root");
+        std::fs::create_dir_all(&iroot).map_err(BenchError::io(&iroot))?;
+        let tools = Tools::in_dir(&bin_dir)?;
+        let r = install::measure(
+            &tools,
+            &iroot,
+            work.path(),
+            opts.install_mb,
+            opts.install_runs,
+            opts.warmup,
+            &errlog,
+            &progress,
+        )?;
+        missed |= r.met() == Some(false);
+        println!("{}", report::table(std::slice::from_ref(&r)));
+    }
     if !opts.skip_clone && opts.clone_runs > 0 {
         progress(&format!(
             "clone: {} paired runs of zoneadm clone and cp -a",
@@ -529,6 +575,43 @@ fn run(opts: &Opts) -> Result<i32> {
         let (rows, summary, ok) = net_rows(opts, &zr, work.path(), &errlog)?;
         missed |= !ok || rows.iter().any(|r| r.met() == Some(false));
         println!("{}{summary}", report::table(&rows));
+    }
+    if !opts.skip_whole {
+        let tree = opts
+            .debian_root
+            .clone()
+            .or_else(|| whole::default_tree(&bin_dir));
+        match tree.filter(|t| t.join("etc/os-release").exists()) {
+            None => println!(
+                "whole-root zones: skipped: no Debian tree (run `cargo test -p zones-tests --test whole_systemd` once, or give --debian-root)\n"
+            ),
+            Some(tree) => {
+                progress("whole-root: Debian zone boot vs systemd-nspawn -b, memory of idle systemd zones");
+                let tools = Tools::in_dir(&bin_dir)?;
+                let r = whole::measure(&whole::WholeOpts {
+                    tools: &tools,
+                    work: work.path(),
+                    tree: &tree,
+                    nspawn: opts.nspawn.clone().or_else(|| find_in_path("systemd-nspawn")),
+                    runs: opts.whole_runs.max(1),
+                    warmup: opts.warmup,
+                    mem_zones: opts.whole_zones,
+                    idle: Duration::from_secs(opts.idle),
+                    errlog: &errlog,
+                })?;
+                let row = Row {
+                    name: "Debian zone boot to login vs systemd-nspawn -b".into(),
+                    a_cmd: r.zone_cmd.clone(),
+                    b_cmd: r.nspawn_skipped.is_none().then(|| r.nspawn_cmd.clone()),
+                    a: r.boot.a.clone(),
+                    b: r.boot.b.clone(),
+                    target: r.nspawn_skipped.is_none().then_some(TARGET_WHOLE_BOOT),
+                };
+                missed |= row.met() == Some(false);
+                println!("{}", report::table(&[row]));
+                println!("{}", report::whole(&r, &tree));
+            }
+        }
     }
     println!("load average at the end: {}", loadavg());
     progress("cleaning up");

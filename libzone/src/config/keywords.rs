@@ -60,55 +60,7 @@ impl ResourceType {
         ResourceType::ALL.iter().copied().find(|r| r.as_str() == s)
     }
 
-    /// Resources of which a zone has at most one; `select` and `remove` need no filter.
-    pub fn is_singleton(self) -> bool {
-        matches!(
-            self,
-            ResourceType::DedicatedCpu
-                | ResourceType::CappedCpu
-                | ResourceType::CappedMemory
-                | ResourceType::SecurityFlags
-        )
-    }
-
-    /// The properties this resource type has, in the order `info` prints them.
-    pub fn properties(self) -> &'static [PropName] {
-        use PropName::*;
-        match self {
-            ResourceType::Fs => &[Dir, Special, Raw, Type, Options],
-            ResourceType::InheritPkgDir => &[Dir],
-            ResourceType::Net => &[Address, AllowedAddress, Physical, Defrouter],
-            ResourceType::Anet => &[
-                Linkname,
-                LowerLink,
-                AllowedAddress,
-                ConfigureAllowedAddress,
-                Defrouter,
-                MacAddress,
-                Mtu,
-            ],
-            ResourceType::Device => &[Match],
-            ResourceType::Rctl => &[Name, Value],
-            ResourceType::Attr => &[Name, Type, Value],
-            ResourceType::Dataset => &[Name],
-            ResourceType::DedicatedCpu => &[Ncpus, Importance],
-            ResourceType::CappedCpu => &[Ncpus],
-            ResourceType::CappedMemory => &[Physical, Swap, Locked],
-            ResourceType::Admin => &[User, Auths],
-            ResourceType::SecurityFlags => &[Lower, Default, Upper],
-        }
-    }
-
-    /// The list properties values are added to and removed from inside the resource
-    /// (`add options ro`, `add value (...)`, `add auths manage`).
-    pub fn list_properties(self) -> &'static [PropName] {
-        match self {
-            ResourceType::Fs => &[PropName::Options],
-            ResourceType::Rctl => &[PropName::Value],
-            ResourceType::Admin => &[PropName::Auths],
-            _ => &[],
-        }
-    }
+    // What each type has and how it is stored: `config::resources`.
 }
 
 /// Solaris 11 zone-level properties this implementation does not have. They are answered
@@ -354,15 +306,6 @@ mod tests {
         assert_eq!(PropName::CpuShares.alias_rctl(), Some("zone.cpu-shares"));
         assert!(!PropName::Zonepath.may_be_cleared());
         assert!(PropName::Autoboot.may_be_cleared());
-    }
-
-    #[test]
-    fn list_properties_are_properties_of_their_resource() {
-        for r in ResourceType::ALL {
-            for p in r.list_properties() {
-                assert!(r.properties().contains(p), "{r} {p}");
-            }
-        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod model;
 pub mod names;
 pub mod privs;
 pub mod rctl;
+pub mod resources;
 pub mod units;
 pub mod verify;
 

@@ -14,9 +14,7 @@ use crate::config::keywords::{PropName, ResourceType};
 use crate::config::model::{AutoShutdown, IpType};
 use crate::config::{anet, rctl, verify};
 use crate::zonecfg::command::CmdKind;
-use crate::zonecfg::session::refuse::{
-    property_invalid_for_global_zone, resource_invalid_for_global_zone,
-};
+use crate::zonecfg::session::refuse::property_invalid_for_global_zone;
 
 /// What completion needs to know of the session.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -208,7 +206,7 @@ fn commands(ctx: &Context) -> Vec<Candidate> {
 fn resources(ctx: &Context) -> Vec<Candidate> {
     ResourceType::ALL
         .iter()
-        .filter(|rt| !(ctx.global_zone && resource_invalid_for_global_zone(**rt)))
+        .filter(|rt| !ctx.global_zone || rt.valid_in_global_zone())
         .map(|rt| Candidate::new(rt.as_str(), WORD))
         .collect()
 }
@@ -228,10 +226,8 @@ fn global_props(
         .collect()
 }
 
-fn props(list: &[PropName], suffix: &'static str) -> Vec<Candidate> {
-    list.iter()
-        .map(|p| Candidate::new(p.as_str(), suffix))
-        .collect()
+fn props(list: impl Iterator<Item = PropName>, suffix: &'static str) -> Vec<Candidate> {
+    list.map(|p| Candidate::new(p.as_str(), suffix)).collect()
 }
 
 /// The values `prop` can take when they are a fixed set (`rt` is the resource it belongs
