@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 /// zoneadm prints them as `zoneadm: zone '<zone>': <message>`.
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
+    /// The zone's process ended before its network could be made (it reports why).
+    #[error("the zone's process exited before its network was made")]
+    ZoneGone,
     #[error("net physical={link}: network interface {link} is not plumbed in the global zone")]
     NoLink { link: String },
     #[error("{what}: {source}")]
@@ -208,20 +211,19 @@ impl std::fmt::Debug for Network {
 /// Make the network of `plan` for the zone whose first process is `pid` (in its own,
 /// still empty, network namespace). On failure everything made so far is taken down.
 pub fn apply(altroot: &Path, zone: &str, plan: &NetPlan, pid: i32) -> Result<Network, NetError> {
-    let netns = netns_of(pid).map_err(|source| NetError::Record {
-        path: PathBuf::from(format!("/proc/{pid}/ns/net")),
-        source,
-    })?;
     let mut net = Network {
         altroot: altroot.to_path_buf(),
         zone: zone.to_string(),
-        netns: Some(netns),
+        netns: None,
         record: NetRecord::default(),
         released: false,
     };
+    // A zone without links has nothing of ours in its namespace.
     if plan.links.is_empty() {
         return Ok(net);
     }
+    // The zone's process may already be gone (its own set-up failed): that error is its.
+    net.netns = Some(netns_of(pid).map_err(|_| NetError::ZoneGone)?);
     // From here, an error drops `net`, which releases what is recorded.
     net.make(plan)?;
     Ok(net)

@@ -223,6 +223,8 @@ fn make(
                 *net.borrow_mut() = Some(n);
                 Ok(())
             }
+            // Its own set-up failed: the spawn reads why from it.
+            Err(crate::net::NetError::ZoneGone) => Ok(()),
             Err(e) => {
                 let text = e.to_string();
                 *net_error.borrow_mut() = Some(e);
