@@ -289,6 +289,25 @@ impl fmt::Display for PropName {
     }
 }
 
+/// Properties the global zone does not have (zonecfg's `gz_invalid_property()`).
+pub fn property_invalid_for_global_zone(p: PropName) -> bool {
+    use PropName::*;
+    matches!(
+        p,
+        Zonename
+            | Zonepath
+            | Autoboot
+            | Autoshutdown
+            | Limitpriv
+            | Bootargs
+            | Brand
+            | SchedulingClass
+            | IpType
+            | Hostid
+            | FsAllowed
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

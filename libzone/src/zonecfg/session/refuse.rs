@@ -3,27 +3,8 @@
 //! true when the command must stop.
 
 use super::{Session, Ui};
-use crate::config::keywords::{PropName, ResourceType};
+use crate::config::keywords::{property_invalid_for_global_zone, PropName, ResourceType};
 use crate::state::ZoneState;
-
-/// Properties the global zone does not have (zonecfg's `gz_invalid_property()`).
-pub(crate) fn property_invalid_for_global_zone(p: PropName) -> bool {
-    use PropName::*;
-    matches!(
-        p,
-        Zonename
-            | Zonepath
-            | Autoboot
-            | Autoshutdown
-            | Limitpriv
-            | Bootargs
-            | Brand
-            | SchedulingClass
-            | IpType
-            | Hostid
-            | FsAllowed
-    )
-}
 
 impl Session<'_> {
     /// A property the global zone does not have, when editing the global zone.
