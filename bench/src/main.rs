@@ -3,6 +3,7 @@
 //! root, crun, nsenter and busybox-static; makes everything it uses in a temp dir and removes
 //! it again, also on Ctrl-C or failure. See bench/README.md for the method.
 
+mod clone;
 mod cmd;
 mod error;
 mod memory;
@@ -64,6 +65,15 @@ struct Opts {
     /// Leave out the pool figures.
     #[arg(long)]
     skip_pools: bool,
+    /// Leave out the clone figure (zoneadm clone vs cp -a).
+    #[arg(long)]
+    skip_clone: bool,
+    /// Paired runs of the clone figure (each copies the whole tree).
+    #[arg(long, default_value_t = 5)]
+    clone_runs: usize,
+    /// The tree the cloned zone's root is made of (default: part of the host's /usr).
+    #[arg(long)]
+    clone_tree: Option<PathBuf>,
     /// Exit with status 3 when a target is missed.
     #[arg(long)]
     strict: bool,
@@ -399,6 +409,26 @@ fn run(opts: &Opts) -> Result<i32> {
             &errlog,
         )?;
         println!("{}", pools::report(&f));
+    }
+    if !opts.skip_clone && opts.clone_runs > 0 {
+        progress(&format!(
+            "clone: {} paired runs of zoneadm clone and cp -a",
+            opts.clone_runs
+        ));
+        let croot = work.path().join("clone-root");
+        std::fs::create_dir_all(&croot).map_err(BenchError::io(&croot))?;
+        let tools = Tools::in_dir(&bin_dir)?;
+        let row = clone::measure(
+            &tools,
+            &croot,
+            opts.clone_tree.as_deref(),
+            &busybox,
+            opts.clone_runs,
+            opts.warmup,
+            &errlog,
+        )?;
+        missed |= row.met() == Some(false);
+        println!("{}", report::table(&[row]));
     }
     println!("load average at the end: {}", loadavg());
     progress("cleaning up");

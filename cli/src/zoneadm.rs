@@ -37,10 +37,9 @@ pub struct SubcommandLine {
 }
 
 impl SubcommandLine {
-    /// Read the subcommand's words (its name first). The words after `install`, `clone`,
-    /// `move`, `detach` and `attach` are handed on exactly as given: whoever reads them
-    /// (the brand's installer, the subcommand's own getopt) tells `-- -x` from `-x`, and
-    /// clap would drop that `--`.
+    /// Read the subcommand's words (its name first). The words after `install` are handed
+    /// on exactly as given: whoever reads them (the brand's installer) tells `-- -x` from
+    /// `-x`, and clap would drop that `--`.
     pub fn read(words: Vec<String>) -> Result<Subcommand, Stop> {
         let after_name = words.get(1..).unwrap_or_default().to_vec();
         let mut sub = parse_part::<SubcommandLine>("zoneadm", words)?.subcommand;
@@ -92,14 +91,14 @@ pub enum Subcommand {
         #[arg(short = 'F')]
         force: bool,
     },
-    /// `clone [-m method] [-s snapshot] [brand-specific args] zonename`.
-    Clone(BrandArgs),
+    /// `clone [-m method] [-s <ZFS snapshot>] zonename`.
+    Clone(CloneArgs),
     /// `move zonepath`.
-    Move(BrandArgs),
-    /// `detach [-n] [brand-specific args]`.
-    Detach(BrandArgs),
-    /// `attach [-F] [-n path] [brand-specific args]`.
-    Attach(BrandArgs),
+    Move(MoveArgs),
+    /// `detach [-n]`.
+    Detach(DetachArgs),
+    /// `attach [-F] [-n <path>]`.
+    Attach(AttachArgs),
     /// `mark incomplete`.
     Mark {
         /// The state to mark the zone with (only `incomplete`).
@@ -117,11 +116,7 @@ impl Subcommand {
     /// The words of a subcommand that reads none of them here ([`BrandArgs`]).
     fn raw_words_mut(&mut self) -> Option<&mut BrandArgs> {
         match self {
-            Subcommand::Install(b)
-            | Subcommand::Clone(b)
-            | Subcommand::Move(b)
-            | Subcommand::Detach(b)
-            | Subcommand::Attach(b) => Some(b),
+            Subcommand::Install(b) => Some(b),
             Subcommand::Help { .. }
             | Subcommand::Boot(_)
             | Subcommand::Halt
@@ -131,6 +126,10 @@ impl Subcommand {
             | Subcommand::List(_)
             | Subcommand::Verify
             | Subcommand::Uninstall { .. }
+            | Subcommand::Clone(_)
+            | Subcommand::Move(_)
+            | Subcommand::Detach(_)
+            | Subcommand::Attach(_)
             | Subcommand::Mark { .. }
             | Subcommand::Apply
             | Subcommand::Plan => None,
@@ -152,6 +151,45 @@ pub struct BootArgs {
 pub struct BrandArgs {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// `clone [-m method] [-s <ZFS snapshot>] zonename`: the zone to copy, and how.
+#[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
+pub struct CloneArgs {
+    /// The method: only `copy`.
+    #[arg(short = 'm')]
+    pub method: Option<String>,
+    /// A ZFS snapshot of the source zone to clone from.
+    #[arg(short = 's')]
+    pub snapshot: Option<String>,
+    /// The source zone.
+    pub source: String,
+}
+
+/// `move zonepath`.
+#[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
+pub struct MoveArgs {
+    /// The new zonepath.
+    pub zonepath: String,
+}
+
+/// `detach [-n]`.
+#[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
+pub struct DetachArgs {
+    /// Print the manifest; detach nothing.
+    #[arg(short = 'n')]
+    pub dry_run: bool,
+}
+
+/// `attach [-F] [-n <path>]`.
+#[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
+pub struct AttachArgs {
+    /// Attach without checking the zonepath.
+    #[arg(short = 'F')]
+    pub force: bool,
+    /// Only validate the detached zone at this path (`-`: a manifest on standard input).
+    #[arg(short = 'n')]
+    pub dry_run: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
@@ -232,32 +270,86 @@ mod tests {
             Ok(Subcommand::Install(b)) if b.args == ["-a", "/x.tar", "--bogus", "-V"]
         ));
         // Handed on word for word, a leading `--` too.
-        for (name, variant) in [
-            (
-                "install",
-                Subcommand::Install as fn(BrandArgs) -> Subcommand,
-            ),
-            ("clone", Subcommand::Clone),
-            ("move", Subcommand::Move),
-            ("detach", Subcommand::Detach),
-            ("attach", Subcommand::Attach),
+        for rest in [
+            &[][..],
+            &["--"],
+            &["--", "-x"],
+            &["-n", "-", "--", "y"],
+            &["-", "--help"],
+            &["x", "--", "-V"],
         ] {
-            for rest in [
-                &[][..],
-                &["--"],
-                &["--", "-x"],
-                &["-n", "-", "--", "y"],
-                &["-", "--help"],
-                &["x", "--", "-V"],
-            ] {
-                let line: Vec<&str> = std::iter::once(name).chain(rest.iter().copied()).collect();
-                assert_eq!(
-                    sub(&line).unwrap(),
-                    variant(BrandArgs { args: words(rest) }),
-                    "{line:?}"
-                );
-            }
+            let line: Vec<&str> = std::iter::once("install")
+                .chain(rest.iter().copied())
+                .collect();
+            assert_eq!(
+                sub(&line).unwrap(),
+                Subcommand::Install(BrandArgs { args: words(rest) }),
+                "{line:?}"
+            );
         }
+        // clone, move, detach and attach read their options as Solaris' getopt does.
+        assert_eq!(
+            sub(&["clone", "-m", "copy", "src"]).unwrap(),
+            Subcommand::Clone(CloneArgs {
+                method: Some("copy".into()),
+                snapshot: None,
+                source: "src".into()
+            })
+        );
+        assert!(matches!(
+            sub(&["clone", "-s", "snap", "--", "-src"]),
+            Ok(Subcommand::Clone(c)) if c.snapshot.as_deref() == Some("snap") && c.source == "-src"
+        ));
+        assert!(matches!(sub(&["clone"]), Err(Stop::Usage)));
+        assert!(matches!(sub(&["clone", "a", "b"]), Err(Stop::UnexpectedOperand(w)) if w == "b"));
+        assert!(matches!(
+            sub(&["clone", "-x", "a"]),
+            Err(Stop::Unknown('x'))
+        ));
+        assert!(matches!(
+            sub(&["clone", "-m"]),
+            Err(Stop::MissingArgument('m'))
+        ));
+        assert!(matches!(
+            sub(&["move", "/z/new"]),
+            Ok(Subcommand::Move(m)) if m.zonepath == "/z/new"
+        ));
+        assert!(matches!(sub(&["move"]), Err(Stop::Usage)));
+        assert!(matches!(
+            sub(&["move", "-F", "/z"]),
+            Err(Stop::Unknown('F'))
+        ));
+        assert_eq!(
+            sub(&["detach", "-n"]).unwrap(),
+            Subcommand::Detach(DetachArgs { dry_run: true })
+        );
+        assert_eq!(
+            sub(&["detach"]).unwrap(),
+            Subcommand::Detach(DetachArgs { dry_run: false })
+        );
+        assert!(matches!(
+            sub(&["detach", "x"]),
+            Err(Stop::UnexpectedOperand(_))
+        ));
+        assert_eq!(
+            sub(&["attach", "-F"]).unwrap(),
+            Subcommand::Attach(AttachArgs {
+                force: true,
+                dry_run: None
+            })
+        );
+        assert_eq!(
+            sub(&["attach", "-n", "-"]).unwrap(),
+            Subcommand::Attach(AttachArgs {
+                force: false,
+                dry_run: Some("-".into())
+            })
+        );
+        assert!(matches!(
+            sub(&["attach", "-n"]),
+            Err(Stop::MissingArgument('n'))
+        ));
+        assert!(matches!(sub(&["attach", "-u"]), Err(Stop::Unknown('u'))));
         assert!(matches!(
             sub(&["help", "-x", "boot"]),
             Ok(Subcommand::Help { .. })

@@ -251,17 +251,17 @@ fn zoneadm_subcommand_after_the_global_options() {
 }
 
 #[test]
-fn zoneadm_subcommands_libzone_does_not_carry_out() {
+fn zoneadm_clone_move_detach_attach_check_the_zone_first() {
     require_root();
     let s = Scratch::new();
     let usage = run("zoneadm", &[], None);
-    // clone, move, detach and attach are zoneadm's (listed in its usage, their words read
-    // as given): the zone they name is checked first, then the usage refuses them.
+    // clone, move, detach and attach act on a zone: the zone they name is checked before
+    // anything else, as for every such subcommand.
     for (sub, words) in [
         ("clone", &["-m", "copy", "src"][..]),
         ("move", &["/new/path"]),
         ("detach", &["-n"]),
-        ("attach", &["--", "-x"]),
+        ("attach", &["-F"]),
     ] {
         let line: Vec<&str> = std::iter::once(sub).chain(words.iter().copied()).collect();
         let r = s.zoneadm(Some("global"), &line);
@@ -280,7 +280,7 @@ fn zoneadm_subcommands_libzone_does_not_carry_out() {
         let r = s.zoneadm(Some("z"), &line);
         assert_eq!(
             (r.code, r.stdout.as_str(), r.stderr.as_str()),
-            (2, "", usage.stderr.as_str()),
+            (1, "", "zoneadm: z: No such zone configured\n"),
             "{line:?}"
         );
         let r = s.zoneadm(None, &line);
@@ -289,6 +289,26 @@ fn zoneadm_subcommands_libzone_does_not_carry_out() {
             (2, format!("zoneadm: no zone specified\n{}", usage.stderr)),
             "{line:?}"
         );
+    }
+    // Their own misuses get their own usage.
+    for (words, usage) in [
+        (
+            &["clone"][..],
+            "usage:\tclone [-m method] [-s <ZFS snapshot>] [brand-specific args] zonename\n",
+        ),
+        (&["move", "--", "-x", "y"], "usage:\tmove zonepath\n"),
+        (
+            &["detach", "--bogus"],
+            "usage:\tdetach [-n] [brand-specific args]\n",
+        ),
+        (
+            &["attach", "-n"],
+            "usage:\tattach [-F] [-n <path>] [brand-specific args]\n",
+        ),
+    ] {
+        let r = s.zoneadm(Some("z"), words);
+        assert_eq!(r.code, 2, "{words:?}");
+        assert!(r.stderr.starts_with(usage), "{words:?}: {}", r.stderr);
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod autoboot;
 pub mod lifecycle;
 pub mod list;
+pub mod migrate;
 pub mod status;
 pub mod verify;
 
@@ -69,6 +70,13 @@ pub enum AdminError {
         #[source]
         source: Box<crate::runtime::supervisor::keeper::RemainsError>,
     },
+    /// A tree copy (clone, a move across file systems) that failed.
+    #[error("the copy failed: {source}")]
+    Copy {
+        zone: String,
+        #[source]
+        source: Box<crate::install::copy::CopyError>,
+    },
     /// A system call or a file, named by `what` (a path, `pipe`, `cannot reach zoneadmd`).
     #[error("{what}: {source}")]
     Io {
@@ -98,6 +106,14 @@ impl AdminError {
         AdminError::Zone {
             zone: zone.to_string(),
             msg: msg.into(),
+        }
+    }
+
+    /// A failed tree copy for `zone`.
+    pub fn copy(zone: &str, source: crate::install::copy::CopyError) -> AdminError {
+        AdminError::Copy {
+            zone: zone.to_string(),
+            source: Box::new(source),
         }
     }
 
@@ -131,6 +147,7 @@ impl AdminError {
             | AdminError::Pool { zone, .. }
             | AdminError::Cgroups { zone, .. }
             | AdminError::Remains { zone, .. }
+            | AdminError::Copy { zone, .. }
             | AdminError::Io { zone, .. } => Some(zone),
             AdminError::Cleanup { error, .. } => error.zone_name(),
         }

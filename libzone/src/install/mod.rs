@@ -2,6 +2,7 @@
 //! whatever install made is recorded in an owner file so uninstall removes exactly that and
 //! refuses paths that are not the zone's.
 
+pub mod copy;
 pub mod remove;
 pub mod skeleton;
 

@@ -6,6 +6,7 @@ mod boot;
 mod install;
 mod list;
 mod mark;
+mod migrate;
 mod plan;
 mod verify;
 
@@ -49,6 +50,7 @@ pub fn run(ctx: &Ctx, sub: Subcommand) -> i32 {
     };
     let precheck = match sub {
         Subcommand::Install(_) => Some(Op::Install),
+        Subcommand::Clone(_) => Some(Op::Clone),
         Subcommand::Ready => Some(Op::Ready),
         Subcommand::Boot(_) => Some(Op::Boot),
         _ => None,
@@ -75,12 +77,10 @@ pub fn run(ctx: &Ctx, sub: Subcommand) -> i32 {
             Some(result) => result,
             None => return EXIT_ERR,
         },
-        // Listed in the usage, not carried out by libzone: the zone is checked, then the
-        // command line is refused with zoneadm's usage.
-        Subcommand::Clone(_)
-        | Subcommand::Move(_)
-        | Subcommand::Detach(_)
-        | Subcommand::Attach(_) => usage_exit(false),
+        Subcommand::Clone(args) => migrate::clone(ctx, &zone, &args),
+        Subcommand::Move(args) => migrate::move_zone(ctx, &zone, &args),
+        Subcommand::Detach(args) => migrate::detach(ctx, &zone, &args),
+        Subcommand::Attach(args) => migrate::attach(ctx, &zone, &args),
         Subcommand::Verify => return verify::run(ctx, &zone),
         Subcommand::Plan => return plan::run(ctx, &zone),
         Subcommand::Apply => apply::run(ctx, &zone),
