@@ -89,7 +89,7 @@ _zoneadm() {
 }
 
 # zonecfg's resource types and the zone's own properties.
-_zonecfg_resources="fs net device rctl attr dataset dedicated-cpu capped-cpu capped-memory admin security-flags"
+_zonecfg_resources="fs net anet device rctl attr dataset dedicated-cpu capped-cpu capped-memory admin security-flags"
 _zonecfg_properties="zonename zonepath brand autoboot autoshutdown bootargs pool limitpriv
 scheduling-class ip-type hostid fs-allowed cpu-shares max-lwps max-processes max-shm-memory
 max-shm-ids max-sem-ids max-msg-ids"

@@ -54,7 +54,17 @@ fn make_tree(root: &Path, tree: Option<&Path>, busybox: &Path, errlog: &Path) ->
         Cmd::new("cp").arg("-a").arg(src).arg(root).run(errlog)?;
         return Ok(());
     }
-    for d in ["bin", "sbin", "etc", "usr/share", "usr/lib", "proc", "dev", "sys", "tmp"] {
+    for d in [
+        "bin",
+        "sbin",
+        "etc",
+        "usr/share",
+        "usr/lib",
+        "proc",
+        "dev",
+        "sys",
+        "tmp",
+    ] {
         let p = root.join(d);
         std::fs::create_dir_all(&p).map_err(BenchError::io(&p))?;
     }
@@ -71,7 +81,11 @@ fn make_tree(root: &Path, tree: Option<&Path>, busybox: &Path, errlog: &Path) ->
         }
         let to = root.join(part);
         let parent = to.parent().unwrap_or(root);
-        Cmd::new("cp").arg("-a").arg(&from).arg(parent).run(errlog)?;
+        Cmd::new("cp")
+            .arg("-a")
+            .arg(&from)
+            .arg(parent)
+            .run(errlog)?;
     }
     Ok(())
 }
@@ -122,7 +136,10 @@ impl Zones<'_> {
             })?;
         let m = zonepath.join("SUNWdetached.xml");
         std::fs::write(&m, out.stdout).map_err(BenchError::io(&m))?;
-        self.zoneadm(zone).arg("attach").run(self.errlog).map(|_| ())
+        self.zoneadm(zone)
+            .arg("attach")
+            .run(self.errlog)
+            .map(|_| ())
     }
 }
 
@@ -150,7 +167,9 @@ pub fn measure(
     z.configure("clonedst")?;
     let (files, bytes) = tree_size(&src);
     let copy_to = root.join("zones/cp-a");
-    let clone = z.zoneadm("clonedst").args(["clone", "-m", "copy", "clonesrc"]);
+    let clone = z
+        .zoneadm("clonedst")
+        .args(["clone", "-m", "copy", "clonesrc"]);
     let uninstall = z.zoneadm("clonedst").args(["uninstall", "-F"]);
     let cp = Cmd::new("cp").arg("-a").arg(&src).arg(&copy_to);
     let rm = Cmd::new("rm").arg("-rf").arg(&copy_to);
@@ -177,8 +196,16 @@ pub fn measure(
             files,
             bytes as f64 / 1e6
         ),
-        a_cmd: format!("{}   (then {}; sync, untimed)", clone.display(), uninstall.display()),
-        b_cmd: Some(format!("{}   (then {}; sync, untimed)", cp.display(), rm.display())),
+        a_cmd: format!(
+            "{}   (then {}; sync, untimed)",
+            clone.display(),
+            uninstall.display()
+        ),
+        b_cmd: Some(format!(
+            "{}   (then {}; sync, untimed)",
+            cp.display(),
+            rm.display()
+        )),
         a: s.a,
         b: s.b,
         target: Some(TARGET_CLONE),

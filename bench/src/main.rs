@@ -6,13 +6,16 @@
 mod clone;
 mod cmd;
 mod error;
+mod install;
 mod memory;
+mod net;
 mod oci;
 mod pair;
 mod pools;
 mod report;
 mod stats;
 mod stop;
+mod whole;
 mod zones;
 
 use clap::Parser;
@@ -28,6 +31,8 @@ use zones::{Tools, ZoneRoot};
 const TARGET_BOOT: f64 = 0.5;
 const TARGET_ZLOGIN: f64 = 1.2;
 const TARGET_MEM_KIB: f64 = 1024.0;
+/// Boot of a Debian zone to its login prompt ≤ 1.0× `systemd-nspawn -b` of the same tree.
+const TARGET_WHOLE_BOOT: f64 = 1.0;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -65,6 +70,15 @@ struct Opts {
     /// Leave out the pool figures.
     #[arg(long)]
     skip_pools: bool,
+    /// Leave out the install figure (`zoneadm install -a` of a tar vs `tar -x`).
+    #[arg(long)]
+    skip_install: bool,
+    /// Size of the install figure's archive, MiB.
+    #[arg(long, default_value_t = 250)]
+    install_mb: u64,
+    /// Paired runs of the install figure (each writes the archive's size twice).
+    #[arg(long, default_value_t = 5)]
+    install_runs: usize,
     /// Leave out the clone figure (zoneadm clone vs cp -a).
     #[arg(long)]
     skip_clone: bool,
@@ -74,6 +88,28 @@ struct Opts {
     /// The tree the cloned zone's root is made of (default: part of the host's /usr).
     #[arg(long)]
     clone_tree: Option<PathBuf>,
+    /// Leave out the network figures.
+    #[arg(long)]
+    skip_net: bool,
+    /// MiB sent per TCP transfer of the network throughput rows.
+    #[arg(long, default_value_t = 64)]
+    net_mib: u64,
+    /// Leave out the whole-root (Debian with systemd) figures.
+    #[arg(long)]
+    skip_whole: bool,
+    /// Paired boots of the Debian zone and of systemd-nspawn -b.
+    #[arg(long, default_value_t = 5)]
+    whole_runs: usize,
+    /// Idle Debian zones booted for the memory figure of systemd zones.
+    #[arg(long, default_value_t = 3)]
+    whole_zones: usize,
+    /// The Debian tree (default: the one the whole_systemd test caches under
+    /// target/debian-root/).
+    #[arg(long)]
+    debian_root: Option<PathBuf>,
+    /// systemd-nspawn to compare with (default: from $PATH).
+    #[arg(long)]
+    nspawn: Option<PathBuf>,
     /// Exit with status 3 when a target is missed.
     #[arg(long)]
     strict: bool,
@@ -315,6 +351,93 @@ fn timing(
     Ok(rows)
 }
 
+/// The network rows (see `net`), a summary in absolute terms and whether its goals are met.
+fn net_rows(
+    opts: &Opts,
+    zr: &ZoneRoot,
+    work: &Path,
+    errlog: &Path,
+) -> Result<(Vec<Row>, String, bool)> {
+    let (n, w) = (opts.runs, opts.warmup);
+    let lan = net::Lan::new()?;
+    let altroot = work.join("net-root");
+    std::fs::create_dir_all(&altroot).map_err(BenchError::io(&altroot))?;
+    let mut rows = Vec::new();
+    let setup = net::setup_row(&lan, &altroot, w, n)?;
+    let setup_ms = stats::summarize(&setup.a)
+        .map(|s| s.median)
+        .unwrap_or(f64::NAN);
+    rows.push(row(
+        "net set-up, 1 shared-IP interface vs bare veth",
+        format!(
+            "libzone::net::apply (macvlan over {} into a new netns, address, shim, host route)",
+            lan.nic
+        ),
+        Some("one veth made into a new netns, address, up (rtnetlink)".into()),
+        setup,
+        None,
+    ));
+    let zone = "benchnet";
+    zr.create_with(
+        zone,
+        &format!(
+            "add net; set address={}/24; set physical={}; end",
+            net::ZONE,
+            lan.nic
+        ),
+    )?;
+    zr.boot_cmd(zone).run(errlog)?;
+    let zone_ns = net::zone_netns(zr, zone)?;
+    let bytes = opts.net_mib.max(1) * 1024 * 1024;
+    let measured = net::throughput_rows(&lan, std::os::fd::AsFd::as_fd(&zone_ns), bytes, w, n);
+    drop(zone_ns);
+    zr.halt_cmd(zone).run(errlog)?;
+    let (out, inn) = measured?;
+    let mib = opts.net_mib.max(1);
+    let mut lines = format!(
+        "network set-up per boot per interface: median {setup_ms:.3} ms, goal ≤ {} ms: {}\n",
+        net::TARGET_SETUP_MS,
+        if setup_ms <= net::TARGET_SETUP_MS {
+            "met"
+        } else {
+            "missed"
+        }
+    );
+    for (name, s) in [("zone → client", &out), ("client → zone", &inn)] {
+        let a = stats::summarize(&s.a).map(|x| x.median).unwrap_or(f64::NAN);
+        let b = stats::summarize(&s.b).map(|x| x.median).unwrap_or(f64::NAN);
+        let ratio = stats::summarize(&stats::ratios(&s.b, &s.a))
+            .map(|x| x.median)
+            .unwrap_or(f64::NAN);
+        lines.push_str(&format!(
+            "TCP {name}: {:.0} MiB/s vs {:.0} MiB/s between plain namespaces: {ratio:.3}× (goal ≥ 0.9×)\n",
+            net::mib_per_s(bytes, a),
+            net::mib_per_s(bytes, b)
+        ));
+    }
+    rows.push(row(
+        &format!("TCP {mib} MiB zone → client vs netns → netns"),
+        format!(
+            "{}:* → {}:* in-process sender/receiver, zone over macvlan on {}",
+            net::ZONE,
+            net::CLIENT,
+            lan.nic
+        ),
+        Some("10.202.0.1 → 10.202.0.2 over a veth pair between two namespaces".into()),
+        out,
+        Some(net::TARGET_THROUGHPUT_TIME_RATIO),
+    ));
+    rows.push(row(
+        &format!("TCP {mib} MiB client → zone vs netns → netns"),
+        format!("{} → {}", net::CLIENT, net::ZONE),
+        Some("10.202.0.2 → 10.202.0.1".into()),
+        inn,
+        Some(net::TARGET_THROUGHPUT_TIME_RATIO),
+    ));
+    let ok = setup_ms <= net::TARGET_SETUP_MS;
+    Ok((rows, lines, ok))
+}
+
 fn row(name: &str, a_cmd: String, b_cmd: Option<String>, s: Samples, target: Option<f64>) -> Row {
     Row {
         name: name.into(),
@@ -410,6 +533,23 @@ fn run(opts: &Opts) -> Result<i32> {
         )?;
         println!("{}", pools::report(&f));
     }
+    if !opts.skip_install && opts.install_runs > 0 {
+        let iroot = work.path().join("install-root");
+        std::fs::create_dir_all(&iroot).map_err(BenchError::io(&iroot))?;
+        let tools = Tools::in_dir(&bin_dir)?;
+        let r = install::measure(
+            &tools,
+            &iroot,
+            work.path(),
+            opts.install_mb,
+            opts.install_runs,
+            opts.warmup,
+            &errlog,
+            &progress,
+        )?;
+        missed |= r.met() == Some(false);
+        println!("{}", report::table(std::slice::from_ref(&r)));
+    }
     if !opts.skip_clone && opts.clone_runs > 0 {
         progress(&format!(
             "clone: {} paired runs of zoneadm clone and cp -a",
@@ -429,6 +569,49 @@ fn run(opts: &Opts) -> Result<i32> {
         )?;
         missed |= row.met() == Some(false);
         println!("{}", report::table(&[row]));
+    }
+    if !opts.skip_net {
+        progress("network: set-up per interface, TCP throughput zone <-> client namespace");
+        let (rows, summary, ok) = net_rows(opts, &zr, work.path(), &errlog)?;
+        missed |= !ok || rows.iter().any(|r| r.met() == Some(false));
+        println!("{}{summary}", report::table(&rows));
+    }
+    if !opts.skip_whole {
+        let tree = opts
+            .debian_root
+            .clone()
+            .or_else(|| whole::default_tree(&bin_dir));
+        match tree.filter(|t| t.join("etc/os-release").exists()) {
+            None => println!(
+                "whole-root zones: skipped: no Debian tree (run `cargo test -p zones-tests --test whole_systemd` once, or give --debian-root)\n"
+            ),
+            Some(tree) => {
+                progress("whole-root: Debian zone boot vs systemd-nspawn -b, memory of idle systemd zones");
+                let tools = Tools::in_dir(&bin_dir)?;
+                let r = whole::measure(&whole::WholeOpts {
+                    tools: &tools,
+                    work: work.path(),
+                    tree: &tree,
+                    nspawn: opts.nspawn.clone().or_else(|| find_in_path("systemd-nspawn")),
+                    runs: opts.whole_runs.max(1),
+                    warmup: opts.warmup,
+                    mem_zones: opts.whole_zones,
+                    idle: Duration::from_secs(opts.idle),
+                    errlog: &errlog,
+                })?;
+                let row = Row {
+                    name: "Debian zone boot to login vs systemd-nspawn -b".into(),
+                    a_cmd: r.zone_cmd.clone(),
+                    b_cmd: r.nspawn_skipped.is_none().then(|| r.nspawn_cmd.clone()),
+                    a: r.boot.a.clone(),
+                    b: r.boot.b.clone(),
+                    target: r.nspawn_skipped.is_none().then_some(TARGET_WHOLE_BOOT),
+                };
+                missed |= row.met() == Some(false);
+                println!("{}", report::table(&[row]));
+                println!("{}", report::whole(&r, &tree));
+            }
+        }
     }
     println!("load average at the end: {}", loadavg());
     progress("cleaning up");

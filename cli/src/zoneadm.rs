@@ -137,6 +137,40 @@ impl Subcommand {
     }
 }
 
+/// `install [-a archive | -d path]`, Solaris 11's install sources, read from the words
+/// [`Subcommand::Install`] hands on (after the zone is known to be one install may act on,
+/// as Solaris checks the zone before its brand reads the options). No option: the brand's
+/// own source (the skeleton of a sparse zone, a bootstrap of the host's distribution for a
+/// whole-root zone).
+#[derive(Parser, Debug, Clone, PartialEq, Eq, Default)]
+#[command(name = "install")]
+pub struct InstallArgs {
+    /// A tar archive (plain, gzip, xz or zstd), an `oci-archive` tar or an OCI image
+    /// layout directory.
+    #[arg(short = 'a', value_name = "archive", conflicts_with = "dir")]
+    pub archive: Option<PathBuf>,
+    /// A directory tree to copy.
+    #[arg(short = 'd', value_name = "path")]
+    pub dir: Option<PathBuf>,
+}
+
+impl InstallArgs {
+    /// Read install's words (those after `install`).
+    pub fn read(words: &[String]) -> Result<InstallArgs, Stop> {
+        parse_part::<InstallArgs>("install", words.to_vec())
+    }
+
+    /// The source the options name.
+    pub fn source(&self) -> libzone::install::InstallSource {
+        use libzone::install::InstallSource;
+        match (&self.archive, &self.dir) {
+            (Some(a), _) => InstallSource::Archive(a.clone()),
+            (None, Some(d)) => InstallSource::Directory(d.clone()),
+            (None, None) => InstallSource::Default,
+        }
+    }
+}
+
 /// Boot arguments: only after `--`, passed on to the zone's init.
 #[derive(Args, Debug, Clone, PartialEq, Eq, Default)]
 pub struct BootArgs {
@@ -242,6 +276,39 @@ mod tests {
         assert!(matches!(global(&["-?", "-k"]), Err(Stop::Help)));
         assert!(matches!(global(&["-k", "-?"]), Err(Stop::Unknown('k'))));
         assert!(matches!(global(&["-z"]), Err(Stop::MissingArgument('z'))));
+    }
+
+    #[test]
+    fn install_options() {
+        use libzone::install::InstallSource;
+        let read = |a: &[&str]| InstallArgs::read(&words(a));
+        assert_eq!(read(&[]).unwrap().source(), InstallSource::Default);
+        assert_eq!(
+            read(&["-a", "/x.tar.gz"]).unwrap().source(),
+            InstallSource::Archive("/x.tar.gz".into())
+        );
+        assert_eq!(
+            read(&["-d/tree"]).unwrap().source(),
+            InstallSource::Directory("/tree".into())
+        );
+        // getopt: the argument is the next word, the last of a repeated option wins.
+        assert_eq!(
+            read(&["-a", "-d"]).unwrap().source(),
+            InstallSource::Archive("-d".into())
+        );
+        assert_eq!(
+            read(&["-a", "x", "-a", "y"]).unwrap().source(),
+            InstallSource::Archive("y".into())
+        );
+        assert!(matches!(read(&["--bogus"]), Err(Stop::Unknown('-'))));
+        assert!(matches!(read(&["-x"]), Err(Stop::Unknown('x'))));
+        assert!(matches!(read(&["-a"]), Err(Stop::MissingArgument('a'))));
+        assert!(matches!(
+            read(&["-a", "x", "extra"]),
+            Err(Stop::UnexpectedOperand(_))
+        ));
+        assert!(matches!(read(&["-a", "x", "-d", "y"]), Err(Stop::Usage)));
+        assert!(matches!(read(&["-V"]), Err(Stop::Unknown('V'))));
     }
 
     #[test]

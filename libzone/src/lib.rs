@@ -18,6 +18,7 @@ pub mod host;
 pub mod install;
 #[cfg(test)]
 mod layers_tests;
+pub mod net;
 pub mod plan;
 pub mod runtime;
 pub mod seccomp;

@@ -32,17 +32,12 @@ fn stopped_gracefully(s: &Scratch, zone: &str) -> bool {
     zone_root(s, zone).join("stopped").exists()
 }
 
-/// `autoshutdown=halt` in the zone's file, where the store keeps the property.
+/// `zonecfg set autoshutdown=halt`.
 fn set_autoshutdown_halt(s: &Scratch, zone: &str) {
-    let path = s.zone_file(zone);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let edited = text.replacen(
-        &format!("<zone name=\"{zone}\""),
-        &format!("<zone name=\"{zone}\" autoshutdown=\"halt\""),
-        1,
-    );
-    assert_ne!(text, edited, "{text}");
-    std::fs::write(&path, edited).unwrap();
+    let r = s.zonecfg(zone, &["set autoshutdown=halt; commit"], None);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{}", r.stdout);
+    let text = std::fs::read_to_string(s.zone_file(zone)).unwrap();
+    assert!(text.contains(" autoshutdown=\"halt\""), "{text}");
 }
 
 fn install(s: &Scratch, zone: &str, autoboot: bool) {

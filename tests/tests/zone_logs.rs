@@ -43,7 +43,7 @@ fn the_install_log_is_plain_sentences_and_says_why_an_install_failed() {
     // An install that fails says why in its log, as on the terminal.
     let whole = unique_zone("lgwhole");
     s.configure(&whole, &["set brand=whole"]);
-    let r = s.zoneadm(Some(&whole), &["install"]);
+    let r = s.zoneadm(Some(&whole), &["install", "-a", "/nonexistent.tar.gz"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let why = r
         .stderr

@@ -330,7 +330,7 @@ fn exclusive_ip_interface_must_exist() {
             summary(&z)
         )
     );
-    // A shared-IP zone only warns.
+    // A shared-IP zone's address is plumbed on that interface: it must exist too.
     let w = unique_zone("net");
     zone_with(
         &s,
@@ -342,11 +342,13 @@ fn exclusive_ip_interface_must_exist() {
             "end",
         ],
     );
-    let r = s.zoneadm(Some(&w), &["verify"]);
-    assert_eq!(r.code, 0);
+    let r = verify_fails(&s, &w);
     assert_eq!(
         r.stderr,
-        "WARNING: skipping network interface 'nosuchif0' which may not be present/plumbed in the global zone.\n"
+        format!(
+            "could not verify net address=10.1.2.3/24 physical=nosuchif0\n\tnetwork interface nosuchif0 is not plumbed in the global zone\n{}",
+            summary(&w)
+        )
     );
 }
 

@@ -400,7 +400,7 @@ fn completion_of_resource_types() {
     // info also takes the zone's properties.
     assert_eq!(
         words(&listing(&mut t, WEBZONE_PROMPT, "info a")),
-        ["admin", "attr", "autoboot"]
+        ["admin", "anet", "attr", "autoboot", "autoshutdown"]
     );
     t.line("exit -F");
     t.finish();

@@ -45,8 +45,8 @@ pub const SUBCOMMANDS: [Sub; 15] = [
     },
     Sub {
         name: "install",
-        short: "install [brand-specific args]",
-        long: "Install the configuration on to the system.  All arguments are passed\n\tto the brand installation function; see brands(7) for more information.",
+        short: "install [-a archive | -d path]",
+        long: "Install the configuration on to the system.  A whole-root zone installs\n\tfrom a tar archive or OCI image (-a), a copy of a directory tree (-d),\n\tor, with neither, a bootstrap of the global zone's distribution; a\n\tsparse zone installs from the global zone and takes neither option.",
     },
     Sub {
         name: "uninstall",

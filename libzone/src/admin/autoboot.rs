@@ -22,25 +22,11 @@ use std::sync::Mutex;
 /// zone of a large host compete for the CPUs at the same moment.
 pub const BOOT_PARALLEL: usize = 8;
 
-/// How a running zone is brought down when the host stops (zonecfg `autoshutdown`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StopAction {
-    /// `zoneadm shutdown`: the zone's init is asked to stop; it is halted if it has not
-    /// after the shutdown timeout.
-    #[default]
-    Shutdown,
-    /// `zoneadm halt`: its processes are killed at once.
-    Halt,
-}
-
-impl StopAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StopAction::Shutdown => "shutdown",
-            StopAction::Halt => "halt",
-        }
-    }
-}
+/// How a running zone is brought down when the host stops: the zone's `autoshutdown`
+/// property. `Shutdown` (`zoneadm shutdown`, the default) asks the zone's init to stop and
+/// halts it if it has not after the shutdown timeout; `Halt` (`zoneadm halt`) kills its
+/// processes at once.
+pub type StopAction = crate::config::AutoShutdown;
 
 /// What the entry points know of a zone before acting on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,68 +106,25 @@ pub fn stop_plan(zones: &[ZoneFacts]) -> Vec<(String, StopAction)> {
     out
 }
 
-/// `autoshutdown` as written in a zone's configuration: `shutdown` (also when unset) or
-/// `halt`. Solaris 11.4 also has `suspend`, which zones here cannot do.
-pub fn parse_autoshutdown(value: &str) -> Result<StopAction, String> {
-    match value {
-        "" | "shutdown" => Ok(StopAction::Shutdown),
-        "halt" => Ok(StopAction::Halt),
-        other => Err(format!(
-            "autoshutdown '{other}' is not one of shutdown, halt; the zone is shut down"
-        )),
-    }
-}
-
-/// A zone's `autoshutdown` property: the `autoshutdown` attribute of the `<zone>` element
-/// of its file in the store (absent: `shutdown`). Read from the file directly while the
-/// configuration model does not carry the property.
-fn autoshutdown(store: &Store, zone: &str, log: &(dyn Fn(&str) + Sync)) -> StopAction {
-    let path = store.zone_xml_path(zone);
-    let value = zone_attribute(&path, "autoshutdown").unwrap_or_default();
-    parse_autoshutdown(&value).unwrap_or_else(|why| {
-        log(&format!("zone '{zone}': {why}"));
-        StopAction::Shutdown
-    })
-}
-
-/// The value of attribute `name` of the root `<zone>` element of the file at `path`.
-fn zone_attribute(path: &Path, name: &str) -> Option<String> {
-    use quick_xml::events::Event;
-    let text = std::fs::read_to_string(path).ok()?;
-    let mut reader = quick_xml::Reader::from_str(&text);
-    loop {
-        match reader.read_event().ok()? {
-            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"zone" => {
-                return e
-                    .attributes()
-                    .flatten()
-                    .find(|a| a.key.as_ref() == name.as_bytes())
-                    .and_then(|a| a.unescape_value().ok())
-                    .map(|v| v.into_owned());
-            }
-            Event::Eof => return None,
-            _ => {}
-        }
-    }
-}
-
 /// The facts of every zone of the store.
-pub fn zone_facts(
-    store: &Store,
-    log: &(dyn Fn(&str) + Sync),
-) -> Result<Vec<ZoneFacts>, AdminError> {
+pub fn zone_facts(store: &Store) -> Result<Vec<ZoneFacts>, AdminError> {
     Ok(status::all(store)?
         .into_iter()
         .filter(|st| st.entry.name != crate::config::GLOBAL_ZONE)
         .map(|st| {
             let name = st.entry.name.clone();
-            let autoboot = match store.load(&name) {
-                Ok(Some(cfg)) => Ok(cfg.autoboot),
-                Ok(None) => Err("its configuration file is missing".to_string()),
-                Err(e) => Err(e.to_string()),
+            // A zone whose configuration cannot be read is not booted (the reason is
+            // logged) and is shut down, the default, if it is up.
+            let (autoboot, autoshutdown) = match store.load(&name) {
+                Ok(Some(cfg)) => (Ok(cfg.autoboot), cfg.autoshutdown),
+                Ok(None) => (
+                    Err("its configuration file is missing".to_string()),
+                    StopAction::default(),
+                ),
+                Err(e) => (Err(e.to_string()), StopAction::default()),
             };
             ZoneFacts {
-                autoshutdown: autoshutdown(store, &name, log),
+                autoshutdown,
                 name,
                 state: st.state,
                 autoboot,
@@ -280,7 +223,7 @@ pub fn boot_autoboot(
     parallel: usize,
     log: &(dyn Fn(&str) + Sync),
 ) -> Result<Report, AdminError> {
-    let facts = zone_facts(store, log)?;
+    let facts = zone_facts(store)?;
     let mut outcomes = Vec::new();
     let mut to_boot = Vec::new();
     for step in start_plan(&facts) {
@@ -343,7 +286,7 @@ pub fn shutdown_all(
     zoneadmd: &Path,
     log: &(dyn Fn(&str) + Sync),
 ) -> Result<Report, AdminError> {
-    let plan = stop_plan(&zone_facts(store, log)?);
+    let plan = stop_plan(&zone_facts(store)?);
     let n = plan.len();
     let outcomes = in_parallel(plan, n, &|(zone, action): (String, StopAction)| {
         log(&format!("zone '{zone}': {}", action.as_str()));
@@ -496,43 +439,37 @@ mod tests {
     }
 
     #[test]
-    fn autoshutdown_values() {
-        assert_eq!(parse_autoshutdown(""), Ok(StopAction::Shutdown));
-        assert_eq!(parse_autoshutdown("shutdown"), Ok(StopAction::Shutdown));
-        assert_eq!(parse_autoshutdown("halt"), Ok(StopAction::Halt));
-        assert!(parse_autoshutdown("suspend").is_err());
-    }
-
-    #[test]
-    fn autoshutdown_is_read_from_the_zone_file() {
+    fn autoshutdown_comes_from_the_configuration() {
+        use crate::config::{AutoShutdown, ZoneConfig};
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path());
-        store.ensure_config_dir().unwrap();
-        let write = |zone: &str, attr: &str| {
-            std::fs::write(
-                store.zone_xml_path(zone),
-                format!(
-                    "<?xml version=\"1.0\"?>\n<!DOCTYPE zone>\n<zone name=\"{zone}\" \
-                     zonepath=\"/z\" autoboot=\"true\"{attr}>\n<attr name=\"autoshutdown\" \
-                     type=\"string\" value=\"halt\"/>\n</zone>\n"
-                ),
-            )
-            .unwrap()
+        let commit = |name: &str, autoshutdown: AutoShutdown| {
+            let cfg = ZoneConfig {
+                name: name.into(),
+                zonepath: format!("/zones/{name}"),
+                autoboot: true,
+                autoshutdown,
+                ..ZoneConfig::default()
+            };
+            store.commit(None, &cfg).unwrap();
         };
-        write("h", " autoshutdown=\"halt\"");
-        write("s", " autoshutdown=\"shutdown\"");
-        write("u", "");
-        write("x", " autoshutdown=\"suspend\"");
-        let logged = Mutex::new(Vec::new());
-        let log = |m: &str| logged.lock().unwrap().push(m.to_string());
-        assert_eq!(autoshutdown(&store, "h", &log), StopAction::Halt);
-        assert_eq!(autoshutdown(&store, "s", &log), StopAction::Shutdown);
-        // Unset (an `attr` resource of that name is not the property).
-        assert_eq!(autoshutdown(&store, "u", &log), StopAction::Shutdown);
-        assert_eq!(autoshutdown(&store, "missing", &log), StopAction::Shutdown);
-        assert!(logged.lock().unwrap().is_empty());
-        assert_eq!(autoshutdown(&store, "x", &log), StopAction::Shutdown);
-        assert_eq!(logged.lock().unwrap().len(), 1, "{:?}", logged.lock());
+        commit("h", AutoShutdown::Halt);
+        commit("s", AutoShutdown::Shutdown);
+        commit("x", AutoShutdown::Halt);
+        // A value this implementation lacks, written by hand: the file does not read.
+        let path = store.zone_xml_path("x");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let edited = text.replace("autoshutdown=\"halt\"", "autoshutdown=\"suspend\"");
+        assert_ne!(text, edited);
+        std::fs::write(&path, edited).unwrap();
+        let facts = zone_facts(&store).unwrap();
+        let get = |n: &str| facts.iter().find(|f| f.name == n).unwrap();
+        assert_eq!(get("h").autoshutdown, StopAction::Halt);
+        assert_eq!(get("h").autoboot, Ok(true));
+        assert_eq!(get("s").autoshutdown, StopAction::Shutdown);
+        assert_eq!(get("x").autoshutdown, StopAction::Shutdown);
+        let why = get("x").autoboot.clone().unwrap_err();
+        assert!(why.contains("must be shutdown or halt"), "{why}");
     }
 
     #[test]

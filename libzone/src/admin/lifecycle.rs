@@ -7,7 +7,7 @@
 use super::status::{self, ZoneStatus};
 use super::AdminError;
 use crate::config::ZoneConfig;
-use crate::install::{self, InstallLog};
+use crate::install::{self, InstallLog, InstallSource, Progress};
 use crate::runtime::platform::zone;
 use crate::runtime::supervisor::keeper;
 use crate::runtime::supervisor::proto::{self, Request, Response};
@@ -45,16 +45,22 @@ fn load(store: &Store, zone: &str) -> Result<ZoneConfig, AdminError> {
         .ok_or_else(|| StoreError::NoSuchZone { zone: zone.into() }.into())
 }
 
-/// `zoneadm install`: returns the log path (printed as `Progress being logged to ...`) via
-/// `on_log` before the work starts.
-pub fn install(store: &Store, zone: &str, on_log: &mut dyn FnMut(&Path)) -> Result<(), AdminError> {
+/// `zoneadm install` from `source`: `progress` gets the log path (printed as `Progress
+/// being logged to ...`) before the work starts, then the milestones and the counts.
+pub fn install(
+    store: &Store,
+    zone: &str,
+    source: &InstallSource,
+    progress: &mut dyn Progress,
+) -> Result<(), AdminError> {
     let _lock = lock(store, zone)?;
     let st = status::status(store, zone)?;
     refuse(zone, Op::Install, &st, false)?;
     let cfg = load(store, zone)?;
     let mut log = InstallLog::create(store, zone).map_err(|source| install_err(zone, source))?;
-    on_log(&log.path);
-    install::install(store, &cfg, &mut log).map_err(|source| install_err(zone, source))
+    progress.log_opened(&log.path);
+    install::install(store, &cfg, source, &mut log, progress)
+        .map_err(|source| install_err(zone, source))
 }
 
 /// `zoneadm uninstall` (the caller has asked for confirmation unless `-F`).
@@ -459,12 +465,15 @@ pub fn plan(store: &Store, zone: &str) -> Result<crate::plan::Plan, AdminError> 
                 zone: zone.to_string(),
                 source: Box::new(source),
             })?;
-    crate::plan::compile_bound(&cfg, &facts, store.root(), &binding.placement()).map_err(|source| {
-        AdminError::Plan {
+    let mut plan = crate::plan::compile_bound(&cfg, &facts, store.root(), &binding.placement())
+        .map_err(|source| AdminError::Plan {
             zone: zone.to_string(),
             source: Box::new(source),
-        }
-    })
+        })?;
+    if let Some(entry) = store.entry(zone)? {
+        plan.identify(&entry.uuid);
+    }
+    Ok(plan)
 }
 
 /// `zoneadm apply`: the configuration's resource controls and pool binding, on the running

@@ -100,6 +100,8 @@ pub struct Host {
     pub helper_dirs: Vec<PathBuf>,
     /// One entry per network interface (`/sys/class/net`).
     pub net_dir: PathBuf,
+    /// The addresses of the global zone (all its links).
+    pub addresses: Vec<std::net::IpAddr>,
     pub pools: PoolsState,
 }
 
@@ -130,6 +132,7 @@ impl Host {
             fs_module_dir,
             helper_dirs: vec![PathBuf::from("/sbin"), PathBuf::from("/usr/sbin")],
             net_dir: PathBuf::from("/sys/class/net"),
+            addresses: crate::net::host::host_addresses(),
             pools,
         }
     }
@@ -286,6 +289,7 @@ impl Verifier<'_> {
             )));
         }
         self.nets(cfg);
+        self.anets(cfg);
         self.filesystems(cfg);
         self.rctls(cfg);
         self.pool(cfg);
@@ -562,9 +566,12 @@ impl Verifier<'_> {
     }
 
     /// Network interfaces: every net names one; an exclusive-IP zone takes its interfaces
-    /// into its own stack, so they must exist; a shared-IP zone only uses the host's, so a
-    /// missing one is worth a warning.
+    /// into its own stack, so they must exist and be nobody else's; a shared-IP zone's
+    /// addresses are plumbed on the host's, so a NIC that is missing fails a net with an
+    /// address (one without has nothing to plumb: a warning), and its addresses must be
+    /// valid and not in use by the global zone or another running zone.
     fn nets(&mut self, cfg: &ZoneConfig) {
+        let root = self.store.root().to_path_buf();
         for net in &cfg.nets {
             let phys = net.physical.as_str();
             if phys.is_empty() {
@@ -576,14 +583,96 @@ impl Verifier<'_> {
             }
             let exists = self.host.net_dir.join(phys).exists();
             match cfg.ip_type {
-                IpType::Shared if !exists => self.warn(Line::Stderr(format!(
+                IpType::Shared if !exists && net.address.is_empty() => self.warn(Line::Stderr(format!(
                     "WARNING: skipping network interface '{phys}' which may not be present/plumbed in the global zone."
                 ))),
-                IpType::Exclusive if !exists => self.error(Line::Stderr(format!(
-                    "could not verify net physical={phys}\n\tnetwork interface {phys} is not plumbed in the global zone"
+                IpType::Shared if !exists => self.error(Line::Stderr(format!(
+                    "could not verify net address={} physical={phys}\n\tnetwork interface {phys} is not plumbed in the global zone",
+                    net.address
                 ))),
-                _ => {}
+                IpType::Shared => self.shared_address(cfg, net, &root),
+                IpType::Exclusive => {
+                    if let Some(other) = crate::net::apply::nic_in_use(&root, phys, &cfg.name) {
+                        self.error(Line::Stderr(format!(
+                            "could not verify net physical={phys}\n\tnetwork interface {phys} is in use by zone '{other}'"
+                        )));
+                    } else if !exists {
+                        self.error(Line::Stderr(format!(
+                            "could not verify net physical={phys}\n\tnetwork interface {phys} is not plumbed in the global zone"
+                        )));
+                    }
+                }
             }
+        }
+    }
+
+    /// `anet`: its `lower-link` is a NIC of the global zone (`auto`: the global zone has a
+    /// default route), and its allowed addresses are not the global zone's.
+    fn anets(&mut self, cfg: &ZoneConfig) {
+        use crate::config::model::LowerLink;
+        if cfg.ip_type != IpType::Exclusive {
+            return;
+        }
+        for a in &cfg.anets {
+            let (shown, lower) = match &a.lower_link {
+                LowerLink::Link(l) => (l.clone(), Some(l.clone())),
+                LowerLink::Auto => (
+                    "auto".to_string(),
+                    crate::net::plan::NetHost::default_link(&crate::net::SystemHost),
+                ),
+            };
+            let head = format!(
+                "could not verify anet linkname={} lower-link={shown}",
+                a.linkname
+            );
+            match lower {
+                None => self.error(Line::Stderr(format!(
+                    "{head}\n\tthe global zone has no default route"
+                ))),
+                Some(l) if !self.host.net_dir.join(&l).exists() => self.error(Line::Stderr(
+                    format!("{head}\n\tnetwork interface {l} is not plumbed in the global zone"),
+                )),
+                Some(_) => {}
+            }
+            for p in &a.allowed_address {
+                if self.host.addresses.contains(&p.addr) {
+                    self.error(Line::Stderr(format!(
+                        "{head}\n\taddress {} is in use by the global zone",
+                        p.addr
+                    )));
+                }
+            }
+        }
+    }
+
+    /// A shared-IP net's address: it resolves, and neither the global zone nor another
+    /// running zone has it (zoneadmd's "address in use" at boot, found before it).
+    fn shared_address(&mut self, cfg: &ZoneConfig, net: &crate::config::Net, root: &Path) {
+        if net.address.is_empty() {
+            return;
+        }
+        let phys = net.physical.as_str();
+        let addr =
+            match crate::net::plan::resolve_address(&net.address, phys, &crate::net::SystemHost) {
+                Ok(a) => a.addr,
+                Err(e) => {
+                    self.error(Line::Stderr(format!(
+                        "could not verify net address={} physical={phys}\n\t{e}",
+                        net.address
+                    )));
+                    return;
+                }
+            };
+        let user = if self.host.addresses.contains(&addr) {
+            Some("the global zone".to_string())
+        } else {
+            crate::net::apply::address_in_use(root, &addr, &cfg.name).map(|z| format!("zone '{z}'"))
+        };
+        if let Some(user) = user {
+            self.error(Line::Stderr(format!(
+                "could not verify net address={} physical={phys}\n\taddress {addr} is in use by {user}",
+                net.address
+            )));
         }
     }
 
@@ -754,6 +843,7 @@ mod tests {
             fs_module_dir: None,
             helper_dirs: vec![bin],
             net_dir: net,
+            addresses: vec!["10.0.0.9".parse().unwrap()],
             pools: PoolsState::Disabled,
         };
         T {
@@ -1150,6 +1240,91 @@ mod tests {
             vec![
                 "WARNING: skipping network interface 'veth9' which may not be present/plumbed in the global zone.",
                 "WARNING: pool 'web' not found. using default pool",
+            ]
+        );
+    }
+
+    #[test]
+    fn shared_addresses_must_be_free_and_their_nic_present() {
+        let t = setup();
+        let mut cfg = base("sh");
+        let net = |address: &str, physical: &str| Net {
+            physical: physical.into(),
+            address: address.into(),
+            ..Net::default()
+        };
+        cfg.nets = vec![
+            net("10.0.0.9/24", "eth0"),
+            net("10.0.0.2/24", "veth9"),
+            net("10.0.0.3/24", "eth0"),
+            net("10.0.0.4/99", "eth0"),
+        ];
+        t.commit(&cfg);
+        t.make_zonepath("sh");
+        // Another running zone holds 10.0.0.3 (its network record says so) and eth1.
+        let rec = crate::net::apply::NetRecord {
+            addresses: vec![crate::net::IpNet {
+                addr: "10.0.0.3".parse().unwrap(),
+                prefix: 24,
+            }],
+            moved: vec![crate::net::apply::Moved {
+                name: "eth0".into(),
+                zone_index: 3,
+            }],
+            ..Default::default()
+        };
+        let run = t.root.join("var/run/zones");
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::write(run.join("other.net"), serde_json::to_vec(&rec).unwrap()).unwrap();
+        let r = t.verify("sh");
+        assert!(!r.ok);
+        assert_eq!(
+            texts(&r),
+            vec![
+                "could not verify net address=10.0.0.9/24 physical=eth0\n\taddress 10.0.0.9 is in use by the global zone".to_string(),
+                "could not verify net address=10.0.0.2/24 physical=veth9\n\tnetwork interface veth9 is not plumbed in the global zone".to_string(),
+                "could not verify net address=10.0.0.3/24 physical=eth0\n\taddress 10.0.0.3 is in use by zone 'other'".to_string(),
+                "could not verify net address=10.0.0.4/99 physical=eth0\n\tinvalid prefix length in '10.0.0.4/99'".to_string(),
+            ]
+        );
+        // An exclusive-IP zone cannot have a NIC another zone holds.
+        let mut x = base("sh");
+        x.ip_type = IpType::Exclusive;
+        x.nets = vec![Net {
+            physical: "eth0".into(),
+            ..Net::default()
+        }];
+        std::fs::write(t.store.zone_xml_path("sh"), crate::store::to_xml(&x)).unwrap();
+        let r = t.verify("sh");
+        assert_eq!(
+            texts(&r),
+            vec!["could not verify net physical=eth0\n\tnetwork interface eth0 is in use by zone 'other'".to_string()]
+        );
+    }
+
+    #[test]
+    fn anet_lower_links_must_exist() {
+        use crate::config::model::{Anet, IpPrefix, LowerLink};
+        let t = setup();
+        let mut cfg = base("an");
+        cfg.ip_type = IpType::Exclusive;
+        let mut good = Anet::default_named("net0");
+        good.lower_link = LowerLink::Link("eth0".into());
+        let mut bad = Anet::default_named("net1");
+        bad.lower_link = LowerLink::Link("net9".into());
+        bad.allowed_address = vec![IpPrefix {
+            addr: "10.0.0.9".parse().unwrap(),
+            prefix: 24,
+        }];
+        cfg.anets = vec![good, bad];
+        t.commit(&cfg);
+        t.make_zonepath("an");
+        let r = t.verify("an");
+        assert_eq!(
+            texts(&r),
+            vec![
+                "could not verify anet linkname=net1 lower-link=net9\n\tnetwork interface net9 is not plumbed in the global zone".to_string(),
+                "could not verify anet linkname=net1 lower-link=net9\n\taddress 10.0.0.9 is in use by the global zone".to_string(),
             ]
         );
     }

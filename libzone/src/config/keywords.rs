@@ -9,6 +9,7 @@ pub enum ResourceType {
     Fs,
     InheritPkgDir,
     Net,
+    Anet,
     Device,
     Rctl,
     Attr,
@@ -21,10 +22,11 @@ pub enum ResourceType {
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 12] = [
+    pub const ALL: [ResourceType; 13] = [
         ResourceType::Fs,
         ResourceType::InheritPkgDir,
         ResourceType::Net,
+        ResourceType::Anet,
         ResourceType::Device,
         ResourceType::Rctl,
         ResourceType::Attr,
@@ -41,6 +43,7 @@ impl ResourceType {
             ResourceType::Fs => "fs",
             ResourceType::InheritPkgDir => "inherit-pkg-dir",
             ResourceType::Net => "net",
+            ResourceType::Anet => "anet",
             ResourceType::Device => "device",
             ResourceType::Rctl => "rctl",
             ResourceType::Attr => "attr",
@@ -57,59 +60,14 @@ impl ResourceType {
         ResourceType::ALL.iter().copied().find(|r| r.as_str() == s)
     }
 
-    /// Resources of which a zone has at most one; `select` and `remove` need no filter.
-    pub fn is_singleton(self) -> bool {
-        matches!(
-            self,
-            ResourceType::DedicatedCpu
-                | ResourceType::CappedCpu
-                | ResourceType::CappedMemory
-                | ResourceType::SecurityFlags
-        )
-    }
-
-    /// The properties this resource type has, in the order `info` prints them.
-    pub fn properties(self) -> &'static [PropName] {
-        use PropName::*;
-        match self {
-            ResourceType::Fs => &[Dir, Special, Raw, Type, Options],
-            ResourceType::InheritPkgDir => &[Dir],
-            ResourceType::Net => &[Address, AllowedAddress, Physical, Defrouter],
-            ResourceType::Device => &[Match],
-            ResourceType::Rctl => &[Name, Value],
-            ResourceType::Attr => &[Name, Type, Value],
-            ResourceType::Dataset => &[Name],
-            ResourceType::DedicatedCpu => &[Ncpus, Importance],
-            ResourceType::CappedCpu => &[Ncpus],
-            ResourceType::CappedMemory => &[Physical, Swap, Locked],
-            ResourceType::Admin => &[User, Auths],
-            ResourceType::SecurityFlags => &[Lower, Default, Upper],
-        }
-    }
-
-    /// The list properties values are added to and removed from inside the resource
-    /// (`add options ro`, `add value (...)`, `add auths manage`).
-    pub fn list_properties(self) -> &'static [PropName] {
-        match self {
-            ResourceType::Fs => &[PropName::Options],
-            ResourceType::Rctl => &[PropName::Value],
-            ResourceType::Admin => &[PropName::Auths],
-            _ => &[],
-        }
-    }
+    // What each type has and how it is stored: `config::resources`.
 }
 
 /// Solaris 11 zone-level properties this implementation does not have. They are answered
 /// with `not supported` rather than a syntax error, so a Solaris admin knows why.
-pub const UNSUPPORTED_PROPERTIES: &[&str] = &[
-    "file-mac-profile",
-    "autoshutdown",
-    "global-time",
-    "host-compatible",
-];
+pub const UNSUPPORTED_PROPERTIES: &[&str] = &["file-mac-profile", "global-time", "host-compatible"];
 
-/// Solaris 11 resource types this implementation does not have (`anet` aside, which is
-/// still read as an unknown word).
+/// Solaris 11 resource types this implementation does not have.
 pub const UNSUPPORTED_RESOURCES: &[&str] = &[
     "rootzpool",
     "zpool",
@@ -139,6 +97,7 @@ pub enum PropName {
     Zonepath,
     Brand,
     Autoboot,
+    Autoshutdown,
     Bootargs,
     Pool,
     Limitpriv,
@@ -164,6 +123,11 @@ pub enum PropName {
     AllowedAddress,
     Physical,
     Defrouter,
+    Linkname,
+    LowerLink,
+    ConfigureAllowedAddress,
+    MacAddress,
+    Mtu,
     Match,
     Name,
     Value,
@@ -182,11 +146,12 @@ pub enum PropName {
 }
 
 impl PropName {
-    pub const ALL: [PropName; 42] = [
+    pub const ALL: [PropName; 48] = [
         PropName::Zonename,
         PropName::Zonepath,
         PropName::Brand,
         PropName::Autoboot,
+        PropName::Autoshutdown,
         PropName::Bootargs,
         PropName::Pool,
         PropName::Limitpriv,
@@ -210,6 +175,11 @@ impl PropName {
         PropName::AllowedAddress,
         PropName::Physical,
         PropName::Defrouter,
+        PropName::Linkname,
+        PropName::LowerLink,
+        PropName::ConfigureAllowedAddress,
+        PropName::MacAddress,
+        PropName::Mtu,
         PropName::Match,
         PropName::Name,
         PropName::Value,
@@ -233,6 +203,7 @@ impl PropName {
             PropName::Zonepath => "zonepath",
             PropName::Brand => "brand",
             PropName::Autoboot => "autoboot",
+            PropName::Autoshutdown => "autoshutdown",
             PropName::Bootargs => "bootargs",
             PropName::Pool => "pool",
             PropName::Limitpriv => "limitpriv",
@@ -256,6 +227,11 @@ impl PropName {
             PropName::AllowedAddress => "allowed-address",
             PropName::Physical => "physical",
             PropName::Defrouter => "defrouter",
+            PropName::Linkname => "linkname",
+            PropName::LowerLink => "lower-link",
+            PropName::ConfigureAllowedAddress => "configure-allowed-address",
+            PropName::MacAddress => "mac-address",
+            PropName::Mtu => "mtu",
             PropName::Match => "match",
             PropName::Name => "name",
             PropName::Value => "value",
@@ -333,15 +309,6 @@ mod tests {
     }
 
     #[test]
-    fn list_properties_are_properties_of_their_resource() {
-        for r in ResourceType::ALL {
-            for p in r.list_properties() {
-                assert!(r.properties().contains(p), "{r} {p}");
-            }
-        }
-    }
-
-    #[test]
     fn unsupported_names_are_not_ours() {
         for w in UNSUPPORTED_PROPERTIES.iter().chain(UNSUPPORTED_RESOURCES) {
             assert!(is_unsupported(w));
@@ -349,6 +316,7 @@ mod tests {
             assert_eq!(ResourceType::parse(w), None, "{w}");
         }
         assert!(!is_unsupported("anet"));
+        assert!(!is_unsupported("autoshutdown"));
         assert!(!is_unsupported("fs"));
     }
 }

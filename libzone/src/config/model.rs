@@ -1,6 +1,9 @@
 //! The zone configuration model: what `zonecfg` edits, `commit` stores as XML and `zoneadm`
 //! compiles into a plan. Values are kept as the strings zonecfg accepted (empty = unset), the
 //! way libzonecfg keeps them, so `export`, `info` and the XML round-trip without loss.
+//! Solaris 11's additions (`autoshutdown`, `anet`) have typed values, checked at `set`.
+
+pub use crate::config::anet::{Anet, IpPrefix, LowerLink, MacAddress};
 
 /// IP stack of a zone: the host's (`shared`) or its own network namespace (`exclusive`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -34,6 +37,31 @@ impl IpType {
             "exclusive" => Some(IpType::Exclusive),
             _ => None,
         }
+    }
+}
+
+/// How a running zone is brought down when the host stops (Solaris 11's `autoshutdown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum AutoShutdown {
+    /// A graceful shutdown (the zone's init is asked to stop), halted after a timeout.
+    #[default]
+    Shutdown,
+    /// Halted at once.
+    Halt,
+}
+
+impl AutoShutdown {
+    pub const ALL: [AutoShutdown; 2] = [AutoShutdown::Shutdown, AutoShutdown::Halt];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AutoShutdown::Shutdown => "shutdown",
+            AutoShutdown::Halt => "halt",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AutoShutdown> {
+        AutoShutdown::ALL.iter().copied().find(|a| a.as_str() == s)
     }
 }
 
@@ -134,6 +162,7 @@ pub struct ZoneConfig {
     pub zonepath: String,
     pub brand: String,
     pub autoboot: bool,
+    pub autoshutdown: AutoShutdown,
     pub bootargs: String,
     pub pool: String,
     pub limitpriv: String,
@@ -144,6 +173,7 @@ pub struct ZoneConfig {
     pub fs: Vec<Fs>,
     pub inherit_pkg_dirs: Vec<InheritPkgDir>,
     pub nets: Vec<Net>,
+    pub anets: Vec<Anet>,
     pub devices: Vec<Device>,
     pub rctls: Vec<Rctl>,
     pub attrs: Vec<Attr>,

@@ -217,6 +217,8 @@ pub fn verify(cfg: &ZoneConfig, opts: &VerifyOptions) -> VerifyReport {
         }
     }
 
+    check_anets(cfg, &mut c);
+
     let mut has_cpu_shares = false;
     let mut has_cpu_cap = false;
     for r in &cfg.rctls {
@@ -306,6 +308,64 @@ pub fn verify(cfg: &ZoneConfig, opts: &VerifyOptions) -> VerifyReport {
     }
 }
 
+/// The `anet` checks: an exclusive IP type, link names unique and distinct from the NICs of
+/// `net` resources, a default router only with allowed addresses, fixed MAC addresses
+/// unique. (The values themselves were checked when set or read.)
+fn check_anets(cfg: &ZoneConfig, c: &mut Checker) {
+    use crate::config::model::MacAddress;
+    for (i, a) in cfg.anets.iter().enumerate() {
+        c.required(&a.linkname, "anet", "linkname");
+        if cfg.ip_type == IpType::Shared {
+            c.fail(
+                format!(
+                    "anet {}: anet cannot be specified for a shared IP type (set ip-type=exclusive)",
+                    a.linkname
+                ),
+                Failure::InvalidArgument,
+            );
+        }
+        let earlier = &cfg.anets[..i];
+        if !a.linkname.is_empty() && earlier.iter().any(|x| x.linkname == a.linkname) {
+            c.fail(
+                format!(
+                    "anet {}: linkname used by more than one anet resource",
+                    a.linkname
+                ),
+                Failure::InvalidArgument,
+            );
+        }
+        if cfg.nets.iter().any(|n| n.physical == a.linkname) {
+            c.fail(
+                format!(
+                    "anet {}: linkname is also the physical of a net resource",
+                    a.linkname
+                ),
+                Failure::InvalidArgument,
+            );
+        }
+        if !a.defrouter.is_empty() && a.allowed_address.is_empty() {
+            c.fail(
+                format!(
+                    "anet: defrouter for {} cannot be specified without allowed-address",
+                    a.linkname
+                ),
+                Failure::InvalidArgument,
+            );
+        }
+        if let MacAddress::Fixed(_) = a.mac_address {
+            if earlier.iter().any(|x| x.mac_address == a.mac_address) {
+                c.fail(
+                    format!(
+                        "anet {}: mac-address {} used by more than one anet resource",
+                        a.linkname, a.mac_address
+                    ),
+                    Failure::InvalidArgument,
+                );
+            }
+        }
+    }
+}
+
 /// A network address zonecfg refuses at `set address=`, `allowed-address=` or `defrouter=`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {
@@ -318,6 +378,47 @@ pub enum AddressError {
     /// Followed by zonecfg's address syntax help.
     #[error("{0}: bogus host name or network address syntax")]
     BogusHost(String),
+    #[error("{0}: unknown host name: the global zone cannot resolve it; give an address or a name it resolves")]
+    UnknownHost(String),
+}
+
+/// How zonecfg finds out whether a host name given as an address resolves.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum HostResolver {
+    /// The global zone's resolver (`getaddrinfo()`: `/etc/hosts`, DNS, as nsswitch says).
+    #[default]
+    System,
+    /// Exactly these names resolve (for callers that must not ask the network).
+    Names(Vec<String>),
+}
+
+impl HostResolver {
+    pub fn resolves(&self, host: &str) -> bool {
+        match self {
+            HostResolver::System => {
+                use std::net::ToSocketAddrs;
+                (host, 0u16)
+                    .to_socket_addrs()
+                    .map(|mut addrs| addrs.next().is_some())
+                    .unwrap_or(false)
+            }
+            HostResolver::Names(names) => names.iter().any(|n| n == host),
+        }
+    }
+}
+
+/// `set address=` of a `net`: [`check_net_address`], and a host name must resolve in the
+/// global zone (Solaris checks this when the property is set).
+pub fn check_net_address_resolves(
+    address: &str,
+    resolver: &HostResolver,
+) -> Result<Option<String>, AddressError> {
+    let warning = check_net_address(address, false)?;
+    let host = address.split_once('/').map_or(address, |(h, _)| h);
+    if host.parse::<std::net::IpAddr>().is_err() && !resolver.resolves(host) {
+        return Err(AddressError::UnknownHost(host.to_string()));
+    }
+    Ok(warning)
 }
 
 /// `atoi()`: optional sign and leading digits, 0 when there are none.
@@ -789,6 +890,69 @@ mod tests {
             ]
         );
         assert_eq!(r.summary("z").unwrap(), "z: Invalid argument");
+    }
+
+    #[test]
+    fn anets() {
+        use crate::config::model::{Anet, MacAddress};
+        let mut cfg = base();
+        cfg.anets = vec![Anet::default_named("net0")];
+        let r = run(&cfg);
+        assert_eq!(
+            r.lines,
+            ["anet net0: anet cannot be specified for a shared IP type (set ip-type=exclusive)"]
+        );
+        assert_eq!(r.outcome, Outcome::Failed(Failure::InvalidArgument));
+        cfg.ip_type = IpType::Exclusive;
+        assert!(run(&cfg).is_ok());
+        let mac = MacAddress::Fixed([2, 0, 0, 0, 0, 1]);
+        cfg.anets = vec![
+            Anet {
+                mac_address: mac,
+                ..Anet::default_named("net0")
+            },
+            Anet {
+                mac_address: mac,
+                defrouter: vec!["10.0.0.1".parse().unwrap()],
+                ..Anet::default_named("net0")
+            },
+            Anet::default_named("eth7"),
+        ];
+        cfg.nets = vec![Net {
+            physical: "eth7".into(),
+            allowed_address: "10.9.0.2/24".into(),
+            ..Default::default()
+        }];
+        assert_eq!(
+            run(&cfg).lines,
+            [
+                "anet net0: linkname used by more than one anet resource",
+                "anet: defrouter for net0 cannot be specified without allowed-address",
+                "anet net0: mac-address 02:00:00:00:00:01 used by more than one anet resource",
+                "anet eth7: linkname is also the physical of a net resource",
+            ]
+        );
+    }
+
+    #[test]
+    fn host_names_must_resolve() {
+        let names = HostResolver::Names(vec!["web1".into()]);
+        assert_eq!(check_net_address_resolves("web1/24", &names), Ok(None));
+        assert_eq!(check_net_address_resolves("10.0.0.1/24", &names), Ok(None));
+        assert_eq!(
+            check_net_address_resolves("fd00::1/64", &HostResolver::Names(vec![])),
+            Ok(None)
+        );
+        assert_eq!(
+            check_net_address_resolves("web2/24", &names),
+            Err(AddressError::UnknownHost("web2".into()))
+        );
+        assert!(matches!(
+            check_net_address_resolves("-bad", &names),
+            Err(AddressError::BogusHost(_))
+        ));
+        // The system resolver knows localhost from /etc/hosts.
+        assert!(HostResolver::System.resolves("localhost"));
     }
 
     #[test]

@@ -1,20 +1,41 @@
 //! `zoneadm install` and `uninstall`. Sparse zones get a fresh private root (the skeleton);
-//! whatever install made is recorded in an owner file so uninstall removes exactly that and
-//! refuses paths that are not the zone's.
+//! whole-root zones a full system from a source ([`InstallSource`]): a tar archive or OCI
+//! image (`-a`), a directory tree (`-d`), or a bootstrap of the host's distribution (no
+//! source). Archives and trees are laid down through [`root::RootDir`], which refuses every
+//! entry that would land outside the zone root. Whatever install made is recorded in an
+//! owner file so uninstall removes exactly that and refuses paths that are not the zone's.
+//!
+//! The source is checked before anything is written (a missing file, a format not known, a
+//! source the brand does not take: the zone stays `configured`, its zonepath untouched); a
+//! failure once the root is begun leaves the zone `incomplete`, as Solaris does, and
+//! `zoneadm uninstall -F` removes what was written.
 
+pub mod bootstrap;
 pub mod copy;
+pub mod oci;
+pub mod progress;
 pub mod remove;
+pub mod root;
 pub mod skeleton;
+pub mod source;
+pub mod unpack;
 
-use crate::brand;
+pub use progress::{Progress, Quiet};
+pub use source::InstallSource;
+
+use crate::brand::{self, Brand, SourceKind};
 use crate::clock::civil_from_days;
 use crate::config::ZoneConfig;
 use crate::host;
 use crate::state::ZoneState;
 use crate::store::{Store, StoreError};
-use std::io::Write;
+use root::{DevicePolicy, RootDir, UnpackError};
+use source::Compression;
+use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 /// The file that marks a zonepath as installed by (and owned by) a zone.
 pub const OWNER_FILE: &str = ".zone-owner";
@@ -33,8 +54,57 @@ pub enum InstallError {
     },
     #[error("{0} is not empty; cannot install into it")]
     NotEmpty(PathBuf),
-    #[error("the {0} brand installs from an archive or image (not supported yet)")]
+    #[error(
+        "the {0} brand installs from an archive, an image or a directory; give one with -a or -d"
+    )]
     NeedsSource(String),
+    #[error("the sparse brand installs from the global zone; {0} needs brand whole")]
+    SparseSource(&'static str),
+    #[error("the {brand} brand does not install from {what} ({option})")]
+    SourceRefused {
+        brand: String,
+        what: &'static str,
+        option: &'static str,
+    },
+    #[error("cannot read {option} source {}: {}", path.display(), crate::pool::error::io_reason(source))]
+    SourceUnreadable {
+        option: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a tar archive (plain, gzip, xz or zstd) or an OCI image", .0.display())]
+    NotArchive(PathBuf),
+    #[error("{} is not a directory", .0.display())]
+    NotDirectory(PathBuf),
+    #[error("{} is a directory but not an OCI image layout (no oci-layout file); use -d to copy a directory", .0.display())]
+    NotLayout(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Unpack {
+        path: PathBuf,
+        #[source]
+        source: UnpackError,
+    },
+    #[error("{}: {source}", path.display())]
+    Image {
+        path: PathBuf,
+        #[source]
+        source: oci::ImageError,
+    },
+    #[error("copying {}: {source}", path.display())]
+    Copy {
+        path: PathBuf,
+        #[source]
+        source: copy::CopyError,
+    },
+    #[error(transparent)]
+    Bootstrap(#[from] bootstrap::BootstrapError),
+    #[error("{source}; the zone is left incomplete ('zoneadm -z {zone} uninstall -F' removes what was installed)")]
+    LeftIncomplete {
+        zone: String,
+        #[source]
+        source: Box<InstallError>,
+    },
     #[error("zonepath {path} is not owned by zone {zone}; not removing it")]
     NotOwned { path: PathBuf, zone: String },
     #[error("{0} has a file system mounted below it; not removing it")]
@@ -83,20 +153,138 @@ pub fn utc_stamp() -> String {
     )
 }
 
-/// Install `cfg` (state configured, zone lock held by the caller). Moves the index through
-/// incomplete to installed; on failure removes what it made and goes back to configured.
-pub fn install(store: &Store, cfg: &ZoneConfig, log: &mut InstallLog) -> Result<(), InstallError> {
-    let brand = brand::lookup(&cfg.brand)
-        .ok_or_else(|| InstallError::Brand(cfg.brand.clone()))
-        .and_then(|b| {
-            if b.skeleton {
-                Ok(b)
-            } else {
-                Err(InstallError::NeedsSource(b.name))
+/// A source, checked and ready to lay down.
+enum Prepared {
+    Skeleton,
+    /// The archive, open, and its first bytes already read from it (an archive may be a
+    /// pipe, read once).
+    Tar(PathBuf, Compression, std::fs::File, Vec<u8>),
+    Image(PathBuf, oci::Image),
+    Tree(PathBuf),
+    Bootstrap(bootstrap::BootstrapPlan),
+}
+
+impl Prepared {
+    fn describe(&self) -> String {
+        match self {
+            Prepared::Skeleton => "the global zone's system files and a private skeleton".into(),
+            Prepared::Tar(p, c, ..) => format!("{} ({})", p.display(), c.name()),
+            Prepared::Image(p, oci::Image::Layout(_)) => {
+                format!("{} (OCI image layout)", p.display())
             }
+            Prepared::Image(p, _) => format!("{} (OCI image archive)", p.display()),
+            Prepared::Tree(p) => format!("{} (directory tree)", p.display()),
+            Prepared::Bootstrap(b) => format!(
+                "{} {} from {} ({})",
+                b.distribution, b.source.suite, b.source.uri, b.program
+            ),
+        }
+    }
+}
+
+/// The path of an `-a`/`-d` source, absolute (relative to the current directory).
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Check `source` against `brand` and look at it, writing nothing.
+fn prepare(brand: &Brand, source: &InstallSource) -> Result<Prepared, InstallError> {
+    let spec = &brand.install;
+    let Some(kind) = source.kind(spec) else {
+        return Err(InstallError::NeedsSource(brand.name.clone()));
+    };
+    if !spec.takes(kind) {
+        if spec.takes(SourceKind::Skeleton) {
+            return Err(InstallError::SparseSource(source.option()));
+        }
+        return Err(InstallError::SourceRefused {
+            brand: brand.name.clone(),
+            what: match kind {
+                SourceKind::Archive => "an archive",
+                SourceKind::Directory => "a directory",
+                SourceKind::Bootstrap => "a bootstrap",
+                SourceKind::Skeleton => "a skeleton",
+            },
+            option: source.option(),
         });
-    let brand = match brand {
-        Ok(b) => b,
+    }
+    match source {
+        InstallSource::Default if kind == SourceKind::Skeleton => Ok(Prepared::Skeleton),
+        InstallSource::Default => {
+            let plan = bootstrap::plan(spec.bootstrap.as_ref(), Path::new("/"))?;
+            if bootstrap::find_program(&plan.program).is_none() {
+                return Err(bootstrap::BootstrapError::Missing {
+                    program: plan.program,
+                }
+                .into());
+            }
+            Ok(Prepared::Bootstrap(plan))
+        }
+        InstallSource::Archive(p) => {
+            let p = absolute(p);
+            let unreadable = |source| InstallError::SourceUnreadable {
+                option: "-a",
+                path: p.clone(),
+                source,
+            };
+            let meta = std::fs::metadata(&p).map_err(unreadable)?;
+            if meta.is_dir() {
+                if !p.join("oci-layout").is_file() {
+                    return Err(InstallError::NotLayout(p));
+                }
+                return Ok(Prepared::Image(p.clone(), oci::Image::Layout(p)));
+            }
+            let mut file = std::fs::File::open(&p).map_err(unreadable)?;
+            let head = source::head_of(&mut file).map_err(unreadable)?;
+            match source::sniff(&head) {
+                None => Err(InstallError::NotArchive(p)),
+                // Not a file (a pipe): read as it comes, once.
+                Some(c) if !meta.is_file() => Ok(Prepared::Tar(p, c, file, head)),
+                Some(Compression::None) => {
+                    let image = oci::Image::archive(&p).map_err(|source| InstallError::Image {
+                        path: p.clone(),
+                        source,
+                    })?;
+                    Ok(match image {
+                        Some(image) => Prepared::Image(p, image),
+                        None => Prepared::Tar(p, Compression::None, file, head),
+                    })
+                }
+                Some(c) => Ok(Prepared::Tar(p, c, file, head)),
+            }
+        }
+        InstallSource::Directory(p) => {
+            let p = absolute(p);
+            let meta = std::fs::metadata(&p).map_err(|source| InstallError::SourceUnreadable {
+                option: "-d",
+                path: p.clone(),
+                source,
+            })?;
+            if !meta.is_dir() {
+                return Err(InstallError::NotDirectory(p));
+            }
+            Ok(Prepared::Tree(p))
+        }
+    }
+}
+
+/// Install `cfg` (state configured, zone lock held by the caller) from `source`. Moves the
+/// index through incomplete to installed. A source that does not do leaves the zone
+/// configured and its zonepath as it was; a failure once the root is begun leaves it
+/// incomplete (`uninstall -F` removes it). Everything goes to `log` as well as `progress`.
+pub fn install(
+    store: &Store,
+    cfg: &ZoneConfig,
+    source: &InstallSource,
+    log: &mut InstallLog,
+    progress: &mut dyn Progress,
+) -> Result<(), InstallError> {
+    let started = Instant::now();
+    let checked = brand::lookup(&cfg.brand)
+        .ok_or_else(|| InstallError::Brand(cfg.brand.clone()))
+        .and_then(|b| prepare(&b, source).map(|p| (b, p)));
+    let (brand, prepared) = match checked {
+        Ok(bp) => bp,
         Err(e) => {
             log.line(&format!("Installation of zone {} failed: {e}.", cfg.name));
             return Err(e);
@@ -111,17 +299,39 @@ pub fn install(store: &Store, cfg: &ZoneConfig, log: &mut InstallLog) -> Result<
         zonepath.display()
     ));
     let made_zonepath = !zonepath.exists();
-    let result = lay_down(store, cfg, &zonepath, log);
+    let mut began = false;
+    let result = lay_down(
+        store, cfg, &brand, &prepared, &zonepath, log, progress, &mut began,
+    );
     match result {
         Ok(()) => {
             store.set_state(&cfg.name, ZoneState::Installed)?;
+            let done = format!(
+                "Done: Installation completed in {:.3} seconds.",
+                started.elapsed().as_secs_f64()
+            );
+            milestone(log, progress, &done);
+            if !brand.install.takes(SourceKind::Skeleton) {
+                milestone(
+                    log,
+                    progress,
+                    "Next Steps: Boot the zone, then log into the zone console (zlogin -C).",
+                );
+            }
             log.line("Installation complete.");
             Ok(())
         }
         Err(e) => {
-            log.line(&format!("Installation failed: {e}."));
-            let root = zonepath.join("root");
-            let _ = remove::remove_tree(&root);
+            progress.end();
+            if began {
+                let e = InstallError::LeftIncomplete {
+                    zone: cfg.name.clone(),
+                    source: Box::new(e),
+                };
+                log.line(&format!("Installation of zone {} failed: {e}.", cfg.name));
+                return Err(e);
+            }
+            log.line(&format!("Installation of zone {} failed: {e}.", cfg.name));
             let _ = std::fs::remove_file(zonepath.join(OWNER_FILE));
             if made_zonepath {
                 let _ = std::fs::remove_dir(&zonepath);
@@ -132,11 +342,26 @@ pub fn install(store: &Store, cfg: &ZoneConfig, log: &mut InstallLog) -> Result<
     }
 }
 
+/// A milestone, on the terminal (right-aligned as Solaris prints them) and in the log.
+fn milestone(log: &mut InstallLog, progress: &mut dyn Progress, line: &str) {
+    log.line(line);
+    let shown = match line.split_once(": ") {
+        Some((label, rest)) => format!("{label:>12}: {rest}"),
+        None => line.to_string(),
+    };
+    progress.milestone(&shown);
+}
+
+#[allow(clippy::too_many_arguments)]
 fn lay_down(
     store: &Store,
     cfg: &ZoneConfig,
+    brand: &Brand,
+    prepared: &Prepared,
     zonepath: &Path,
     log: &mut InstallLog,
+    progress: &mut dyn Progress,
+    began: &mut bool,
 ) -> Result<(), InstallError> {
     if zonepath.exists() {
         let busy = std::fs::read_dir(zonepath)
@@ -163,15 +388,192 @@ fn lay_down(
     std::fs::write(&owner, format!("{}:{}\n", cfg.name, uuid)).map_err(io(&owner))?;
     let root = zonepath.join("root");
     std::fs::create_dir(&root).map_err(io(&root))?;
+    *began = true;
     std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).map_err(io(&root))?;
-    log.line(&format!("Image: Preparing at {}.", root.display()));
-    let dirs = host::probe_system_dirs(Path::new("/"));
-    let ipds: Vec<String> = cfg.inherit_pkg_dirs.iter().map(|i| i.dir.clone()).collect();
-    let mut logf = |m: &str| log.line(m);
-    skeleton::create(&root, &cfg.name, &dirs, &ipds, &mut logf)
-        .map_err(|(path, source)| InstallError::Io { path, source })?;
+    milestone(
+        log,
+        progress,
+        &format!("Image: Preparing at {}.", root.display()),
+    );
+    let devices = DevicePolicy::Only(brand.install.devices.clone());
+    match prepared {
+        Prepared::Skeleton => {
+            let dirs = host::probe_system_dirs(Path::new("/"));
+            let ipds: Vec<String> = cfg.inherit_pkg_dirs.iter().map(|i| i.dir.clone()).collect();
+            let mut logf = |m: &str| log.line(m);
+            skeleton::create(&root, &cfg.name, &dirs, &ipds, &mut logf)
+                .map_err(|(path, source)| InstallError::Io { path, source })?;
+        }
+        other => {
+            milestone(log, progress, &format!("Source: {}.", other.describe()));
+            milestone(
+                log,
+                progress,
+                "Installing: This may take several minutes...",
+            );
+            let counts = fill(other, &root, devices, log, progress)?;
+            // A bootstrap counts nothing: its installer's own lines are in the log.
+            if counts.entries > 0 {
+                log.line(&format!(
+                    "Installed {} entries, {} bytes of file data.",
+                    counts.entries, counts.bytes
+                ));
+            }
+            if counts.xattrs_dropped > 0 {
+                log.line(&format!(
+                    "Warning: {} extended attributes were not kept: the file system under {} does not take them.",
+                    counts.xattrs_dropped,
+                    root.display()
+                ));
+            }
+        }
+    }
     store.set_uuid(&cfg.name, &uuid)?;
     Ok(())
+}
+
+/// Lay a whole-root source down in `root`.
+fn fill(
+    prepared: &Prepared,
+    root: &Path,
+    devices: DevicePolicy,
+    log: &mut InstallLog,
+    progress: &mut dyn Progress,
+) -> Result<root::Counts, InstallError> {
+    let unpack_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| InstallError::Unpack { path, source }
+    };
+    match prepared {
+        Prepared::Skeleton => Ok(root::Counts::default()),
+        Prepared::Tar(path, comp, file, head) => {
+            let total = file
+                .metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len());
+            progress.begin("Unpacking", total);
+            let n = std::rc::Rc::new(std::cell::Cell::new(0u64));
+            let mut counted = oci::Counted {
+                inner: std::io::Cursor::new(head).chain(file),
+                n: n.clone(),
+            };
+            let mut rd = RootDir::open(root, devices).map_err(unpack_err(path))?;
+            {
+                let mut stream = oci::decompress(*comp, &mut counted).map_err(|source| {
+                    InstallError::Unpack {
+                        path: path.clone(),
+                        source: UnpackError::Source {
+                            what: "reading the archive".into(),
+                            source,
+                        },
+                    }
+                })?;
+                unpack::unpack(&mut stream, &mut rd, false, &mut |r| {
+                    progress.advance(n.get(), r.counts.entries)
+                })
+                .map_err(unpack_err(path))?;
+            }
+            let counts = rd.finish().map_err(unpack_err(path))?;
+            progress.end();
+            Ok(counts)
+        }
+        Prepared::Image(path, image) => {
+            let manifest = image.manifest().map_err(|source| InstallError::Image {
+                path: path.clone(),
+                source,
+            })?;
+            let total: u64 = manifest.layers().iter().map(|l| l.size()).sum();
+            log.line(&format!(
+                "Applying {} layers of the image, {total} bytes.",
+                manifest.layers().len()
+            ));
+            progress.begin("Applying layers", Some(total));
+            let mut rd = RootDir::open(root, devices).map_err(unpack_err(path))?;
+            image
+                .apply(&manifest, &mut rd, &mut |bytes, r| {
+                    progress.advance(bytes, r.counts.entries)
+                })
+                .map_err(|source| InstallError::Image {
+                    path: path.clone(),
+                    source,
+                })?;
+            let counts = rd.finish().map_err(unpack_err(path))?;
+            progress.end();
+            Ok(counts)
+        }
+        Prepared::Tree(path) => {
+            // The copy makes the root itself, with the tree's owner and mode.
+            std::fs::remove_dir(root).map_err(io(root))?;
+            progress.begin("Copying", None);
+            let (bytes, files) = (AtomicU64::new(0), AtomicU64::new(0));
+            let report = |b: u64, f: u64| {
+                bytes.store(b, Ordering::Relaxed);
+                files.store(f, Ordering::Relaxed);
+            };
+            let opts = copy::CopyOptions {
+                mounts: copy::Mounts::Refuse,
+                devices: copy::Devices::Copy,
+                progress: Some(&report),
+                ..copy::CopyOptions::default()
+            };
+            let copied = std::thread::scope(|s| {
+                let worker = s.spawn(|| copy::copy_tree(path, root, &opts));
+                while !worker.is_finished() {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    progress.advance(bytes.load(Ordering::Relaxed), files.load(Ordering::Relaxed));
+                }
+                worker.join()
+            });
+            let stats = match copied {
+                Ok(r) => r.map_err(|source| InstallError::Copy {
+                    path: path.clone(),
+                    source,
+                })?,
+                Err(_) => {
+                    return Err(InstallError::Io {
+                        path: path.clone(),
+                        source: std::io::Error::other("the copy stopped unexpectedly"),
+                    })
+                }
+            };
+            progress.advance(stats.bytes, stats.files);
+            // Device nodes only as the brand allows (the copy itself makes any).
+            root::check_devices(root, &devices).map_err(unpack_err(path))?;
+            progress.end();
+            Ok(root::Counts {
+                entries: stats.files
+                    + stats.dirs
+                    + stats.symlinks
+                    + stats.hard_links
+                    + stats.specials,
+                bytes: stats.bytes,
+                xattrs_dropped: 0,
+            })
+        }
+        Prepared::Bootstrap(plan) => {
+            progress.begin("Bootstrapping", None);
+            let mut lines = 0u64;
+            let target = root.to_path_buf();
+            log.line(&format!(
+                "Running {} {}.",
+                plan.program,
+                plan.args_for(&target)
+                    .iter()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ));
+            bootstrap::run(plan, &target, &mut |l| {
+                lines += 1;
+                log.line(&format!("{}: {l}", plan.program));
+                progress.note(l);
+                progress.advance(0, lines);
+            })?;
+            progress.end();
+            Ok(root::Counts::default())
+        }
+    }
 }
 
 /// Uninstall (state installed or incomplete, zone lock held): remove the zone root and the

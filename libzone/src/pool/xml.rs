@@ -7,7 +7,7 @@ use super::error::PoolError;
 use super::model::{Cpu, Pool, PoolConfig, Props, Pset, System};
 use super::props::ElemClass;
 use super::value::{PropType, PropValue};
-use crate::xml_text;
+use crate::xml_text::{self, Element};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::path::{Path, PathBuf};
@@ -73,128 +73,80 @@ const CPU_ATTRS: [(&str, &str, PropType); 2] = [
 pub fn to_xml(cfg: &PoolConfig, scope: Scope) -> String {
     let keep_pool = |p: &Pool| scope == Scope::State || !p.is_temporary();
     let keep_pset = |p: &Pset| scope == Scope::State || !p.is_temporary();
-    let mut out = String::new();
-    out.push_str("<?xml version=\"1.0\"?>\n");
-    out.push_str(DOCTYPE);
-    out.push('\n');
-    out.push_str(BANNER);
-    out.push('\n');
     let sys = &cfg.system;
-    let mut attrs = vec![("ref_id", sys.ref_id.clone())];
-    let extra = attrs_of(&sys.props, &SYSTEM_ATTRS, &mut attrs);
-    let children = !extra.is_empty() || !cfg.pools.is_empty() || !cfg.psets.is_empty();
-    open(&mut out, 0, "system", &attrs, !children);
-    write_props(&mut out, 1, &extra);
+    let mut system = element("system", &sys.ref_id, None, &sys.props, &SYSTEM_ATTRS, None);
     for pool in cfg.pools.iter().filter(|p| keep_pool(p)) {
-        let mut attrs = vec![("ref_id", pool.ref_id.clone())];
-        let extra = attrs_of(&pool.props, &POOL_ATTRS, &mut attrs);
-        attrs.push(("res", pool.res.clone()));
-        open(&mut out, 1, "pool", &attrs, extra.is_empty());
-        if !extra.is_empty() {
-            write_props(&mut out, 2, &extra);
-            close(&mut out, 1, "pool");
-        }
+        let res = Some(("res", pool.res.as_str()));
+        system.push(element(
+            "pool",
+            &pool.ref_id,
+            None,
+            &pool.props,
+            &POOL_ATTRS,
+            res,
+        ));
     }
     for pset in cfg.psets.iter().filter(|p| keep_pset(p)) {
-        let mut attrs = vec![("ref_id", pset.ref_id.clone()), ("type", "pset".into())];
-        let extra = attrs_of(&pset.props, &PSET_ATTRS, &mut attrs);
-        let empty = extra.is_empty() && pset.cpus.is_empty();
-        open(&mut out, 1, "res_comp", &attrs, empty);
-        if empty {
-            continue;
-        }
-        write_props(&mut out, 2, &extra);
+        let mut e = element(
+            "res_comp",
+            &pset.ref_id,
+            Some("pset"),
+            &pset.props,
+            &PSET_ATTRS,
+            None,
+        );
         for cpu in &pset.cpus {
-            let mut attrs = vec![("ref_id", cpu.ref_id.clone()), ("type", "cpu".into())];
-            let extra = attrs_of(&cpu.props, &CPU_ATTRS, &mut attrs);
-            open(&mut out, 2, "comp", &attrs, extra.is_empty());
-            if !extra.is_empty() {
-                write_props(&mut out, 3, &extra);
-                close(&mut out, 2, "comp");
-            }
+            e.push(element(
+                "comp",
+                &cpu.ref_id,
+                Some("cpu"),
+                &cpu.props,
+                &CPU_ATTRS,
+                None,
+            ));
         }
-        close(&mut out, 1, "res_comp");
+        system.push(e);
     }
-    if children {
-        close(&mut out, 0, "system");
-    }
-    out
+    xml_text::document(&["<?xml version=\"1.0\"?>", DOCTYPE, BANNER], &system)
 }
 
-/// Split an element's properties into attributes (appended to `attrs`) and the rest.
-fn attrs_of<'a>(
-    props: &'a Props,
+/// An element of the document: `ref_id` (and `type`) first, then the properties the DTD
+/// declares as attributes, then `last` (a pool's `res`); the other properties are
+/// `<property>` children.
+fn element(
+    tag: &'static str,
+    ref_id: &str,
+    kind: Option<&str>,
+    props: &Props,
     table: &[(&'static str, &str, PropType)],
-    attrs: &mut Vec<(&'static str, String)>,
-) -> Vec<(&'a str, &'a PropValue)> {
-    let mut rest = Vec::new();
+    last: Option<(&'static str, &str)>,
+) -> Element {
+    let mut e = Element::new(tag).req("ref_id", ref_id);
+    if let Some(k) = kind {
+        e = e.req("type", k);
+    }
     for (attr, prop, ty) in table {
         if let Some(v) = props.get(prop).filter(|v| v.ty() == *ty) {
-            attrs.push((attr, v.xml_text()));
+            e = e.req(attr, &v.xml_text());
         }
+    }
+    if let Some((k, v)) = last {
+        e = e.req(k, v);
     }
     for p in props.iter() {
         let as_attr = table
             .iter()
             .any(|(_, prop, ty)| *prop == p.name && p.value.ty() == *ty);
         if !as_attr {
-            rest.push((p.name.as_str(), &p.value));
+            e.push(
+                Element::new("property")
+                    .req("name", &p.name)
+                    .req("type", p.value.ty().tag())
+                    .text(&p.value.xml_text()),
+            );
         }
     }
-    rest
-}
-
-fn indent(out: &mut String, depth: usize) {
-    for _ in 0..depth {
-        out.push_str("  ");
-    }
-}
-
-fn open(out: &mut String, depth: usize, tag: &str, attrs: &[(&str, String)], empty: bool) {
-    indent(out, depth);
-    out.push('<');
-    out.push_str(tag);
-    for (k, v) in attrs {
-        out.push(' ');
-        out.push_str(k);
-        out.push_str("=\"");
-        out.push_str(&escape(v));
-        out.push('"');
-    }
-    out.push_str(if empty { "/>\n" } else { ">\n" });
-}
-
-fn close(out: &mut String, depth: usize, tag: &str) {
-    indent(out, depth);
-    out.push_str("</");
-    out.push_str(tag);
-    out.push_str(">\n");
-}
-
-fn write_props(out: &mut String, depth: usize, props: &[(&str, &PropValue)]) {
-    for (name, value) in props {
-        indent(out, depth);
-        out.push_str("<property name=\"");
-        out.push_str(&escape(name));
-        out.push_str("\" type=\"");
-        out.push_str(value.ty().tag());
-        out.push_str("\">");
-        out.push_str(&escape(&value.xml_text()));
-        out.push_str("</property>\n");
-    }
-}
-
-/// XML-escape, keeping tabs and newlines through attribute normalisation; other characters
-/// go as they are.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match xml_text::reference_for(c) {
-            Some(r) => out.push_str(r),
-            None => out.push(c),
-        }
-    }
-    out
+    e
 }
 
 /// Read a configuration file.

@@ -11,12 +11,10 @@
 
 use crate::brand;
 use crate::config::keywords::{PropName, ResourceType};
-use crate::config::model::IpType;
-use crate::config::{rctl, verify};
+use crate::config::model::{AutoShutdown, IpType};
+use crate::config::{anet, rctl, verify};
 use crate::zonecfg::command::CmdKind;
-use crate::zonecfg::session::refuse::{
-    property_invalid_for_global_zone, resource_invalid_for_global_zone,
-};
+use crate::zonecfg::session::refuse::property_invalid_for_global_zone;
 
 /// What completion needs to know of the session.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -208,7 +206,7 @@ fn commands(ctx: &Context) -> Vec<Candidate> {
 fn resources(ctx: &Context) -> Vec<Candidate> {
     ResourceType::ALL
         .iter()
-        .filter(|rt| !(ctx.global_zone && resource_invalid_for_global_zone(**rt)))
+        .filter(|rt| !ctx.global_zone || rt.valid_in_global_zone())
         .map(|rt| Candidate::new(rt.as_str(), WORD))
         .collect()
 }
@@ -228,10 +226,8 @@ fn global_props(
         .collect()
 }
 
-fn props(list: &[PropName], suffix: &'static str) -> Vec<Candidate> {
-    list.iter()
-        .map(|p| Candidate::new(p.as_str(), suffix))
-        .collect()
+fn props(list: impl Iterator<Item = PropName>, suffix: &'static str) -> Vec<Candidate> {
+    list.map(|p| Candidate::new(p.as_str(), suffix)).collect()
 }
 
 /// The values `prop` can take when they are a fixed set (`rt` is the resource it belongs
@@ -241,6 +237,18 @@ fn values(rt: Option<ResourceType>, prop: PropName) -> Vec<Candidate> {
         // `set autoboot=` takes exactly these (zonecfg refuses anything else).
         (None, PropName::Autoboot) => vec!["false".into(), "true".into()],
         (None, PropName::IpType) => IpType::ALL.iter().map(|t| t.as_str().into()).collect(),
+        // `suspend` is refused as not supported, so it is not offered.
+        (None, PropName::Autoshutdown) => AutoShutdown::ALL
+            .iter()
+            .map(|a| a.as_str().into())
+            .collect(),
+        (Some(ResourceType::Anet), PropName::LowerLink) => vec![anet::AUTO.into()],
+        (Some(ResourceType::Anet), PropName::MacAddress) => {
+            vec![anet::AUTO.into(), "random".into()]
+        }
+        (Some(ResourceType::Anet), PropName::ConfigureAllowedAddress) => {
+            vec!["false".into(), "true".into()]
+        }
         (None, PropName::Brand) => brand::all().into_iter().map(|b| b.name).collect(),
         (Some(ResourceType::Attr), PropName::Type) => {
             verify::ATTR_TYPES.iter().map(|t| t.to_string()).collect()
@@ -331,7 +339,10 @@ mod tests {
             ["capped-cpu", "capped-memory"]
         );
         // info also names the zone's properties.
-        assert_eq!(shown("info a", &GLOBAL), ["admin", "attr", "autoboot"]);
+        assert_eq!(
+            shown("info a", &GLOBAL),
+            ["admin", "anet", "attr", "autoboot", "autoshutdown"]
+        );
         // The global zone has only some resources.
         let gz = Context {
             resource: None,

@@ -14,9 +14,9 @@
 
 use crate::config::keywords::{PropName, ResourceType};
 use crate::config::model::*;
+use crate::config::resources::{ListResource, EXPORT_ORDER};
 use crate::config::units;
 use crate::zonecfg::parser::quote_value;
-use crate::zonecfg::resource_props as props;
 
 fn set(out: &mut String, prop: &str, value: &str) {
     if !value.is_empty() {
@@ -28,7 +28,7 @@ fn set(out: &mut String, prop: &str, value: &str) {
 fn add(
     out: &mut String,
     rt: ResourceType,
-    values: &[(PropName, &str)],
+    values: &[(PropName, std::borrow::Cow<'_, str>)],
     more: impl FnOnce(&mut String),
 ) {
     out.push_str(&format!("add {rt}\n"));
@@ -62,6 +62,9 @@ pub fn export(cfg: &ZoneConfig) -> String {
             "set autoboot={}\n",
             if cfg.autoboot { "true" } else { "false" }
         ));
+        if cfg.autoshutdown != AutoShutdown::default() {
+            set(&mut s, "autoshutdown", cfg.autoshutdown.as_str());
+        }
         set(&mut s, "bootargs", &cfg.bootargs);
     }
     set(&mut s, "pool", &cfg.pool);
@@ -72,70 +75,82 @@ pub fn export(cfg: &ZoneConfig) -> String {
         set(&mut s, "hostid", &cfg.hostid);
         set(&mut s, "fs-allowed", &cfg.fs_allowed);
     }
-    for ipd in &cfg.inherit_pkg_dirs {
-        add(
-            &mut s,
-            ResourceType::InheritPkgDir,
-            &props::ipd(ipd),
-            |_| {},
-        );
-    }
-    for fs in &cfg.fs {
-        add(&mut s, ResourceType::Fs, &props::fs(fs), |s| {
-            for opt in &fs.options {
-                s.push_str(&format!("add options {}\n", quote_value(opt)));
-            }
-        });
-    }
-    for net in &cfg.nets {
-        add(&mut s, ResourceType::Net, &props::net(net), |_| {});
-    }
-    for dev in &cfg.devices {
-        add(&mut s, ResourceType::Device, &props::device(dev), |_| {});
-    }
-    if let Some(mcap) = &cfg.mcap {
-        s.push_str("add capped-memory\n");
-        s.push_str(&format!("set physical={}\n", physcap_text(&mcap.physcap)));
-        s.push_str("end\n");
-    }
-    for r in &cfg.rctls {
-        add(&mut s, ResourceType::Rctl, &props::rctl(r), |s| {
-            for v in &r.values {
-                s.push_str(&format!(
-                    "add value (priv={},limit={},action={})\n",
-                    v.privilege, v.limit, v.action
-                ));
-            }
-        });
-    }
-    for a in &cfg.attrs {
-        add(&mut s, ResourceType::Attr, &props::attr(a), |_| {});
-    }
-    for d in &cfg.datasets {
-        add(&mut s, ResourceType::Dataset, &props::dataset(d), |_| {});
-    }
-    if let Some(p) = &cfg.dedicated_cpu {
-        s.push_str("add dedicated-cpu\n");
-        if p.ncpu_min == p.ncpu_max {
-            s.push_str(&format!("set ncpus={}\n", p.ncpu_max));
-        } else {
-            s.push_str(&format!("set ncpus={}-{}\n", p.ncpu_min, p.ncpu_max));
-        }
-        set(&mut s, "importance", &p.importance);
-        s.push_str("end\n");
-    }
-    for a in &cfg.admins {
-        add(&mut s, ResourceType::Admin, &props::admin(a), |_| {});
-    }
-    if let Some(f) = &cfg.security_flags {
-        add(
-            &mut s,
-            ResourceType::SecurityFlags,
-            &props::secflags(f),
-            |_| {},
-        );
+    for rt in EXPORT_ORDER {
+        resources(&mut s, cfg, rt);
     }
     s
+}
+
+/// `add <rt>` blocks of a list type, with only its single-valued properties.
+fn plain<R: ListResource>(out: &mut String, cfg: &ZoneConfig) {
+    for r in R::all(cfg) {
+        add(out, R::TYPE, &r.props(), |_| {});
+    }
+}
+
+/// The blocks of every resource of type `rt`.
+fn resources(s: &mut String, cfg: &ZoneConfig, rt: ResourceType) {
+    match rt {
+        ResourceType::InheritPkgDir => plain::<InheritPkgDir>(s, cfg),
+        ResourceType::Fs => {
+            for fs in &cfg.fs {
+                add(s, rt, &fs.props(), |s| {
+                    for opt in &fs.options {
+                        s.push_str(&format!("add options {}\n", quote_value(opt)));
+                    }
+                });
+            }
+        }
+        ResourceType::Net => plain::<Net>(s, cfg),
+        ResourceType::Anet => plain::<Anet>(s, cfg),
+        ResourceType::Device => plain::<Device>(s, cfg),
+        ResourceType::CappedMemory => {
+            // swap and locked are rctls, exported with them.
+            if let Some(mcap) = &cfg.mcap {
+                s.push_str("add capped-memory\n");
+                s.push_str(&format!("set physical={}\n", physcap_text(&mcap.physcap)));
+                s.push_str("end\n");
+            }
+        }
+        ResourceType::Rctl => {
+            for r in &cfg.rctls {
+                add(s, rt, &r.props(), |s| {
+                    for v in &r.values {
+                        s.push_str(&format!(
+                            "add value (priv={},limit={},action={})\n",
+                            v.privilege, v.limit, v.action
+                        ));
+                    }
+                });
+            }
+        }
+        ResourceType::Attr => plain::<Attr>(s, cfg),
+        ResourceType::Dataset => plain::<Dataset>(s, cfg),
+        ResourceType::DedicatedCpu => {
+            if let Some(p) = &cfg.dedicated_cpu {
+                s.push_str("add dedicated-cpu\n");
+                if p.ncpu_min == p.ncpu_max {
+                    s.push_str(&format!("set ncpus={}\n", p.ncpu_max));
+                } else {
+                    s.push_str(&format!("set ncpus={}-{}\n", p.ncpu_min, p.ncpu_max));
+                }
+                set(s, "importance", &p.importance);
+                s.push_str("end\n");
+            }
+        }
+        ResourceType::Admin => plain::<Admin>(s, cfg),
+        ResourceType::SecurityFlags => {
+            if let Some(f) = &cfg.security_flags {
+                s.push_str("add security-flags\n");
+                set(s, "lower", &f.lower);
+                set(s, "default", &f.default);
+                set(s, "upper", &f.upper);
+                s.push_str("end\n");
+            }
+        }
+        // Exported as its rctl, `zone.cpu-cap`.
+        ResourceType::CappedCpu => {}
+    }
 }
 
 /// Configurations shared by the tests of several modules.

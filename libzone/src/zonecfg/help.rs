@@ -129,90 +129,15 @@ pub fn longer_usage_text(program: &str, kind: CmdKind) -> String {
     s
 }
 
-/// The help for one resource scope (`usage(HELP_RES_SCOPE)` while editing `rt`).
+/// The help for one resource scope (`usage(HELP_RES_SCOPE)` while editing `rt`), from the
+/// resource type's description.
 pub fn resource_scope_help(rt: ResourceType) -> String {
-    let mut s = String::new();
-    let set = |s: &mut String, p: &str, v: &str| s.push_str(&format!("\tset {p}={v}\n"));
-    let scope = |s: &mut String, what: &str| {
-        s.push_str(&format!("The '{rt}' resource scope is used to {what}\n"));
-        s.push_str("Valid commands:\n");
-    };
-    match rt {
-        ResourceType::Fs => {
-            scope(&mut s, "configure a file-system.");
-            set(&mut s, "dir", "<path>");
-            set(&mut s, "special", "<path>");
-            set(&mut s, "raw", "<raw-device>");
-            set(&mut s, "type", "<file-system type>");
-            s.push_str("\tadd options <file-system options>\n");
-            s.push_str("\tremove options <file-system options>\n");
-            s.push_str("Consult the file-system specific manual page, such as mount_ufs(1M), for\ndetails about file-system options.  Note that any file-system options with an\nembedded '=' character must be enclosed in double quotes, such as \"retry=5\".\n");
-        }
-        ResourceType::InheritPkgDir => {
-            scope(&mut s, "configure a directory\ninherited from the global zone into a non-global zone in read-only mode.");
-            set(&mut s, "dir", "<path>");
-        }
-        ResourceType::Net => {
-            scope(&mut s, "configure a network interface.");
-            set(&mut s, "address", "<IP-address>");
-            set(&mut s, "allowed-address", "<IP-address>");
-            set(&mut s, "physical", "<interface>");
-            s.push_str("See ifconfig(1M) for details of the <interface> string.\n");
-            s.push_str("set address is valid if the ip-type property is set to shared, otherwise it must not be set.\n");
-            s.push_str("set allowed-address is valid if the ip-type property is set to exclusive, otherwise it must not be set.\n");
-            s.push_str("\tset defrouter=<IP-address>\nset defrouter is valid if the address or allowed-address property is set, otherwise it must not be set\n");
-        }
-        ResourceType::Device => {
-            scope(&mut s, "configure a device node.");
-            set(&mut s, "match", "<device-path>");
-        }
-        ResourceType::Rctl => {
-            scope(&mut s, "configure a resource control.");
-            set(&mut s, "name", "<string>");
-            s.push_str("\tadd value (priv=<priv-value>,limit=<number>,action=<action-value>)\n");
-            s.push_str("\tremove value (priv=<priv-value>,limit=<number>,action=<action-value>)\n");
-            s.push_str("Where\n\t<priv-value> := privileged\n\t<action-value> := none | deny\n");
-        }
-        ResourceType::Attr => {
-            scope(&mut s, "configure a generic attribute.");
-            set(&mut s, "name", "<name>");
-            s.push_str("\tset type=boolean\n\tset value=true | false\nor\n");
-            s.push_str("\tset type=int\n\tset value=<integer>\nor\n");
-            s.push_str("\tset type=string\n\tset value=<string>\nor\n");
-            s.push_str("\tset type=uint\n\tset value=<unsigned integer>\n");
-        }
-        ResourceType::Dataset => {
-            scope(&mut s, "export ZFS datasets.");
-            set(&mut s, "name", "<name>");
-        }
-        ResourceType::DedicatedCpu => {
-            s.push_str(&format!("The '{rt}' resource scope configures the 'pools' facility to dedicate\na subset of the system's processors to this zone while it is running.\n"));
-            s.push_str("Valid commands:\n");
-            set(&mut s, "ncpus", "<unsigned integer | range>");
-            set(&mut s, "importance", "<unsigned integer>");
-        }
-        ResourceType::CappedCpu => {
-            scope(&mut s, "set an upper limit (a cap) on the\npercentage of CPU that can be used by this zone.  A 'ncpus' value of 1\ncorresponds to one cpu.  The value can be set higher than 1, up to the total\nnumber of CPUs on the system.  The value can also be less than 1,\nrepresenting a fraction of a cpu.");
-            set(&mut s, "ncpus", "<unsigned decimal>");
-        }
-        ResourceType::CappedMemory => {
-            scope(&mut s, "set an upper limit (a cap) on the\namount of physical memory, swap space and locked memory that can be used by\nthis zone.");
-            set(&mut s, "physical", "<qualified unsigned decimal>");
-            set(&mut s, "swap", "<qualified unsigned decimal>");
-            set(&mut s, "locked", "<qualified unsigned decimal>");
-        }
-        ResourceType::Admin => {
-            scope(&mut s, "delegate specific zone management\nrights to users and roles. These rights are only applicable to this zone.");
-            set(&mut s, "user", "<single user or role name>");
-            set(&mut s, "auths", "<comma separated list>");
-        }
-        ResourceType::SecurityFlags => {
-            scope(&mut s, "specify the default security-flags\nof this zone, and their upper and lower bound.");
-            set(&mut s, "default", "<security flags>");
-            set(&mut s, "lower", "<security flags>");
-            set(&mut s, "upper", "<security flags>");
-        }
-    }
+    let spec = rt.spec();
+    let mut s = format!(
+        "The '{rt}' resource scope {}\nValid commands:\n",
+        spec.help_intro
+    );
+    s.push_str(spec.help_commands);
     s.push_str("And from any resource scope, you can:\n");
     s.push_str("\tend\t(to conclude this operation)\n");
     s.push_str("\tcancel\t(to cancel this operation)\n");
@@ -273,7 +198,7 @@ pub fn usage(program: &str, flags: u32, verbose: bool, scope: Option<ResourceTyp
         s.push_str(netaddr_help());
     }
     if flags & flags::RESOURCES != 0 {
-        s.push_str("<resource type> := fs | inherit-pkg-dir | net | device | rctl |\n\tattr | dataset | dedicated-cpu | capped-cpu | capped-memory |\n\tadmin | security-flags\n\n");
+        s.push_str("<resource type> := fs | inherit-pkg-dir | net | anet | device | rctl |\n\tattr | dataset | dedicated-cpu | capped-cpu | capped-memory |\n\tadmin | security-flags\n\n");
     }
     if flags & flags::PROPS != 0 {
         s.push_str("For resource type ... there are property types ...:\n");
@@ -281,12 +206,10 @@ pub fn usage(program: &str, flags: u32, verbose: bool, scope: Option<ResourceTyp
             s.push_str(&format!("\t(global)\t{p}\n"));
         }
         for rt in ResourceType::ALL {
-            let props: Vec<&str> = rt.properties().iter().map(|p| p.as_str()).collect();
-            let list = if rt == ResourceType::Net {
-                // zonecfg's own rendering of the net properties.
-                "address, allowed-address, physical|defrouter".to_string()
-            } else {
-                props.join(", ")
+            let props: Vec<&str> = rt.properties().map(|p| p.as_str()).collect();
+            let list = match rt.spec().props_help {
+                Some(shown) => shown.to_string(),
+                None => props.join(", "),
             };
             let tabs = if rt.as_str().len() < 8 { "\t\t" } else { "\t" };
             s.push_str(&format!("\t{rt}{tabs}{list}\n"));

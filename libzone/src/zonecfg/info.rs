@@ -8,8 +8,9 @@
 use crate::config::keywords::{PropName, ResourceType};
 use crate::config::model::*;
 use crate::config::rctl::{self, AliasState};
+use crate::config::resources::{self, ListResource};
 use crate::config::{names, units};
-use crate::zonecfg::resource_props as props;
+use std::borrow::Cow;
 
 /// zonecfg's `quoteit()`: double quotes around a value containing a blank.
 fn quoteit(v: &str) -> String {
@@ -35,7 +36,7 @@ fn bracket_line(out: &mut String, prop: &str, value: &str) {
 }
 
 /// A resource's header line and its single-valued properties.
-fn props_block(rt: ResourceType, values: &[(PropName, &str)]) -> String {
+fn props_block(rt: ResourceType, values: &[(PropName, Cow<'_, str>)]) -> String {
     let mut s = format!("{rt}:\n");
     for (p, v) in values {
         prop_line(&mut s, p.as_str(), v, true);
@@ -43,9 +44,19 @@ fn props_block(rt: ResourceType, values: &[(PropName, &str)]) -> String {
     s
 }
 
+/// A resource of a list type: its header line and its single-valued properties (the list
+/// properties of `fs` and `rctl` follow in their own blocks).
+pub fn block<R: ListResource>(r: &R) -> String {
+    props_block(R::TYPE, &r.props())
+}
+
+fn all_blocks<R: ListResource>(cfg: &ZoneConfig) -> Vec<String> {
+    R::all(cfg).iter().map(block).collect()
+}
+
 /// An `fs` resource.
 pub fn fs_block(fs: &Fs) -> String {
-    let mut s = props_block(ResourceType::Fs, &props::fs(fs));
+    let mut s = block(fs);
     let opts: Vec<String> = fs
         .options
         .iter()
@@ -61,24 +72,9 @@ pub fn fs_block(fs: &Fs) -> String {
     s
 }
 
-/// An `inherit-pkg-dir` resource.
-pub fn ipd_block(ipd: &InheritPkgDir) -> String {
-    props_block(ResourceType::InheritPkgDir, &props::ipd(ipd))
-}
-
-/// A `net` resource.
-pub fn net_block(net: &Net) -> String {
-    props_block(ResourceType::Net, &props::net(net))
-}
-
-/// A `device` resource.
-pub fn device_block(dev: &Device) -> String {
-    props_block(ResourceType::Device, &props::device(dev))
-}
-
 /// An `rctl` resource.
 pub fn rctl_block(r: &Rctl) -> String {
-    let mut s = props_block(ResourceType::Rctl, &props::rctl(r));
+    let mut s = block(r);
     for v in &r.values {
         s.push_str(&format!(
             "\tvalue: (priv={},limit={},action={})\n",
@@ -86,16 +82,6 @@ pub fn rctl_block(r: &Rctl) -> String {
         ));
     }
     s
-}
-
-/// An `attr` resource.
-pub fn attr_block(a: &Attr) -> String {
-    props_block(ResourceType::Attr, &props::attr(a))
-}
-
-/// A `dataset` resource.
-pub fn dataset_block(d: &Dataset) -> String {
-    props_block(ResourceType::Dataset, &props::dataset(d))
 }
 
 /// The `dedicated-cpu` resource: `ncpus` as one number when min and max agree.
@@ -151,14 +137,14 @@ pub fn has_mcap(cfg: &ZoneConfig) -> bool {
         )
 }
 
-/// An `admin` resource.
-pub fn admin_block(a: &Admin) -> String {
-    props_block(ResourceType::Admin, &props::admin(a))
-}
-
 /// The `security-flags` resource.
 pub fn secflags_block(f: &SecurityFlags) -> String {
-    props_block(ResourceType::SecurityFlags, &props::secflags(f))
+    let values: Vec<(PropName, Cow<'_, str>)> = vec![
+        (PropName::Lower, Cow::Borrowed(&f.lower)),
+        (PropName::Default, Cow::Borrowed(&f.default)),
+        (PropName::Upper, Cow::Borrowed(&f.upper)),
+    ];
+    props_block(ResourceType::SecurityFlags, &values)
 }
 
 /// The `info <prop>` line(s) of a global property or alias; `None` when `prop` is not a
@@ -170,6 +156,7 @@ pub fn global_property(cfg: &ZoneConfig, prop: PropName) -> Option<String> {
         PropName::Zonepath => line("zonepath", &cfg.zonepath),
         PropName::Brand => line("brand", names::effective_brand(&cfg.brand)),
         PropName::Autoboot => line("autoboot", if cfg.autoboot { "true" } else { "false" }),
+        PropName::Autoshutdown => line("autoshutdown", cfg.autoshutdown.as_str()),
         PropName::Bootargs => line("bootargs", &cfg.bootargs),
         PropName::Pool => line("pool", &cfg.pool),
         PropName::Limitpriv => line("limitpriv", &cfg.limitpriv),
@@ -201,14 +188,15 @@ pub fn info_all(cfg: &ZoneConfig) -> String {
     };
     prop(&mut s, PropName::Zonename);
     if !global {
-        for p in [
-            PropName::Zonepath,
-            PropName::Brand,
-            PropName::Autoboot,
-            PropName::Bootargs,
-        ] {
+        for p in [PropName::Zonepath, PropName::Brand, PropName::Autoboot] {
             prop(&mut s, p);
         }
+        // Shown where Solaris 11 shows it, but only when not the default, so that the
+        // output of zones that never set it stays the Solaris 10 / illumos one.
+        if cfg.autoshutdown != AutoShutdown::default() {
+            prop(&mut s, PropName::Autoshutdown);
+        }
+        prop(&mut s, PropName::Bootargs);
     }
     prop(&mut s, PropName::Pool);
     if !global {
@@ -234,13 +222,7 @@ pub fn info_all(cfg: &ZoneConfig) -> String {
         prop(&mut s, p);
     }
     let order: &[ResourceType] = if global {
-        &[
-            ResourceType::DedicatedCpu,
-            ResourceType::CappedCpu,
-            ResourceType::CappedMemory,
-            ResourceType::Rctl,
-            ResourceType::SecurityFlags,
-        ]
+        &resources::GLOBAL_INFO_ORDER
     } else {
         &INFO_ORDER
     };
@@ -253,32 +235,20 @@ pub fn info_all(cfg: &ZoneConfig) -> String {
 }
 
 /// The order `info` shows resource types in.
-pub const INFO_ORDER: [ResourceType; 12] = [
-    ResourceType::InheritPkgDir,
-    ResourceType::Fs,
-    ResourceType::Net,
-    ResourceType::Device,
-    ResourceType::DedicatedCpu,
-    ResourceType::CappedCpu,
-    ResourceType::CappedMemory,
-    ResourceType::Attr,
-    ResourceType::Dataset,
-    ResourceType::Admin,
-    ResourceType::Rctl,
-    ResourceType::SecurityFlags,
-];
+pub use crate::config::resources::INFO_ORDER;
 
 /// The blocks of every resource of type `rt`, in configuration order.
 pub fn blocks(cfg: &ZoneConfig, rt: ResourceType) -> Vec<String> {
     match rt {
         ResourceType::Fs => cfg.fs.iter().map(fs_block).collect(),
-        ResourceType::InheritPkgDir => cfg.inherit_pkg_dirs.iter().map(ipd_block).collect(),
-        ResourceType::Net => cfg.nets.iter().map(net_block).collect(),
-        ResourceType::Device => cfg.devices.iter().map(device_block).collect(),
         ResourceType::Rctl => cfg.rctls.iter().map(rctl_block).collect(),
-        ResourceType::Attr => cfg.attrs.iter().map(attr_block).collect(),
-        ResourceType::Dataset => cfg.datasets.iter().map(dataset_block).collect(),
-        ResourceType::Admin => cfg.admins.iter().map(admin_block).collect(),
+        ResourceType::InheritPkgDir => all_blocks::<InheritPkgDir>(cfg),
+        ResourceType::Net => all_blocks::<Net>(cfg),
+        ResourceType::Anet => all_blocks::<Anet>(cfg),
+        ResourceType::Device => all_blocks::<Device>(cfg),
+        ResourceType::Attr => all_blocks::<Attr>(cfg),
+        ResourceType::Dataset => all_blocks::<Dataset>(cfg),
+        ResourceType::Admin => all_blocks::<Admin>(cfg),
         ResourceType::DedicatedCpu => cfg.dedicated_cpu.iter().map(pset_block).collect(),
         ResourceType::CappedCpu => {
             let b = pcap_block(&cfg.rctls);
@@ -300,35 +270,6 @@ pub fn blocks(cfg: &ZoneConfig, rt: ResourceType) -> Vec<String> {
     }
 }
 
-/// The properties `info <rt> prop=value` accepts as filters for each resource type (the
-/// `fill_in_*tab()` functions), and of those the ones actually compared.
-fn filter_props(rt: ResourceType) -> (&'static [PropName], &'static [PropName]) {
-    use PropName::*;
-    match rt {
-        ResourceType::Fs => (&[Dir, Special, Raw, Type], &[Dir, Special, Type]),
-        ResourceType::InheritPkgDir => (&[Dir], &[Dir]),
-        ResourceType::Net => (
-            &[Address, AllowedAddress, Physical, Defrouter],
-            &[Physical, Address],
-        ),
-        ResourceType::Device => (&[Match], &[Match]),
-        ResourceType::Rctl => (&[Name], &[Name]),
-        ResourceType::Attr => (&[Name, Type, Value], &[Name, Type, Value]),
-        ResourceType::Dataset => (&[Name], &[Name]),
-        ResourceType::Admin => (&[User, Auths], &[User]),
-        _ => (&[], &[]),
-    }
-}
-
-/// A resource's value for a property, for filtering.
-fn resource_value(cfg: &ZoneConfig, rt: ResourceType, i: usize, p: PropName) -> String {
-    props::of(cfg, rt, i)
-        .into_iter()
-        .find(|(q, _)| *q == p)
-        .map(|(_, v)| v.to_string())
-        .unwrap_or_default()
-}
-
 /// libzonecfg's `zonecfg_same_net_address()`: equal, or equal once the `/prefix` of the
 /// one that has it is ignored.
 pub fn same_net_address(a: &str, b: &str) -> bool {
@@ -345,14 +286,15 @@ pub fn same_net_address(a: &str, b: &str) -> bool {
 /// The number of resources of a type (what a filter is tried against).
 pub fn count(cfg: &ZoneConfig, rt: ResourceType) -> usize {
     match rt {
-        ResourceType::Fs => cfg.fs.len(),
-        ResourceType::InheritPkgDir => cfg.inherit_pkg_dirs.len(),
-        ResourceType::Net => cfg.nets.len(),
-        ResourceType::Device => cfg.devices.len(),
-        ResourceType::Rctl => cfg.rctls.len(),
-        ResourceType::Attr => cfg.attrs.len(),
-        ResourceType::Dataset => cfg.datasets.len(),
-        ResourceType::Admin => cfg.admins.len(),
+        ResourceType::Fs
+        | ResourceType::InheritPkgDir
+        | ResourceType::Net
+        | ResourceType::Anet
+        | ResourceType::Device
+        | ResourceType::Rctl
+        | ResourceType::Attr
+        | ResourceType::Dataset
+        | ResourceType::Admin => resources::list_len(cfg, rt),
         ResourceType::DedicatedCpu => usize::from(cfg.dedicated_cpu.is_some()),
         ResourceType::CappedCpu => usize::from(!pcap_block(&cfg.rctls).is_empty()),
         ResourceType::CappedMemory => usize::from(has_mcap(cfg)),
@@ -380,8 +322,10 @@ pub fn filtered(cfg: &ZoneConfig, rt: ResourceType, filters: &[(PropName, String
             ..Default::default()
         };
     }
-    let (accepted, compared) = filter_props(rt);
-    if let Some((p, _)) = filters.iter().find(|(p, _)| !accepted.contains(p)) {
+    let spec = rt.spec();
+    let accepted = |p: &PropName| spec.props.iter().any(|s| s.prop == *p && s.filter);
+    let compared = |p: &PropName| spec.props.iter().any(|s| s.prop == *p && s.compared);
+    if let Some((p, _)) = filters.iter().find(|(p, _)| !accepted(p)) {
         return Filtered {
             text: String::new(),
             bad_property: Some(*p),
@@ -392,10 +336,14 @@ pub fn filtered(cfg: &ZoneConfig, rt: ResourceType, filters: &[(PropName, String
     let mut text = String::new();
     for (i, block) in all.iter().enumerate() {
         let matches = filters.iter().all(|(p, want)| {
-            if want.is_empty() || !compared.contains(p) {
+            if want.is_empty() || !compared(p) {
                 return true;
             }
-            let have = resource_value(cfg, rt, i, *p);
+            let have = resources::props_at(cfg, rt, i)
+                .into_iter()
+                .find(|(q, _)| q == p)
+                .map(|(_, v)| v)
+                .unwrap_or_default();
             if rt == ResourceType::Net && *p == PropName::Address {
                 same_net_address(want, &have)
             } else {

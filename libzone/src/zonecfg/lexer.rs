@@ -138,71 +138,12 @@ pub(crate) fn is_word_byte(state: LexState, b: u8) -> bool {
 /// The resource-type keywords of token state. `inherit-pkg-dir` is kept from the older
 /// grammar so Solaris 10 configurations still read.
 pub(crate) fn resource_keyword(word: &str) -> Option<ResourceType> {
-    Some(match word {
-        "fs" => ResourceType::Fs,
-        "inherit-pkg-dir" => ResourceType::InheritPkgDir,
-        "net" => ResourceType::Net,
-        "device" => ResourceType::Device,
-        "rctl" => ResourceType::Rctl,
-        "attr" => ResourceType::Attr,
-        "dataset" => ResourceType::Dataset,
-        "dedicated-cpu" => ResourceType::DedicatedCpu,
-        "capped-cpu" => ResourceType::CappedCpu,
-        "capped-memory" => ResourceType::CappedMemory,
-        "admin" => ResourceType::Admin,
-        "security-flags" => ResourceType::SecurityFlags,
-        _ => return None,
-    })
+    ResourceType::parse(word)
 }
 
 /// The property keywords of token and complex state.
 pub(crate) fn property_keyword(word: &str) -> Option<PropName> {
-    use PropName::*;
-    Some(match word {
-        "zonename" => Zonename,
-        "zonepath" => Zonepath,
-        "brand" => Brand,
-        "autoboot" => Autoboot,
-        "bootargs" => Bootargs,
-        "pool" => Pool,
-        "limitpriv" => Limitpriv,
-        "scheduling-class" => SchedulingClass,
-        "ip-type" => IpType,
-        "hostid" => Hostid,
-        "fs-allowed" => FsAllowed,
-        "max-lwps" => MaxLwps,
-        "max-processes" => MaxProcesses,
-        "max-shm-memory" => MaxShmMemory,
-        "max-shm-ids" => MaxShmIds,
-        "max-msg-ids" => MaxMsgIds,
-        "max-sem-ids" => MaxSemIds,
-        "cpu-shares" => CpuShares,
-        "dir" => Dir,
-        "special" => Special,
-        "raw" => Raw,
-        "type" => Type,
-        "options" => Options,
-        "address" => Address,
-        "allowed-address" => AllowedAddress,
-        "physical" => Physical,
-        "defrouter" => Defrouter,
-        "match" => Match,
-        "name" => Name,
-        "value" => Value,
-        "priv" => Priv,
-        "limit" => Limit,
-        "action" => Action,
-        "ncpus" => Ncpus,
-        "importance" => Importance,
-        "swap" => Swap,
-        "locked" => Locked,
-        "user" => User,
-        "auths" => Auths,
-        "lower" => Lower,
-        "default" => Default,
-        "upper" => Upper,
-        _ => return None,
-    })
+    PropName::parse(word)
 }
 
 /// Tokens of one input line.

@@ -7,7 +7,6 @@ pub mod help;
 pub mod info;
 pub mod lexer;
 pub mod parser;
-pub(crate) mod resource_props;
 pub mod session;
 
 pub use command::{CmdKind, Command, ListItem, ParseError, PropValue, Target};

@@ -1069,7 +1069,6 @@ end";
                 "set file-mac-profile=fixed-configuration",
                 "file-mac-profile",
             ),
-            ("set autoshutdown=halt", "autoshutdown"),
             ("clear global-time", "global-time"),
             ("info host-compatible", "host-compatible"),
             ("add rootzpool", "rootzpool"),
@@ -1081,8 +1080,9 @@ end";
         ] {
             assert_eq!(err(line), ns(name), "{line}");
         }
-        // `anet` is still an ordinary word.
+        // `anet` and `autoshutdown` are ours.
         assert!(parse_line("add anet", LINE)[0].is_ok());
+        assert!(parse_line("set autoshutdown=halt", LINE)[0].is_ok());
         // Recovery goes on after the terminator.
         assert_eq!(
             parse_line_recovering("set file-mac-profile=none; commit", LINE),

@@ -14,6 +14,8 @@
 //! not to quit after all; reading then goes on.
 
 mod add;
+#[cfg(test)]
+mod anet_tests;
 mod create;
 mod end;
 mod getopt;
@@ -78,6 +80,8 @@ pub struct Options {
     pub alt_root: bool,
     /// The user may not write the zone's configuration: every change is refused.
     pub read_only: bool,
+    /// Whether a host name given to `set address=` resolves.
+    pub resolver: crate::config::verify::HostResolver,
 }
 
 impl Options {
@@ -89,6 +93,7 @@ impl Options {
             stdin_is_tty,
             alt_root: false,
             read_only: false,
+            resolver: Default::default(),
         }
     }
 }

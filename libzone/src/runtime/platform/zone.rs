@@ -32,6 +32,8 @@ pub enum ZoneError {
     Seccomp(#[from] crate::seccomp::SeccompError),
     #[error(transparent)]
     Sealed(#[from] SealError),
+    #[error(transparent)]
+    Net(#[from] crate::net::NetError),
     /// A step failed and undoing the earlier ones failed too.
     #[error("{error} (and removing cgroup {path} failed: {cleanup})")]
     Undo {
@@ -124,6 +126,8 @@ pub struct LiveZone {
     /// The zone's compiled seccomp filter, for the processes that enter it.
     pub seccomp: PathBuf,
     zinit: Option<OwnedFd>,
+    /// The zone's links and addresses (see `net`), released before its processes end.
+    net: Option<crate::net::Network>,
 }
 
 /// Everything `ready` needs from the supervisor.
@@ -160,7 +164,7 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
         })?;
     let guard = CgroupGuard::new(cg.as_ref());
     match make(&args, cg.as_ref(), &seccomp) {
-        Ok((process, zinit)) => {
+        Ok((process, zinit, net)) => {
             guard.disarm();
             Ok(LiveZone {
                 plan: args.plan,
@@ -168,6 +172,7 @@ pub fn ready(args: ReadyArgs<'_>) -> Result<LiveZone, ZoneError> {
                 process,
                 seccomp: seccomp_path,
                 zinit,
+                net,
             })
         }
         Err(error) => Err(guard.undo(error)),
@@ -180,7 +185,7 @@ fn make(
     args: &ReadyArgs<'_>,
     cg: &dyn Cgroup,
     seccomp: &crate::seccomp::CompiledFilter,
-) -> Result<(ZoneProcess, Option<OwnedFd>), ZoneError> {
+) -> Result<(ZoneProcess, Option<OwnedFd>, Option<crate::net::Network>), ZoneError> {
     let cgerr = |source| ZoneError::Cgroup {
         path: cg.path().to_string(),
         source,
@@ -203,6 +208,27 @@ fn make(
     let launcher = sealed::launcher()?;
     let join = super::cgjoin::Join::open(&cg.dirs())
         .map_err(|(path, source)| ZoneError::Init { path, source })?;
+    // The network is made once the zone's process (and so its namespace) exists, before it
+    // may run anything: `net::apply` from the plan.
+    let net = std::cell::RefCell::new(None);
+    let net_error = std::cell::RefCell::new(None);
+    let with_net = |pid: nix::unistd::Pid, pidfd: std::os::fd::BorrowedFd<'_>| {
+        if let Some(hook) = args.on_spawn {
+            hook(pid, pidfd)?;
+        }
+        let zone = &args.plan.zone;
+        match crate::net::apply::apply(args.altroot, &zone.name, &zone.net, pid.as_raw()) {
+            Ok(n) => {
+                *net.borrow_mut() = Some(n);
+                Ok(())
+            }
+            Err(e) => {
+                let text = e.to_string();
+                *net_error.borrow_mut() = Some(e);
+                Err(text)
+            }
+        }
+    };
     let spawn_args = SpawnArgs {
         syscall: args.syscall,
         plan: &args.plan,
@@ -212,10 +238,22 @@ fn make(
         cgroups: &join,
         boot_now: args.boot_now.clone(),
         seccomp,
-        on_spawn: args.on_spawn,
+        on_spawn: Some(&with_net),
     };
-    let process = spawn::spawn(&spawn_args)?;
-    Ok((process, zinit))
+    let process = match spawn::spawn(&spawn_args) {
+        Ok(p) => p,
+        Err(e) => {
+            // Whatever network was made goes (the namespace is still held open).
+            if let Some(n) = net.borrow_mut().take() {
+                let _ = n.release();
+            }
+            return Err(match net_error.borrow_mut().take() {
+                Some(ne) => ZoneError::Net(ne),
+                None => e.into(),
+            });
+        }
+    };
+    Ok((process, zinit, net.into_inner()))
 }
 
 /// Removes a zone's cgroup (killing what is in it) unless disarmed: what a failed or
@@ -289,6 +327,7 @@ impl LiveZone {
         cgroup: Box<dyn Cgroup>,
         process: ZoneProcess,
         seccomp: PathBuf,
+        net: Option<crate::net::Network>,
     ) -> LiveZone {
         LiveZone {
             plan,
@@ -296,6 +335,7 @@ impl LiveZone {
             process,
             seccomp,
             zinit: None,
+            net,
         }
     }
 
@@ -305,14 +345,17 @@ impl LiveZone {
         Ok(self.process.boot(args)?)
     }
 
-    /// Kill every process of the zone and remove its cgroup.
-    pub fn halt(self) -> Result<(), ZoneError> {
+    /// Release the zone's network (moved NICs go back while its namespace lives), kill every
+    /// process of the zone and remove its cgroup.
+    pub fn halt(mut self) -> Result<(), ZoneError> {
+        let net = self.net.take().map(|n| n.release()).unwrap_or(Ok(()));
         self.process.kill();
         let path = self.cgroup.path().to_string();
         drop(self.zinit);
         self.cgroup
             .remove()
-            .map_err(|source| ZoneError::Cgroup { path, source })
+            .map_err(|source| ZoneError::Cgroup { path, source })?;
+        Ok(net?)
     }
 
     /// The zone's cgroup directories (for the runtime record).
@@ -330,6 +373,9 @@ pub fn force_halt(
     init: Option<crate::store::record::ProcId>,
     backend: &dyn CgroupBackend,
 ) -> Result<(), ZoneError> {
+    // The network first: a NIC moved into the zone goes back while its namespace lives.
+    let live = init.filter(|i| i.alive()).map(|i| i.pid);
+    let net = crate::net::release_orphan(altroot, zone, live);
     if let Some(init) = init.filter(|i| i.alive()) {
         if let Ok(fd) = crate::runtime::kernel::sys::pidfd_open(init.pid) {
             // The pidfd refers to the process we checked, even if it exits and its pid is
@@ -354,7 +400,7 @@ pub fn force_halt(
     if let Ok(p) = backend.open(&parent) {
         let _ = p.remove_if_empty();
     }
-    Ok(())
+    Ok(net?)
 }
 
 #[cfg(test)]

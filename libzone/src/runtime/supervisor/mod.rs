@@ -23,7 +23,6 @@ use self::error::SupervisorError;
 use self::keeper::Keeper;
 use self::planning::{Config, Planned};
 use self::proto::{ConsoleDecoder, ConsoleFrame, Request, Response};
-use crate::brand::InitKind;
 use crate::cgroup::CgroupBackend;
 use crate::plan;
 use crate::runtime::platform::spawn::ZoneProcess;
@@ -388,7 +387,8 @@ impl Supervisor<'_> {
             .seccomp
             .clone()
             .unwrap_or_else(|| self.run.seccomp_program(&self.args.zone));
-        self.live = Some(LiveZone::adopted(plan, cgroup, process, seccomp));
+        let net = crate::net::Network::adopt(&self.args.altroot, &zone, init.pid);
+        self.live = Some(LiveZone::adopted(plan, cgroup, process, seccomp, net));
         self.save_record();
         self.logf(&format!(
             "adopted the running zone (init pid {}) of zoneadmd pid {}",
@@ -652,11 +652,8 @@ impl Supervisor<'_> {
             );
             return;
         };
-        // Our init stops on SIGTERM; systemd halts on SIGRTMIN+3.
-        let sig = match live.plan.zone.init {
-            InitKind::Builtin => libc::SIGTERM,
-            InitKind::Program(_) => libc::SIGRTMIN() + 3,
-        };
+        // The brand's: our init stops on SIGTERM, systemd powers off on SIGRTMIN+3.
+        let sig = live.plan.zone.stop_signal;
         let _ = crate::runtime::kernel::sys::pidfd_kill(live.process.pidfd.as_fd(), sig);
         self.state = ZoneState::ShuttingDown;
         self.save_record();
@@ -673,11 +670,18 @@ impl Supervisor<'_> {
 
     /// The zone's init is gone (it exited, or shutdown timed out and we killed it).
     fn init_exited(&mut self) {
-        if let Some(live) = self.live.as_ref() {
-            let _ = nix::sys::wait::waitpid(
-                live.process.pid,
-                Some(nix::sys::wait::WaitPidFlag::WNOHANG),
-            );
+        use nix::sys::wait::WaitStatus;
+        let status = self.live.as_ref().and_then(|live| {
+            nix::sys::wait::waitpid(live.process.pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG))
+                .ok()
+        });
+        // Whether init stopped on its own (a shutdown that worked) is worth a line.
+        match status {
+            Some(WaitStatus::Exited(_, code)) => self.logf(&format!("init exited: status {code}")),
+            Some(WaitStatus::Signaled(_, sig, _)) => {
+                self.logf(&format!("init exited: killed by {sig}"))
+            }
+            _ => {}
         }
         let shutdown = self.shutdown.take();
         let resp = match shutdown {

@@ -1,7 +1,6 @@
 //! `add`: at global scope begins a new resource; inside a resource adds to a list property
 //! (`add options ro`, `add value (priv=...,limit=...,action=...)`, `add auths manage`).
 
-use super::refuse::resource_invalid_for_global_zone;
 use super::scope::{Res, Scope};
 use super::{Session, Ui};
 use crate::config::keywords::{PropName, ResourceType};
@@ -37,7 +36,7 @@ impl Session<'_> {
 
     /// Begins a new resource of type `rt`, after the checks zonecfg makes at `add`.
     fn add_resource(&mut self, ui: &mut dyn Ui, rt: ResourceType) {
-        if self.global_zone && resource_invalid_for_global_zone(rt) {
+        if self.global_zone && !rt.valid_in_global_zone() {
             self.zerr(
                 ui,
                 &format!("Cannot add a {rt} resource to the global zone."),
@@ -48,15 +47,10 @@ impl Session<'_> {
         {
             return;
         }
-        let refusal = match rt {
-            ResourceType::Rctl => {
-                if self.global_zone {
-                    self.message(ui, GLOBAL_RCTL_WARNING);
-                }
-                None
-            }
-            _ => singleton_refusal(self.cfg(), rt),
-        };
+        if rt == ResourceType::Rctl && self.global_zone {
+            self.message(ui, GLOBAL_RCTL_WARNING);
+        }
+        let refusal = singleton_refusal(self.cfg(), rt);
         if refusal.is_none() && rt == ResourceType::CappedMemory && self.global_zone {
             self.message(ui, GLOBAL_MCAP_WARNING);
         }
@@ -109,7 +103,8 @@ impl Session<'_> {
                     }
                 }
             }
-            (ResourceType::Fs | ResourceType::Rctl | ResourceType::Admin, _) => {
+            // A resource with list properties has no other; one without has none.
+            (rt, _) if rt.list_properties().next().is_some() => {
                 self.no_such_property(ui, prop.as_str(), CmdKind::Add)
             }
             (rt, _) => self.no_such_resource_type(ui, rt.as_str(), CmdKind::Add),
@@ -221,6 +216,16 @@ fn singleton_refusal(cfg: &crate::config::ZoneConfig, rt: ResourceType) -> Optio
         ResourceType::SecurityFlags if cfg.security_flags.is_some() => {
             refuse("The security-flags resource already exists.")
         }
-        _ => None,
+        ResourceType::SecurityFlags => None,
+        // A zone has any number of these.
+        ResourceType::Fs
+        | ResourceType::InheritPkgDir
+        | ResourceType::Net
+        | ResourceType::Anet
+        | ResourceType::Device
+        | ResourceType::Rctl
+        | ResourceType::Attr
+        | ResourceType::Dataset
+        | ResourceType::Admin => None,
     }
 }

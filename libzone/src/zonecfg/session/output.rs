@@ -23,16 +23,17 @@ impl Session<'_> {
         if let Some(scope) = &self.scope {
             let text = match &scope.res {
                 Res::Fs(f) => info::fs_block(f),
-                Res::Ipd(d) => info::ipd_block(d),
-                Res::Net(n) => info::net_block(n),
-                Res::Device(d) => info::device_block(d),
+                Res::Ipd(d) => info::block(d),
+                Res::Net(n) => info::block(n),
+                Res::Anet(a) => info::block(a),
+                Res::Device(d) => info::block(d),
                 Res::Rctl(r) => info::rctl_block(r),
-                Res::Attr(a) => info::attr_block(a),
-                Res::Dataset(d) => info::dataset_block(d),
+                Res::Attr(a) => info::block(a),
+                Res::Dataset(d) => info::block(d),
                 Res::Pset(p) => info::pset_block(p),
                 Res::Pcap => info::pcap_block(&cfg.rctls),
                 Res::Mcap(m) => info::mcap_block(&m.physcap, &cfg.rctls),
-                Res::Admin(a) => info::admin_block(a),
+                Res::Admin(a) => info::block(a),
                 Res::SecFlags(f) => info::secflags_block(f),
             };
             ui.out(&text);

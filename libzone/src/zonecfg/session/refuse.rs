@@ -6,19 +6,6 @@ use super::{Session, Ui};
 use crate::config::keywords::{PropName, ResourceType};
 use crate::state::ZoneState;
 
-/// Resources the global zone cannot have (zonecfg's `gz_invalid_resource()`).
-pub(crate) fn resource_invalid_for_global_zone(rt: ResourceType) -> bool {
-    matches!(
-        rt,
-        ResourceType::Fs
-            | ResourceType::InheritPkgDir
-            | ResourceType::Net
-            | ResourceType::Device
-            | ResourceType::Attr
-            | ResourceType::Dataset
-    )
-}
-
 /// Properties the global zone does not have (zonecfg's `gz_invalid_property()`).
 pub(crate) fn property_invalid_for_global_zone(p: PropName) -> bool {
     use PropName::*;
@@ -27,6 +14,7 @@ pub(crate) fn property_invalid_for_global_zone(p: PropName) -> bool {
         Zonename
             | Zonepath
             | Autoboot
+            | Autoshutdown
             | Limitpriv
             | Bootargs
             | Brand
@@ -52,7 +40,7 @@ impl Session<'_> {
 
     /// A resource the global zone cannot have, when editing the global zone.
     pub(super) fn refuse_global_resource(&mut self, ui: &mut dyn Ui, rt: ResourceType) -> bool {
-        if self.global_zone && resource_invalid_for_global_zone(rt) {
+        if self.global_zone && !rt.valid_in_global_zone() {
             self.zerr(
                 ui,
                 &format!("{rt} is not a valid resource for the global zone."),

@@ -37,7 +37,7 @@ fn fs_res(dir: String) -> impl Strategy<Value = Fs> {
 }
 
 fn net_res(physical: String, ip: IpType) -> impl Strategy<Value = Net> {
-    let addr = word("10\\.[0-9]{1,2}\\.[0-9]{1,2}\\.[1-9](/(8|16|24))?|host[a-z]{1,4}");
+    let addr = word("10\\.([0-9]|[1-9][0-9])\\.([0-9]|[1-9][0-9])\\.[1-9](/(8|16|24))?|host[a-d]");
     (addr, maybe(word("10\\.0\\.0\\.[1-9]"))).prop_map(move |(a, defrouter)| Net {
         address: if ip == IpType::Shared {
             a.clone()
@@ -52,6 +52,60 @@ fn net_res(physical: String, ip: IpType) -> impl Strategy<Value = Net> {
         physical: physical.clone(),
         defrouter,
     })
+}
+
+/// The host names the sessions of these tests resolve.
+fn hosts() -> crate::config::verify::HostResolver {
+    crate::config::verify::HostResolver::Names(
+        ["hosta", "hostb", "hostc", "hostd"]
+            .map(String::from)
+            .to_vec(),
+    )
+}
+
+fn anet_res(linkname: String) -> impl Strategy<Value = Anet> {
+    (
+        option::of(word("eth[0-9]|vnic[0-9]{1,2}")),
+        vec((any::<[u8; 4]>(), 8u8..=32), 0..3),
+        any::<bool>(),
+        vec(any::<[u8; 4]>(), 0..2),
+        prop_oneof![
+            Just(MacAddress::Auto),
+            Just(MacAddress::Random),
+            any::<[u8; 5]>().prop_map(|m| MacAddress::Fixed([2, m[0], m[1], m[2], m[3], m[4]])),
+        ],
+        option::of(68u32..=65535),
+    )
+        .prop_map(
+            move |(lower, allowed, configure, routers, mac_address, mtu)| {
+                use std::net::{IpAddr, Ipv4Addr};
+                let allowed_address: Vec<IpPrefix> = allowed
+                    .into_iter()
+                    .map(|(a, prefix)| IpPrefix {
+                        addr: IpAddr::V4(Ipv4Addr::from(a)),
+                        prefix,
+                    })
+                    .collect();
+                // zonecfg verify wants allowed addresses with a default router.
+                let defrouter = if allowed_address.is_empty() {
+                    Vec::new()
+                } else {
+                    routers
+                        .into_iter()
+                        .map(|r| IpAddr::V4(Ipv4Addr::from(r)))
+                        .collect()
+                };
+                Anet {
+                    linkname: linkname.clone(),
+                    lower_link: lower.map(LowerLink::Link).unwrap_or(LowerLink::Auto),
+                    allowed_address,
+                    configure_allowed_address: configure,
+                    defrouter,
+                    mac_address,
+                    mtu,
+                }
+            },
+        )
 }
 
 fn rctl_value() -> impl Strategy<Value = RctlValue> {
@@ -117,6 +171,7 @@ prop_compose! {
         zonepath in word("/zones/[a-z0-9]{1,8}(/[a-z]{1,4})?"),
         brand in prop_oneof![Just("sparse"), Just("whole")],
         autoboot in any::<bool>(),
+        halt in any::<bool>(),
         bootargs in maybe(word("-[a-z]( [a-z]{1,6}){0,2}")),
         limitpriv in maybe(word("default(,(sys_time|dtrace_proc|!net_rawaccess|cap_net_admin)){1,3}")),
         scheduling_class in maybe(word("FSS|TS|RT")),
@@ -129,6 +184,7 @@ prop_compose! {
             zonepath,
             brand: brand.into(),
             autoboot,
+            autoshutdown: if halt { AutoShutdown::Halt } else { AutoShutdown::Shutdown },
             bootargs,
             limitpriv,
             scheduling_class,
@@ -190,6 +246,15 @@ fn configs() -> impl Strategy<Value = ZoneConfig> {
                 let nets = (0..nnets)
                     .map(|i| net_res(format!("eth{i}"), ip))
                     .collect::<Vec<_>>();
+                // Link names are unique; shared-IP zones have no anet.
+                let nanets = if ip == IpType::Exclusive {
+                    nnets % 3
+                } else {
+                    0
+                };
+                let anets = (0..nanets)
+                    .map(|i| anet_res(format!("net{}", (i * 7) % 10)))
+                    .collect::<Vec<_>>();
                 let rctls = rctl_names
                     .into_iter()
                     .map(|name| {
@@ -213,8 +278,8 @@ fn configs() -> impl Strategy<Value = ZoneConfig> {
                         })
                     })
                     .collect::<Vec<_>>();
-                (fs, nets, rctls, attrs, admins).prop_map(
-                    move |(fs, nets, rctls, attrs, admins)| {
+                (fs, nets, anets, rctls, attrs, admins).prop_map(
+                    move |(fs, nets, anets, rctls, attrs, admins)| {
                         let mut c = base.clone();
                         c.inherit_pkg_dirs = ipds
                             .iter()
@@ -222,6 +287,7 @@ fn configs() -> impl Strategy<Value = ZoneConfig> {
                             .collect();
                         c.fs = fs;
                         c.nets = nets;
+                        c.anets = anets;
                         c.devices = devices
                             .iter()
                             .map(|m| Device { match_: m.clone() })
@@ -261,12 +327,11 @@ fn configs() -> impl Strategy<Value = ZoneConfig> {
 fn reimport(text: &str) -> (Option<ZoneConfig>, RecUi) {
     let repo = MemRepo::new();
     let mut ui = RecUi::default();
-    let mut s = match Session::open(
-        &repo,
-        "rt",
-        Options::new(Mode::File("export".into())),
-        &mut ui,
-    ) {
+    let opts = Options {
+        resolver: hosts(),
+        ..Options::new(Mode::File("export".into()))
+    };
+    let mut s = match Session::open(&repo, "rt", opts, &mut ui) {
         Ok(s) => s,
         Err(_) => return (None, ui),
     };

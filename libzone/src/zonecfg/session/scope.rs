@@ -11,6 +11,7 @@ pub(super) enum Res {
     Fs(Fs),
     Ipd(InheritPkgDir),
     Net(Net),
+    Anet(Anet),
     Device(Device),
     Rctl(Rctl),
     Attr(Attr),
@@ -29,6 +30,7 @@ impl Res {
             ResourceType::Fs => Res::Fs(Fs::default()),
             ResourceType::InheritPkgDir => Res::Ipd(InheritPkgDir::default()),
             ResourceType::Net => Res::Net(Net::default()),
+            ResourceType::Anet => Res::Anet(Anet::default()),
             ResourceType::Device => Res::Device(Device::default()),
             ResourceType::Rctl => Res::Rctl(Rctl::default()),
             ResourceType::Attr => Res::Attr(Attr::default()),
@@ -46,7 +48,9 @@ impl Res {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum EndOp {
     Add,
-    Select,
+    /// Modifying the resource `select` found: for a list type, the one at this index of
+    /// its list (nothing else changes the list while the scope is open).
+    Select(Option<usize>),
 }
 
 /// An open resource scope.
@@ -56,8 +60,6 @@ pub(super) struct Scope {
     pub(super) op: EndOp,
     /// The resource as edited so far.
     pub(super) res: Res,
-    /// For `select`: the resource as it was, to be replaced at `end`.
-    pub(super) old: Option<Res>,
 }
 
 impl Scope {
@@ -66,16 +68,23 @@ impl Scope {
             rt,
             op: EndOp::Add,
             res: Res::empty(rt),
-            old: None,
         }
     }
 
-    pub(super) fn select(rt: ResourceType, res: Res) -> Scope {
+    /// Modifying `res`, found at `index` of its list (`None` for a type a zone has one of).
+    pub(super) fn select(rt: ResourceType, res: Res, index: Option<usize>) -> Scope {
         Scope {
             rt,
-            op: EndOp::Select,
-            old: Some(res.clone()),
+            op: EndOp::Select(index),
             res,
+        }
+    }
+
+    /// The index of the resource being modified, if it is one of a list.
+    pub(super) fn selected(&self) -> Option<usize> {
+        match self.op {
+            EndOp::Add => None,
+            EndOp::Select(i) => i,
         }
     }
 }

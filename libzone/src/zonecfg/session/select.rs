@@ -7,6 +7,7 @@ use super::{Session, Ui};
 use crate::config::keywords::{PropName, ResourceType};
 use crate::config::model::{IpType, RctlValue, ZoneConfig};
 use crate::config::rctl::{self, AliasState};
+use crate::config::resources;
 use crate::zonecfg::command::{CmdKind, Command, PropValue, Target};
 use crate::zonecfg::help;
 use crate::zonecfg::info::same_net_address;
@@ -29,35 +30,40 @@ impl LookupError {
     }
 }
 
-/// The properties a lookup of each type accepts (`fill_in_*tab()`).
-fn lookup_props(rt: ResourceType) -> &'static [PropName] {
-    use PropName::*;
-    match rt {
-        ResourceType::Fs => &[Dir, Special, Raw, Type],
-        ResourceType::InheritPkgDir => &[Dir],
-        ResourceType::Net => &[Address, AllowedAddress, Physical, Defrouter],
-        ResourceType::Device => &[Match],
-        ResourceType::Rctl => &[Name],
-        ResourceType::Attr => &[Name, Type, Value],
-        ResourceType::Dataset => &[Name],
-        ResourceType::Admin => &[User, Auths],
-        _ => &[],
-    }
-}
-
 /// The resource at `i` of type `rt`.
 fn resource_at(cfg: &ZoneConfig, rt: ResourceType, i: usize) -> Option<Res> {
     Some(match rt {
         ResourceType::Fs => Res::Fs(cfg.fs.get(i)?.clone()),
         ResourceType::InheritPkgDir => Res::Ipd(cfg.inherit_pkg_dirs.get(i)?.clone()),
         ResourceType::Net => Res::Net(cfg.nets.get(i)?.clone()),
+        ResourceType::Anet => Res::Anet(cfg.anets.get(i)?.clone()),
         ResourceType::Device => Res::Device(cfg.devices.get(i)?.clone()),
         ResourceType::Rctl => Res::Rctl(cfg.rctls.get(i)?.clone()),
         ResourceType::Attr => Res::Attr(cfg.attrs.get(i)?.clone()),
         ResourceType::Dataset => Res::Dataset(cfg.datasets.get(i)?.clone()),
         ResourceType::Admin => Res::Admin(cfg.admins.get(i)?.clone()),
-        _ => return None,
+        // Selected without a lookup.
+        ResourceType::DedicatedCpu
+        | ResourceType::CappedCpu
+        | ResourceType::CappedMemory
+        | ResourceType::SecurityFlags => return None,
     })
+}
+
+/// The resources of list type `rt` whose properties equal every wanted one (`want`
+/// gives the filter of a property, if any).
+fn matching<'a>(
+    cfg: &ZoneConfig,
+    rt: ResourceType,
+    want: &dyn Fn(PropName) -> Option<&'a str>,
+) -> Vec<usize> {
+    (0..resources::list_len(cfg, rt))
+        .filter(|&i| {
+            resources::props_at(cfg, rt, i)
+                .iter()
+                .all(|(p, have)| want(*p).is_none_or(|w| w == have))
+        })
+        .collect()
 }
 
 /// Finds the one resource of type `rt` matching every given (non-empty) property.
@@ -74,35 +80,25 @@ fn lookup(
             .map(|(_, v)| v.as_str())
     };
     let eq = |p: PropName, have: &str| want(p).is_none_or(|w| w == have);
+    let no_filter = |props: &[PropName]| props.iter().all(|p| want(*p).is_none());
     let matches: Vec<usize> = match rt {
-        ResourceType::Fs => {
-            if [
-                PropName::Dir,
-                PropName::Special,
-                PropName::Raw,
-                PropName::Type,
-            ]
-            .iter()
-            .all(|p| want(*p).is_none())
-            {
-                return Err(LookupError::NoSuchId);
+        ResourceType::Fs
+        | ResourceType::InheritPkgDir
+        | ResourceType::Device
+        | ResourceType::Attr
+        | ResourceType::Dataset
+        | ResourceType::Anet => {
+            let filters: Vec<PropName> = rt.filter_properties().collect();
+            if no_filter(&filters) {
+                // An anet, like a net, is named by what identifies it.
+                return Err(if rt == ResourceType::Anet {
+                    LookupError::Insufficient
+                } else {
+                    LookupError::NoSuchId
+                });
             }
-            (0..cfg.fs.len())
-                .filter(|&i| {
-                    let f = &cfg.fs[i];
-                    eq(PropName::Dir, &f.dir)
-                        && eq(PropName::Special, &f.special)
-                        && eq(PropName::Raw, &f.raw)
-                        && eq(PropName::Type, &f.fstype)
-                })
-                .collect()
+            matching(cfg, rt, &want)
         }
-        ResourceType::InheritPkgDir => match want(PropName::Dir) {
-            None => return Err(LookupError::NoSuchId),
-            Some(d) => (0..cfg.inherit_pkg_dirs.len())
-                .filter(|&i| cfg.inherit_pkg_dirs[i].dir == d)
-                .collect(),
-        },
         ResourceType::Net => {
             let addr = want(PropName::Address);
             let allowed = want(PropName::AllowedAddress);
@@ -128,12 +124,6 @@ fn lookup(
                 })
                 .collect()
         }
-        ResourceType::Device => match want(PropName::Match) {
-            None => return Err(LookupError::NoSuchId),
-            Some(m) => (0..cfg.devices.len())
-                .filter(|&i| cfg.devices[i].match_ == m)
-                .collect(),
-        },
         ResourceType::Rctl => match want(PropName::Name) {
             None => return Err(LookupError::Invalid),
             // libzonecfg takes the first rctl of that name.
@@ -144,35 +134,17 @@ fn lookup(
                 .into_iter()
                 .collect(),
         },
-        ResourceType::Attr => {
-            if [PropName::Name, PropName::Type, PropName::Value]
-                .iter()
-                .all(|p| want(*p).is_none())
-            {
-                return Err(LookupError::NoSuchId);
-            }
-            (0..cfg.attrs.len())
-                .filter(|&i| {
-                    let a = &cfg.attrs[i];
-                    eq(PropName::Name, &a.name)
-                        && eq(PropName::Type, &a.attr_type)
-                        && eq(PropName::Value, &a.value)
-                })
-                .collect()
-        }
-        ResourceType::Dataset => match want(PropName::Name) {
-            None => return Err(LookupError::NoSuchId),
-            Some(n) => (0..cfg.datasets.len())
-                .filter(|&i| cfg.datasets[i].name == n)
-                .collect(),
-        },
+        // An admin is named by its user alone.
         ResourceType::Admin => match want(PropName::User) {
             None => return Err(LookupError::NoSuchId),
             Some(u) => (0..cfg.admins.len())
                 .filter(|&i| cfg.admins[i].user == u)
                 .collect(),
         },
-        _ => return Err(LookupError::NoSuchId),
+        ResourceType::DedicatedCpu
+        | ResourceType::CappedCpu
+        | ResourceType::CappedMemory
+        | ResourceType::SecurityFlags => return Err(LookupError::NoSuchId),
     };
     match matches.as_slice() {
         [] => Err(LookupError::NoSuchId),
@@ -197,7 +169,7 @@ impl Session<'_> {
                 self.zerr(ui, "A simple value was expected here.");
                 return None;
             };
-            if !lookup_props(rt).contains(p) {
+            if !rt.filter_properties().any(|q| q == *p) {
                 self.perror(ui, p.as_str(), "No such property type");
                 return None;
             }
@@ -254,6 +226,7 @@ impl Session<'_> {
         }
         let cfg = self.cfg().clone();
         let missing = |what: &str| format!("select {rt}: {what}");
+        let mut index = None;
         let res = match rt {
             ResourceType::DedicatedCpu => match &cfg.dedicated_cpu {
                 Some(p) => Ok(Res::Pset(p.clone())),
@@ -277,15 +250,24 @@ impl Session<'_> {
                 Some(f) => Ok(Res::SecFlags(f.clone())),
                 None => Err(missing("No such entry")),
             },
-            _ => match self.find(ui, CmdKind::Select, rt, cmd) {
+            ResourceType::Fs
+            | ResourceType::InheritPkgDir
+            | ResourceType::Net
+            | ResourceType::Anet
+            | ResourceType::Device
+            | ResourceType::Rctl
+            | ResourceType::Attr
+            | ResourceType::Dataset
+            | ResourceType::Admin => match self.find(ui, CmdKind::Select, rt, cmd) {
                 Some(i) => {
+                    index = Some(i);
                     resource_at(&cfg, rt, i).ok_or_else(|| missing("No such resource with that id"))
                 }
                 None => return,
             },
         };
         match res {
-            Ok(r) => self.scope = Some(Scope::select(rt, r)),
+            Ok(r) => self.scope = Some(Scope::select(rt, r, index)),
             Err(msg) => self.zerr(ui, &msg),
         }
     }
@@ -351,14 +333,32 @@ impl Session<'_> {
                     return;
                 }
             }
-            _ if !cmd.props.is_empty() => {
+            ResourceType::Fs
+            | ResourceType::InheritPkgDir
+            | ResourceType::Net
+            | ResourceType::Anet
+            | ResourceType::Device
+            | ResourceType::Rctl
+            | ResourceType::Attr
+            | ResourceType::Dataset
+            | ResourceType::Admin
+                if !cmd.props.is_empty() =>
+            {
                 let Some(i) = self.find(ui, CmdKind::Remove, rt, cmd) else {
                     return;
                 };
-                remove_at(self.cfg(), rt, i);
+                resources::remove_at(self.cfg(), rt, i);
             }
-            _ => {
-                let n = crate::zonecfg::info::count(cfg, rt);
+            ResourceType::Fs
+            | ResourceType::InheritPkgDir
+            | ResourceType::Net
+            | ResourceType::Anet
+            | ResourceType::Device
+            | ResourceType::Rctl
+            | ResourceType::Attr
+            | ResourceType::Dataset
+            | ResourceType::Admin => {
+                let n = resources::list_len(cfg, rt);
                 if n == 0 {
                     self.perror(ui, &prefix, "No such entry");
                     return;
@@ -380,7 +380,7 @@ impl Session<'_> {
                         Some(true) => {}
                     }
                 }
-                remove_all(self.cfg(), rt);
+                resources::remove_all(self.cfg(), rt);
             }
         }
         self.need_to_commit = true;
@@ -488,40 +488,5 @@ fn remove_first<T: PartialEq>(list: &mut Vec<T>, x: &T) -> bool {
             true
         }
         None => false,
-    }
-}
-
-/// Deletes the resource at `i` of type `rt`.
-fn remove_at(cfg: &mut ZoneConfig, rt: ResourceType, i: usize) {
-    fn rm<T>(v: &mut Vec<T>, i: usize) {
-        if i < v.len() {
-            v.remove(i);
-        }
-    }
-    match rt {
-        ResourceType::Fs => rm(&mut cfg.fs, i),
-        ResourceType::InheritPkgDir => rm(&mut cfg.inherit_pkg_dirs, i),
-        ResourceType::Net => rm(&mut cfg.nets, i),
-        ResourceType::Device => rm(&mut cfg.devices, i),
-        ResourceType::Rctl => rm(&mut cfg.rctls, i),
-        ResourceType::Attr => rm(&mut cfg.attrs, i),
-        ResourceType::Dataset => rm(&mut cfg.datasets, i),
-        ResourceType::Admin => rm(&mut cfg.admins, i),
-        _ => {}
-    }
-}
-
-/// Deletes every resource of type `rt`.
-fn remove_all(cfg: &mut ZoneConfig, rt: ResourceType) {
-    match rt {
-        ResourceType::Fs => cfg.fs.clear(),
-        ResourceType::InheritPkgDir => cfg.inherit_pkg_dirs.clear(),
-        ResourceType::Net => cfg.nets.clear(),
-        ResourceType::Device => cfg.devices.clear(),
-        ResourceType::Rctl => cfg.rctls.clear(),
-        ResourceType::Attr => cfg.attrs.clear(),
-        ResourceType::Dataset => cfg.datasets.clear(),
-        ResourceType::Admin => cfg.admins.clear(),
-        _ => {}
     }
 }

@@ -5,8 +5,9 @@ use super::add::GLOBAL_RCTL_WARNING;
 use super::scope::Res;
 use super::{Session, Ui};
 use crate::config::keywords::{PropName, ResourceType};
-use crate::config::model::IpType;
+use crate::config::model::{AutoShutdown, IpType, SecurityFlags};
 use crate::config::rctl::{self, Alias, AliasState};
+use crate::config::resources::ListResource;
 use crate::config::verify::{self as checks, AddressError, FsAllowedError, HostidError};
 use crate::config::{names, units};
 use crate::state::ZoneState;
@@ -154,6 +155,20 @@ impl Session<'_> {
                 self.cfg().autoboot = v;
                 self.need_to_commit = true;
             }
+            PropName::Autoshutdown => match AutoShutdown::parse(value) {
+                Some(a) => {
+                    self.cfg().autoshutdown = a;
+                    self.need_to_commit = true;
+                }
+                None if value == "suspend" => {
+                    let msg = super::not_supported(&self.opts.program, "autoshutdown=suspend");
+                    self.zerr(ui, &msg);
+                }
+                None => self.zerr(
+                    ui,
+                    "autoshutdown value must be 'shutdown', 'halt' or 'suspend'.",
+                ),
+            },
             PropName::Pool => {
                 if names::is_reserved_pool_name(value) {
                     self.zerr(ui, "pool names starting with SUNW are reserved.");
@@ -324,7 +339,12 @@ impl Session<'_> {
                 return;
             }
             (ResourceType::Net, P::Address | P::AllowedAddress | P::Defrouter) => {
-                match checks::check_net_address(v, prop == P::Defrouter) {
+                let checked = if prop == P::Address {
+                    checks::check_net_address_resolves(v, &self.opts.resolver)
+                } else {
+                    checks::check_net_address(v, prop == P::Defrouter)
+                };
+                match checked {
                     Ok(Some(warning)) => self.message(ui, &warning),
                     Ok(None) => {}
                     Err(e) => {
@@ -341,6 +361,22 @@ impl Session<'_> {
                     self.zerr(ui, &e.to_string());
                     return;
                 }
+            }
+            (ResourceType::Anet, _) => {
+                let result = match self.scope.as_mut().map(|s| &mut s.res) {
+                    Some(Res::Anet(a)) => a.set(prop, v),
+                    _ => None,
+                };
+                match result {
+                    None => self.no_such_property(ui, prop.as_str(), CmdKind::Set),
+                    Some(Ok(warnings)) => {
+                        for w in warnings {
+                            self.message(ui, &w);
+                        }
+                    }
+                    Some(Err(e)) => self.zerr(ui, &e.to_string()),
+                }
+                return;
             }
             (ResourceType::Rctl, P::Name) if !rctl::is_valid_rctl_name(v) => {
                 self.zerr(ui, &format!("'{v}' is not a valid zone rctl name."));
@@ -441,38 +477,28 @@ impl Session<'_> {
                 }
                 return;
             }
-            _ => {}
+            // The other properties are stored as they are given.
+            (
+                ResourceType::Fs
+                | ResourceType::InheritPkgDir
+                | ResourceType::Net
+                | ResourceType::Device
+                | ResourceType::Rctl
+                | ResourceType::Attr
+                | ResourceType::Dataset
+                | ResourceType::DedicatedCpu
+                | ResourceType::CappedCpu
+                | ResourceType::CappedMemory
+                | ResourceType::Admin
+                | ResourceType::SecurityFlags,
+                _,
+            ) => {}
         }
         let Some(scope) = self.scope.as_mut() else {
             return;
         };
-        let v = v.to_string();
-        let slot: Option<&mut String> = match (&mut scope.res, prop) {
-            (Res::Fs(f), P::Dir) => Some(&mut f.dir),
-            (Res::Fs(f), P::Special) => Some(&mut f.special),
-            (Res::Fs(f), P::Raw) => Some(&mut f.raw),
-            (Res::Fs(f), P::Type) => Some(&mut f.fstype),
-            (Res::Ipd(d), P::Dir) => Some(&mut d.dir),
-            (Res::Net(n), P::Address) => Some(&mut n.address),
-            (Res::Net(n), P::AllowedAddress) => Some(&mut n.allowed_address),
-            (Res::Net(n), P::Physical) => Some(&mut n.physical),
-            (Res::Net(n), P::Defrouter) => Some(&mut n.defrouter),
-            (Res::Device(d), P::Match) => Some(&mut d.match_),
-            (Res::Rctl(r), P::Name) => Some(&mut r.name),
-            (Res::Attr(a), P::Name) => Some(&mut a.name),
-            (Res::Attr(a), P::Type) => Some(&mut a.attr_type),
-            (Res::Attr(a), P::Value) => Some(&mut a.value),
-            (Res::Dataset(d), P::Name) => Some(&mut d.name),
-            (Res::Pset(p), P::Importance) => Some(&mut p.importance),
-            (Res::Admin(a), P::User) => Some(&mut a.user),
-            (Res::Admin(a), P::Auths) => Some(&mut a.auths),
-            (Res::SecFlags(f), P::Lower) => Some(&mut f.lower),
-            (Res::SecFlags(f), P::Default) => Some(&mut f.default),
-            (Res::SecFlags(f), P::Upper) => Some(&mut f.upper),
-            _ => None,
-        };
-        match slot {
-            Some(s) => *s = v,
+        match text_slot(&mut scope.res, prop) {
+            Some(s) => *s = v.to_string(),
             None => self.no_such_property(ui, prop.as_str(), CmdKind::Set),
         }
     }
@@ -511,6 +537,7 @@ impl Session<'_> {
                 return;
             }
             PropName::Autoboot => cfg.autoboot = false,
+            PropName::Autoshutdown => cfg.autoshutdown = AutoShutdown::default(),
             PropName::Pool => cfg.pool.clear(),
             PropName::Limitpriv => cfg.limitpriv.clear(),
             PropName::Bootargs => cfg.bootargs.clear(),
@@ -551,32 +578,38 @@ impl Session<'_> {
         let Some(scope) = self.scope.as_mut() else {
             return;
         };
-        let cleared = match (&mut scope.res, prop) {
-            (Res::Fs(f), PropName::Raw) => {
+        let cleared = match &mut scope.res {
+            Res::Fs(f) if prop == PropName::Raw => {
                 f.raw.clear();
                 true
             }
-            (Res::Pset(p), PropName::Importance) => {
+            Res::Anet(a) => a.clear(prop),
+            Res::Pset(p) if prop == PropName::Importance => {
                 p.importance.clear();
                 true
             }
-            (Res::Mcap(m), PropName::Physical) => {
+            Res::Mcap(m) if prop == PropName::Physical => {
                 m.physcap.clear();
                 true
             }
-            (Res::SecFlags(f), PropName::Lower) => {
-                f.lower.clear();
-                true
-            }
-            (Res::SecFlags(f), PropName::Default) => {
-                f.default.clear();
-                true
-            }
-            (Res::SecFlags(f), PropName::Upper) => {
-                f.upper.clear();
-                true
-            }
-            _ => false,
+            Res::SecFlags(f) => match text_slot_secflags(f, prop) {
+                Some(v) => {
+                    v.clear();
+                    true
+                }
+                None => false,
+            },
+            Res::Fs(_)
+            | Res::Ipd(_)
+            | Res::Net(_)
+            | Res::Device(_)
+            | Res::Rctl(_)
+            | Res::Attr(_)
+            | Res::Dataset(_)
+            | Res::Pset(_)
+            | Res::Pcap
+            | Res::Mcap(_)
+            | Res::Admin(_) => false,
         };
         if cleared {
             self.need_to_commit = true;
@@ -587,7 +620,36 @@ impl Session<'_> {
             (ResourceType::CappedMemory, PropName::Locked) => {
                 self.clear_alias(ui, prop, rctl::LOCKED)
             }
-            _ => self.perror(ui, prop.as_str(), "Clearing this property is not allowed"),
+            (_, prop) => self.perror(ui, prop.as_str(), "Clearing this property is not allowed"),
         }
+    }
+}
+
+/// The text a property of the resource being edited is stored in as given, by `set`;
+/// `None` for a property the resource does not have or stores otherwise (typed, computed
+/// or a list).
+fn text_slot(res: &mut Res, prop: PropName) -> Option<&mut String> {
+    match res {
+        Res::Fs(f) => f.slot(prop),
+        Res::Ipd(d) => d.slot(prop),
+        Res::Net(n) => n.slot(prop),
+        Res::Anet(a) => a.slot(prop),
+        Res::Device(d) => d.slot(prop),
+        Res::Rctl(r) => r.slot(prop),
+        Res::Attr(a) => a.slot(prop),
+        Res::Dataset(d) => d.slot(prop),
+        Res::Admin(a) => a.slot(prop),
+        Res::Pset(p) => (prop == PropName::Importance).then_some(&mut p.importance),
+        Res::SecFlags(f) => text_slot_secflags(f, prop),
+        Res::Pcap | Res::Mcap(_) => None,
+    }
+}
+
+fn text_slot_secflags(f: &mut SecurityFlags, prop: PropName) -> Option<&mut String> {
+    match prop {
+        PropName::Lower => Some(&mut f.lower),
+        PropName::Default => Some(&mut f.default),
+        PropName::Upper => Some(&mut f.upper),
+        _ => None,
     }
 }
