@@ -42,11 +42,11 @@ impl<K: PoolKernel> Facility<K> {
     }
 
     /// The bindings lock for a change, unless the caller holds it.
-    fn serialise(&self) -> Result<Option<super::zones::BindingLock>, PoolError> {
+    fn serialise(&self) -> Result<Option<super::bindings::BindingLock>, PoolError> {
         if self.bindings_locked {
             return Ok(None);
         }
-        super::zones::lock_bindings(&self.root, true).map(Some)
+        super::bindings::lock_bindings(&self.root, true).map(Some)
     }
 
     pub fn kernel(&self) -> &K {

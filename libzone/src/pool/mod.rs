@@ -4,6 +4,7 @@
 //! top of a kernel back end behind the `PoolKernel` trait.
 
 pub mod alloc;
+pub mod bindings;
 pub mod cpuset_kernel;
 pub mod edit;
 pub mod error;

@@ -11,38 +11,14 @@
 //! its record names its pool; commits hold it alone (see `Facility`). It is always taken
 //! before the pools state lock.
 
+pub use super::bindings::{lock_bindings, BindingLock};
 use super::cpuset_kernel::pool_cpus;
 use super::error::PoolError;
 use super::facility::{layout, Facility};
 use super::kernel::PoolKernel;
 use super::model::TEMPORARY_PREFIX;
-use crate::fsio::lock::{lock_file_blocking, FileLock, Kind};
 use crate::plan::{Placement, PoolBinding};
-use crate::store::record::RunDir;
 use std::path::Path;
-
-/// A held turn on the bindings lock (see the module comment); released when dropped.
-pub struct BindingLock {
-    _lock: FileLock,
-}
-
-/// Take the bindings lock of `altroot`: shared for a boot (boots run side by side), exclusive
-/// for a commit.
-pub fn lock_bindings(altroot: &Path, exclusive: bool) -> Result<BindingLock, PoolError> {
-    let run = RunDir::new(altroot);
-    std::fs::create_dir_all(run.dir()).map_err(|e| PoolError::io(run.dir(), e))?;
-    let path = run.pools_lock();
-    let kind = if exclusive {
-        Kind::Exclusive
-    } else {
-        Kind::Shared
-    };
-    let lock = lock_file_blocking(&path, kind).map_err(|source| PoolError::Lock {
-        path: path.clone(),
-        source,
-    })?;
-    Ok(BindingLock { _lock: lock })
-}
 
 /// Where a zone ended up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

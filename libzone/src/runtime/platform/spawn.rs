@@ -1,4 +1,4 @@
-//! Create a zone's process: a child in new pid, mount, uts, ipc and net namespaces that
+//! Create a zone's process: a child in the plan's new namespaces (pid, mount, uts, ipc, net) that
 //! joins the zone's cgroups, builds the zone root, takes the console, reports `Ready`, and on
 //! `Boot` drops to the zone's capabilities, loads its seccomp filter and executes init (pid 1
 //! of the zone). Errors in the child come back as data and the child is reaped, so a failed
@@ -108,6 +108,8 @@ fn packet_recv<T: for<'de> serde::Deserialize<'de>>(
 
 /// Fork the zone's process and bring it to `Ready`. The child moves itself into the zone's
 /// cgroups before it does anything else (so nothing it starts can escape them).
+///
+/// The new namespaces are the plan's (`clone_flags`).
 pub fn spawn(args: &SpawnArgs<'_>) -> Result<ZoneProcess, SpawnError> {
     let (parent, child) = socket::socketpair(
         AddressFamily::Unix,
@@ -116,13 +118,7 @@ pub fn spawn(args: &SpawnArgs<'_>) -> Result<ZoneProcess, SpawnError> {
         SockFlag::SOCK_CLOEXEC,
     )
     .map_err(sys_step("socketpair"))?;
-    let mut flags = CloneFlags::CLONE_NEWPID
-        | CloneFlags::CLONE_NEWNS
-        | CloneFlags::CLONE_NEWUTS
-        | CloneFlags::CLONE_NEWIPC;
-    if super::net::own_network(args.plan) {
-        flags |= CloneFlags::CLONE_NEWNET;
-    }
+    let flags = clone_flags(args.plan);
     let pid = args
         .cgroups
         .fork_pid(args.syscall, flags)
@@ -467,9 +463,94 @@ pub enum SetupOrder {
     Abort,
 }
 
+/// The namespaces a zone's process is cloned into: the new ones (no `path`) of the plan's
+/// `linux.namespaces`, but the cgroup namespace, which the child unshares itself once it is
+/// in the zone's cgroups (so they are the root of its view). The pid and mount namespaces are
+/// the runtime's own model (the zone's init is its pid 1, its root is pivoted to): every
+/// zone has them, whatever a plan says.
+pub fn clone_flags(plan: &Plan) -> CloneFlags {
+    use oci_spec::runtime::LinuxNamespaceType as T;
+    let planned = plan
+        .spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().as_ref())
+        .into_iter()
+        .flatten()
+        .filter(|n| n.path().is_none())
+        .filter_map(|n| match n.typ() {
+            T::Pid => Some(CloneFlags::CLONE_NEWPID),
+            T::Mount => Some(CloneFlags::CLONE_NEWNS),
+            T::Uts => Some(CloneFlags::CLONE_NEWUTS),
+            T::Ipc => Some(CloneFlags::CLONE_NEWIPC),
+            T::Network => Some(CloneFlags::CLONE_NEWNET),
+            // A zone's root is the host's uid 0 with fewer capabilities (DESIGN.md): no
+            // user namespace, and no time namespace either.
+            T::Cgroup | T::User | T::Time => None,
+        });
+    planned.fold(
+        CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWNS,
+        |all, f| all | f,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The zone's process gets the plan's namespaces: a plan whose network namespace is
+    /// another's (a `path`) or absent makes none.
+    #[test]
+    fn the_zones_namespaces_are_the_plans() {
+        use oci_spec::runtime::{LinuxNamespaceBuilder, LinuxNamespaceType};
+        let cfg = crate::config::ZoneConfig {
+            name: "web".into(),
+            zonepath: "/zones/web".into(),
+            brand: "sparse".into(),
+            ..Default::default()
+        };
+        let facts = crate::host::HostFacts::default();
+        let mut plan = crate::plan::compile(&cfg, &facts, std::path::Path::new("/")).unwrap();
+        let all = CloneFlags::CLONE_NEWPID
+            | CloneFlags::CLONE_NEWNS
+            | CloneFlags::CLONE_NEWUTS
+            | CloneFlags::CLONE_NEWIPC
+            | CloneFlags::CLONE_NEWNET;
+        assert_eq!(clone_flags(&plan), all);
+        let mut linux = plan.spec.linux().clone().unwrap();
+        let shared_net = LinuxNamespaceBuilder::default()
+            .typ(LinuxNamespaceType::Network)
+            .path("/proc/1/ns/net")
+            .build()
+            .unwrap();
+        let namespaces: Vec<_> = linux
+            .namespaces()
+            .clone()
+            .unwrap()
+            .into_iter()
+            .filter(|n| {
+                !matches!(
+                    n.typ(),
+                    LinuxNamespaceType::Network | LinuxNamespaceType::Ipc
+                )
+            })
+            .chain([shared_net])
+            .collect();
+        linux.set_namespaces(Some(namespaces));
+        plan.spec.set_linux(Some(linux));
+        assert_eq!(
+            clone_flags(&plan),
+            all - CloneFlags::CLONE_NEWNET - CloneFlags::CLONE_NEWIPC
+        );
+        // Without namespaces in the plan: the runtime's own pid and mount namespaces only.
+        let mut linux = plan.spec.linux().clone().unwrap();
+        linux.set_namespaces(None);
+        plan.spec.set_linux(Some(linux));
+        assert_eq!(
+            clone_flags(&plan),
+            CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWNS
+        );
+    }
 
     fn v(s: &[&str]) -> Vec<String> {
         s.iter().map(|x| x.to_string()).collect()
