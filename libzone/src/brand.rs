@@ -22,6 +22,55 @@ struct BrandFile {
     init: String,
     ip_types: Vec<String>,
     install: InstallFile,
+    #[serde(flatten)]
+    boot: BootFile,
+}
+
+/// How a brand's zones boot: what their init is given and how it is asked to stop.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct BootFile {
+    #[serde(default)]
+    stop_signal: Option<String>,
+    #[serde(default)]
+    privileges: String,
+    #[serde(default)]
+    mounts: Vec<BrandMount>,
+    #[serde(default)]
+    cgroup_fs: bool,
+    #[serde(default)]
+    machine_id: bool,
+}
+
+/// A file system every zone of the brand gets (after the standard ones), in OCI's terms.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BrandMount {
+    pub destination: String,
+    #[serde(rename = "type")]
+    pub typ: String,
+    pub source: String,
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+/// What a brand's init expects of the zone it boots in (systemd's "container interface" for
+/// a whole-root zone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootSetup {
+    /// The signal `zoneadm shutdown` sends init: SIGTERM for ours, SIGRTMIN+3 for systemd
+    /// (its "power off").
+    pub stop_signal: i32,
+    /// Privileges added to the zone's default set (words of a `limitpriv` list), e.g.
+    /// `cap_setpcap` for an init that narrows its services' capability bounding sets.
+    pub privileges: String,
+    /// File systems mounted for the zone's init, after `/proc`, `/sys` and `/dev`.
+    pub mounts: Vec<BrandMount>,
+    /// Whether the zone gets its own cgroup tree at `/sys/fs/cgroup`, writable: the zone's
+    /// cgroups and nothing above them (its cgroup namespace), for an init that manages its
+    /// services in cgroups.
+    pub cgroup_fs: bool,
+    /// Whether an empty or missing `/etc/machine-id` is filled in at boot (from the zone's
+    /// UUID), so the zone's first boot is not taken for an unconfigured system's.
+    pub machine_id: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -108,6 +157,7 @@ pub struct Brand {
     pub init: InitKind,
     pub ip_types: Vec<String>,
     pub install: InstallSpec,
+    pub boot: BootSetup,
 }
 
 const BRAND_FILES: [&str; 2] = [
@@ -118,8 +168,37 @@ const BRAND_FILES: [&str; 2] = [
 /// The default brand of `create` (template `SYSdefault`).
 pub const DEFAULT_BRAND: &str = "sparse";
 
+/// A signal by name: `SIGTERM`, `SIGPWR`, `SIGRTMIN+3`, ... (`None` for one we do not know).
+pub fn signal_number(name: &str) -> Option<i32> {
+    let name = name.trim();
+    if let Some(n) = name.strip_prefix("SIGRTMIN") {
+        let off: i32 = match n.strip_prefix('+') {
+            Some(k) => k.parse().ok()?,
+            None if n.is_empty() => 0,
+            None => return None,
+        };
+        let sig = libc::SIGRTMIN() + off;
+        return (sig <= libc::SIGRTMAX()).then_some(sig);
+    }
+    let sig = match name {
+        "SIGTERM" => libc::SIGTERM,
+        "SIGINT" => libc::SIGINT,
+        "SIGHUP" => libc::SIGHUP,
+        "SIGPWR" => libc::SIGPWR,
+        "SIGUSR1" => libc::SIGUSR1,
+        "SIGUSR2" => libc::SIGUSR2,
+        "SIGKILL" => libc::SIGKILL,
+        _ => return None,
+    };
+    Some(sig)
+}
+
 fn parse(text: &str) -> Option<Brand> {
     let f: BrandFile = serde_json::from_str(text).ok()?;
+    let stop_signal = match &f.boot.stop_signal {
+        Some(name) => signal_number(name)?,
+        None => libc::SIGTERM,
+    };
     Some(Brand {
         name: f.name,
         description: f.description,
@@ -136,6 +215,13 @@ fn parse(text: &str) -> Option<Brand> {
             sources: f.install.sources,
             bootstrap: f.install.bootstrap,
             devices: f.install.devices,
+        },
+        boot: BootSetup {
+            stop_signal,
+            privileges: f.boot.privileges,
+            mounts: f.boot.mounts,
+            cgroup_fs: f.boot.cgroup_fs,
+            machine_id: f.boot.machine_id,
         },
     })
 }
@@ -186,5 +272,44 @@ mod tests {
             .iter()
             .any(|d| d.path == "/dev/null" && d.kind == 'c' && (d.major, d.minor) == (1, 3)));
         assert!(whole.devices.iter().all(|d| d.kind == 'c'));
+    }
+
+    #[test]
+    fn whole_root_zones_get_what_systemd_expects() {
+        let whole = lookup("whole").unwrap();
+        assert_eq!(whole.boot.stop_signal, libc::SIGRTMIN() + 3);
+        assert!(whole.boot.cgroup_fs && whole.boot.machine_id);
+        let dests: Vec<&str> = whole
+            .boot
+            .mounts
+            .iter()
+            .map(|m| m.destination.as_str())
+            .collect();
+        assert_eq!(dests, ["/run", "/run/lock", "/tmp"]);
+        assert!(whole.boot.mounts.iter().all(|m| m.typ == "tmpfs"
+            && m.options.iter().any(|o| o == "nosuid")
+            && m.options.iter().any(|o| o == "nodev")));
+        let sparse = lookup("sparse").unwrap();
+        assert_eq!(sparse.boot.stop_signal, libc::SIGTERM);
+        assert!(sparse.boot.mounts.is_empty() && !sparse.boot.cgroup_fs);
+    }
+
+    #[test]
+    fn signals_by_name() {
+        assert_eq!(signal_number("SIGTERM"), Some(libc::SIGTERM));
+        assert_eq!(signal_number("SIGRTMIN"), Some(libc::SIGRTMIN()));
+        assert_eq!(signal_number("SIGRTMIN+3"), Some(libc::SIGRTMIN() + 3));
+        assert_eq!(signal_number("SIGRTMIN+99"), None);
+        assert_eq!(signal_number("SIGRTMINx"), None);
+        assert_eq!(signal_number("SIGBOGUS"), None);
+    }
+
+    #[test]
+    fn a_brand_with_a_bad_stop_signal_is_refused() {
+        let base = r#""name":"x","description":"","inherit":[],"inherit_host_system_dirs":false,
+            "skeleton":false,"init":"/sbin/init","ip_types":["shared"],
+            "install":{"sources":["archive"]}"#;
+        assert!(parse(&format!("{{{base}}}")).is_some());
+        assert!(parse(&format!("{{{base},\"stop_signal\":\"SIGNOPE\"}}")).is_none());
     }
 }

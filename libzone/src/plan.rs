@@ -103,6 +103,10 @@ pub struct ZoneExtras {
     pub pool: PoolBinding,
     /// The pool the zone was bound to (`Placement::pool`), for its runtime record.
     pub bound_pool: Option<String>,
+    /// What `zoneadm shutdown` sends init (the brand's; see `brand::BootSetup`).
+    pub stop_signal: i32,
+    /// Fill in an empty `/etc/machine-id` at boot from the zone's UUID (`container_uuid`).
+    pub machine_id: bool,
 }
 
 /// A compiled zone.
@@ -479,7 +483,7 @@ pub fn compile_bound(
     let zonepath = Store::new(altroot)
         .host_path(&cfg.zonepath)
         .map_err(|e| spec_err(e.to_string()))?;
-    let capabilities: Vec<String> = capabilities(cfg)?
+    let capabilities: Vec<String> = capabilities(cfg, &brand)?
         .into_iter()
         .filter(|c| facts.bounding_caps.as_ref().is_none_or(|b| b.contains(c)))
         .collect();
@@ -489,6 +493,7 @@ pub fn compile_bound(
 
     let mut mounts = inherited_mounts(&brand, cfg, facts).map_err(spec_err)?;
     mounts.extend(standard_mounts().map_err(spec_err)?);
+    mounts.extend(boot_mounts(&brand).map_err(spec_err)?);
     mounts.extend(fs_mounts(cfg).map_err(spec_err)?);
 
     // oci-spec spells capabilities without the CAP_ prefix.
@@ -530,7 +535,7 @@ pub fn compile_bound(
         .env(vec![
             ZONE_PATH.to_string(),
             "TERM=vt100".to_string(),
-            "container=zone".to_string(),
+            CONTAINER_ENV.to_string(),
         ])
         .cwd("/")
         .capabilities(
@@ -637,6 +642,8 @@ pub fn compile_bound(
             net,
             pool: pool_binding(cfg),
             bound_pool: placement.pool.clone(),
+            stop_signal: brand.boot.stop_signal,
+            machine_id: brand.boot.machine_id,
         },
     })
 }
@@ -710,6 +717,86 @@ impl Plan {
     }
 }
 
+/// The brand's file systems for its init (`/run`, `/tmp`, ... as tmpfs for systemd), then the
+/// zone's own cgroup tree at `/sys/fs/cgroup`, writable, when the brand's init manages
+/// cgroups: an OCI `cgroup` mount, which the runtime makes the host's unified hierarchy (or
+/// its `name=systemd` one where there is none) as seen from the zone's cgroup namespace.
+fn boot_mounts(brand: &Brand) -> Result<Vec<Mount>, String> {
+    let mut out = Vec::new();
+    for m in &brand.boot.mounts {
+        let opts: Vec<&str> = m.options.iter().map(String::as_str).collect();
+        out.push(mount(&m.destination, &m.typ, &m.source, &opts)?);
+    }
+    if brand.boot.cgroup_fs {
+        out.push(mount(
+            CGROUP_FS,
+            "cgroup",
+            "cgroup",
+            &["nosuid", "noexec", "nodev", "rw"],
+        )?);
+    }
+    Ok(out)
+}
+
+/// Where a zone whose init manages cgroups finds its own (systemd's place for them).
+pub const CGROUP_FS: &str = "/sys/fs/cgroup";
+
+/// What tells a zone's init and programs they run in a container (systemd's container
+/// interface: `$container` names the manager).
+pub const CONTAINER_ENV: &str = "container=zones";
+
+/// A machine ID (`/etc/machine-id`: 32 lowercase hex digits) from a zone's UUID, `None` for
+/// one that is not a UUID (or is all zeros, which systemd refuses).
+pub fn machine_id_of(uuid: &str) -> Option<String> {
+    let hex: String = uuid.chars().filter(|c| *c != '-').collect();
+    let ok = hex.len() == 32
+        && hex.chars().all(|c| c.is_ascii_hexdigit())
+        && hex.chars().any(|c| c != '0');
+    ok.then(|| hex.to_ascii_lowercase())
+}
+
+impl Plan {
+    /// Give the plan the zone's UUID (from the index): `container_uuid` in init's
+    /// environment, as systemd's container interface names it.
+    pub fn identify(&mut self, uuid: &str) {
+        if uuid.is_empty() {
+            return;
+        }
+        let Some(process) = self.spec.process_mut().as_mut() else {
+            return;
+        };
+        let mut env = process.env().clone().unwrap_or_default();
+        env.retain(|e| !e.starts_with("container_uuid="));
+        env.push(format!("container_uuid={uuid}"));
+        process.set_env(Some(env));
+    }
+
+    /// The zone's UUID, as [`Plan::identify`] gave it.
+    pub fn uuid(&self) -> Option<&str> {
+        self.spec
+            .process()
+            .as_ref()?
+            .env()
+            .as_ref()?
+            .iter()
+            .find_map(|e| e.strip_prefix("container_uuid="))
+    }
+}
+
+/// `limitpriv` with the brand's privileges added to its default set (when it has one).
+fn brand_limitpriv(limitpriv: &str, brand_privs: &str) -> String {
+    if brand_privs.is_empty() {
+        return limitpriv.to_string();
+    }
+    match limitpriv {
+        "" | "default" => format!("default,{brand_privs}"),
+        _ => match limitpriv.strip_prefix("default,") {
+            Some(rest) => format!("default,{brand_privs},{rest}"),
+            None => limitpriv.to_string(),
+        },
+    }
+}
+
 /// The namespaces of every zone. A shared-IP zone has a network namespace of its own too
 /// (loopback only until the global zone plumbs its addresses), so the host's loopback
 /// services, abstract unix sockets and ports are out of its reach.
@@ -726,9 +813,11 @@ fn zone_namespaces() -> Vec<LinuxNamespaceType> {
 
 /// The capability set of zone processes: `limitpriv` resolved against the brand's default,
 /// prohibited and required privileges, then mapped to Linux capabilities (less those that
-/// would void `capped-memory locked`, when it is set).
-fn capabilities(cfg: &ZoneConfig) -> Result<Vec<String>, PlanError> {
-    let set = crate::config::privs::zone_privset(&cfg.limitpriv, cfg.ip_type).map_err(|e| {
+/// would void `capped-memory locked`, when it is set). A brand's own privileges join the
+/// default set, so `limitpriv=default,!cap_setpcap` can still take one away.
+fn capabilities(cfg: &ZoneConfig, brand: &Brand) -> Result<Vec<String>, PlanError> {
+    let limitpriv = brand_limitpriv(&cfg.limitpriv, &brand.boot.privileges);
+    let set = crate::config::privs::zone_privset(&limitpriv, cfg.ip_type).map_err(|e| {
         PlanError::Privileges {
             zone: cfg.name.clone(),
             msg: e.to_string(),
@@ -1190,6 +1279,86 @@ mod tests {
         assert!(!glob_match("/dev/[!a]x", "/dev/ax"));
         assert!(glob_match("a?c", "abc"));
         assert!(!glob_match("a[", "ab"));
+    }
+
+    #[test]
+    fn whole_root_zones_get_systemds_container_interface() {
+        let mut cfg = base();
+        cfg.brand = "whole".into();
+        let p = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        // No inherited directories; after /proc, /sys and /dev: tmpfs /run, /run/lock, /tmp,
+        // then the zone's cgroup tree (an OCI `cgroup` mount), writable.
+        assert_eq!(
+            dests(&p),
+            vec![
+                "/proc",
+                "/sys",
+                "/dev",
+                "/dev/pts",
+                "/dev/shm",
+                "/dev/mqueue",
+                "/run",
+                "/run/lock",
+                "/tmp",
+                "/sys/fs/cgroup"
+            ]
+        );
+        let mounts = p.spec.mounts().as_ref().unwrap();
+        let sys = &mounts[1];
+        assert!(sys.options().as_ref().unwrap().iter().any(|o| o == "ro"));
+        let cg = mounts.last().unwrap();
+        assert_eq!(cg.typ().as_deref(), Some("cgroup"));
+        assert!(!cg.options().as_ref().unwrap().iter().any(|o| o == "ro"));
+        for m in &mounts[6..9] {
+            assert_eq!(m.typ().as_deref(), Some("tmpfs"));
+        }
+        let env = |p: &Plan| p.spec.process().as_ref().unwrap().env().clone().unwrap();
+        assert!(env(&p).iter().any(|e| e == "container=zones"));
+        assert_eq!(p.zone.stop_signal, libc::SIGRTMIN() + 3);
+        assert!(p.zone.machine_id);
+        // systemd narrows its services' bounding sets: CAP_SETPCAP, and nothing it would
+        // take to remount or escape.
+        assert!(p.capabilities().iter().any(|c| c == "CAP_SETPCAP"));
+        for bad in crate::config::privs::NEVER_BY_DEFAULT {
+            assert!(!p.capabilities().iter().any(|c| c == bad), "{bad}");
+        }
+        cfg.limitpriv = "default,!cap_setpcap".into();
+        let q = compile(&cfg, &facts(), Path::new("/")).unwrap();
+        assert!(!q.capabilities().iter().any(|c| c == "CAP_SETPCAP"));
+        // A sparse zone: none of it.
+        let s = compile(&base(), &facts(), Path::new("/")).unwrap();
+        assert!(!s.capabilities().iter().any(|c| c == "CAP_SETPCAP"));
+        assert!(!dests(&s)
+            .iter()
+            .any(|d| d == "/run" || d == "/sys/fs/cgroup"));
+        assert_eq!(s.zone.stop_signal, libc::SIGTERM);
+        assert!(!s.zone.machine_id);
+        assert!(env(&s).iter().any(|e| e == "container=zones"));
+    }
+
+    #[test]
+    fn the_zones_uuid_is_its_container_uuid_and_machine_id() {
+        let mut p = compile(&base(), &facts(), Path::new("/")).unwrap();
+        assert_eq!(p.uuid(), None);
+        p.identify("");
+        assert_eq!(p.uuid(), None);
+        p.identify("C12678B4-ccd7-414a-82d4-d927d644aa88");
+        p.identify("c12678b4-ccd7-414a-82d4-d927d644aa88");
+        assert_eq!(p.uuid(), Some("c12678b4-ccd7-414a-82d4-d927d644aa88"));
+        let env = p.spec.process().as_ref().unwrap().env().clone().unwrap();
+        assert_eq!(
+            env.iter()
+                .filter(|e| e.starts_with("container_uuid="))
+                .count(),
+            1
+        );
+        assert_eq!(
+            machine_id_of("C12678B4-ccd7-414a-82d4-d927d644aa88").as_deref(),
+            Some("c12678b4ccd7414a82d4d927d644aa88")
+        );
+        assert_eq!(machine_id_of("00000000-0000-0000-0000-000000000000"), None);
+        assert_eq!(machine_id_of("c12678b4-ccd7"), None);
+        assert_eq!(machine_id_of("g12678b4-ccd7-414a-82d4-d927d644aa88"), None);
     }
 
     #[test]

@@ -465,12 +465,15 @@ pub fn plan(store: &Store, zone: &str) -> Result<crate::plan::Plan, AdminError> 
                 zone: zone.to_string(),
                 source: Box::new(source),
             })?;
-    crate::plan::compile_bound(&cfg, &facts, store.root(), &binding.placement()).map_err(|source| {
-        AdminError::Plan {
+    let mut plan = crate::plan::compile_bound(&cfg, &facts, store.root(), &binding.placement())
+        .map_err(|source| AdminError::Plan {
             zone: zone.to_string(),
             source: Box::new(source),
-        }
-    })
+        })?;
+    if let Some(entry) = store.entry(zone)? {
+        plan.identify(&entry.uuid);
+    }
+    Ok(plan)
 }
 
 /// `zoneadm apply`: the configuration's resource controls and pool binding, on the running

@@ -11,4 +11,5 @@ pub mod global;
 pub mod net;
 pub mod rootfs;
 pub mod spawn;
+pub mod whole;
 pub mod zone;

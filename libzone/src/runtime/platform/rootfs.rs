@@ -98,7 +98,11 @@ pub fn enter_root(sc: &dyn Syscall, setup: &RootSetup<'_>) -> Result<(), RootfsE
         .map_err(step("make zone root nodev", &root))?;
 
     for m in spec.mounts().as_deref().unwrap_or(&[]) {
-        mounts::mount_one(sc, root_fd.as_fd(), m)?;
+        if m.typ().as_deref() == Some("cgroup") {
+            super::whole::mount_cgroup_tree(sc, root_fd.as_fd(), m)?;
+        } else {
+            mounts::mount_one(sc, root_fd.as_fd(), m)?;
+        }
     }
     let linux = spec.linux().as_ref();
     make_devices(

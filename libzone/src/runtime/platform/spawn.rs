@@ -301,6 +301,11 @@ fn setup(args: &SpawnArgs<'_>, chan: BorrowedFd<'_>) -> StepResult<()> {
         console: args.console,
     };
     at("build zone root", rootfs::enter_root(args.syscall, &setup))?;
+    if plan.zone.machine_id {
+        if let Some(id) = plan.uuid().and_then(crate::plan::machine_id_of) {
+            at("set machine ID", super::whole::fill_machine_id(&id))?;
+        }
+    }
     at("new session", nix::unistd::setsid())?;
     if args.console.is_some() {
         take_console().map_err(|e| ("open console".to_string(), e.to_string()))?;

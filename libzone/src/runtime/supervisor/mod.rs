@@ -23,7 +23,6 @@ use self::error::SupervisorError;
 use self::keeper::Keeper;
 use self::planning::{Config, Planned};
 use self::proto::{ConsoleDecoder, ConsoleFrame, Request, Response};
-use crate::brand::InitKind;
 use crate::cgroup::CgroupBackend;
 use crate::plan;
 use crate::runtime::platform::spawn::ZoneProcess;
@@ -653,11 +652,8 @@ impl Supervisor<'_> {
             );
             return;
         };
-        // Our init stops on SIGTERM; systemd halts on SIGRTMIN+3.
-        let sig = match live.plan.zone.init {
-            InitKind::Builtin => libc::SIGTERM,
-            InitKind::Program(_) => libc::SIGRTMIN() + 3,
-        };
+        // The brand's: our init stops on SIGTERM, systemd powers off on SIGRTMIN+3.
+        let sig = live.plan.zone.stop_signal;
         let _ = crate::runtime::kernel::sys::pidfd_kill(live.process.pidfd.as_fd(), sig);
         self.state = ZoneState::ShuttingDown;
         self.save_record();

@@ -63,7 +63,8 @@ impl Config {
             turn: Some(turn),
             armed: true,
         };
-        let plan = plan::compile_bound(&cfg, &facts, altroot, &bound.placement())?;
+        let mut plan = plan::compile_bound(&cfg, &facts, altroot, &bound.placement())?;
+        identify(&mut plan, altroot);
         Ok(Planned {
             plan,
             warning: bound.warning,
@@ -81,7 +82,18 @@ impl Config {
     ) -> Result<Plan, SupervisorError> {
         let facts = HostFacts::probe(!self.cfg.devices.is_empty());
         let placement = Placement { pool, cpus: None };
-        Ok(plan::compile_bound(&self.cfg, &facts, altroot, &placement)?)
+        let mut plan = plan::compile_bound(&self.cfg, &facts, altroot, &placement)?;
+        identify(&mut plan, altroot);
+        Ok(plan)
+    }
+}
+
+/// The zone's UUID from the index into its plan (see [`Plan::identify`]); a zone without one
+/// in the index boots without it.
+fn identify(plan: &mut Plan, altroot: &Path) {
+    let store = crate::store::Store::new(altroot);
+    if let Ok(Some(entry)) = store.entry(&plan.zone.name) {
+        plan.identify(&entry.uuid);
     }
 }
 
