@@ -5,12 +5,14 @@
 
 mod attack;
 mod caps;
+mod debian;
 mod pty;
 mod record;
 mod traces;
 
 pub use attack::{attack_in_zone, attack_on_host, install_attacker, outcome, Outcome, ATTACKER};
 pub use caps::{cap_names, cap_sets, host_bounding, CAP_NAMES};
+pub use debian::{apt_mirrors, debian_root, host_mirror, target_dir, DEBIAN_KEY};
 pub use pty::{read_until, set_winsize, spawn_on_pty};
 pub use record::{json_strings, record_path, Record};
 pub use traces::{

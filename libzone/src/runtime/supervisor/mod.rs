@@ -670,11 +670,18 @@ impl Supervisor<'_> {
 
     /// The zone's init is gone (it exited, or shutdown timed out and we killed it).
     fn init_exited(&mut self) {
-        if let Some(live) = self.live.as_ref() {
-            let _ = nix::sys::wait::waitpid(
-                live.process.pid,
-                Some(nix::sys::wait::WaitPidFlag::WNOHANG),
-            );
+        use nix::sys::wait::WaitStatus;
+        let status = self.live.as_ref().and_then(|live| {
+            nix::sys::wait::waitpid(live.process.pid, Some(nix::sys::wait::WaitPidFlag::WNOHANG))
+                .ok()
+        });
+        // Whether init stopped on its own (a shutdown that worked) is worth a line.
+        match status {
+            Some(WaitStatus::Exited(_, code)) => self.logf(&format!("init exited: status {code}")),
+            Some(WaitStatus::Signaled(_, sig, _)) => {
+                self.logf(&format!("init exited: killed by {sig}"))
+            }
+            _ => {}
         }
         let shutdown = self.shutdown.take();
         let resp = match shutdown {
