@@ -15,6 +15,7 @@ mod pools;
 mod report;
 mod stats;
 mod stop;
+mod whole;
 mod zones;
 
 use clap::Parser;
@@ -30,6 +31,8 @@ use zones::{Tools, ZoneRoot};
 const TARGET_BOOT: f64 = 0.5;
 const TARGET_ZLOGIN: f64 = 1.2;
 const TARGET_MEM_KIB: f64 = 1024.0;
+/// Boot of a Debian zone to its login prompt ≤ 1.0× `systemd-nspawn -b` of the same tree.
+const TARGET_WHOLE_BOOT: f64 = 1.0;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -91,6 +94,22 @@ struct Opts {
     /// MiB sent per TCP transfer of the network throughput rows.
     #[arg(long, default_value_t = 64)]
     net_mib: u64,
+    /// Leave out the whole-root (Debian with systemd) figures.
+    #[arg(long)]
+    skip_whole: bool,
+    /// Paired boots of the Debian zone and of systemd-nspawn -b.
+    #[arg(long, default_value_t = 5)]
+    whole_runs: usize,
+    /// Idle Debian zones booted for the memory figure of systemd zones.
+    #[arg(long, default_value_t = 3)]
+    whole_zones: usize,
+    /// The Debian tree (default: the one the whole_systemd test caches under
+    /// target/debian-root/).
+    #[arg(long)]
+    debian_root: Option<PathBuf>,
+    /// systemd-nspawn to compare with (default: from $PATH).
+    #[arg(long)]
+    nspawn: Option<PathBuf>,
     /// Exit with status 3 when a target is missed.
     #[arg(long)]
     strict: bool,
@@ -556,6 +575,43 @@ fn run(opts: &Opts) -> Result<i32> {
         let (rows, summary, ok) = net_rows(opts, &zr, work.path(), &errlog)?;
         missed |= !ok || rows.iter().any(|r| r.met() == Some(false));
         println!("{}{summary}", report::table(&rows));
+    }
+    if !opts.skip_whole {
+        let tree = opts
+            .debian_root
+            .clone()
+            .or_else(|| whole::default_tree(&bin_dir));
+        match tree.filter(|t| t.join("etc/os-release").exists()) {
+            None => println!(
+                "whole-root zones: skipped: no Debian tree (run `cargo test -p zones-tests --test whole_systemd` once, or give --debian-root)\n"
+            ),
+            Some(tree) => {
+                progress("whole-root: Debian zone boot vs systemd-nspawn -b, memory of idle systemd zones");
+                let tools = Tools::in_dir(&bin_dir)?;
+                let r = whole::measure(&whole::WholeOpts {
+                    tools: &tools,
+                    work: work.path(),
+                    tree: &tree,
+                    nspawn: opts.nspawn.clone().or_else(|| find_in_path("systemd-nspawn")),
+                    runs: opts.whole_runs.max(1),
+                    warmup: opts.warmup,
+                    mem_zones: opts.whole_zones,
+                    idle: Duration::from_secs(opts.idle),
+                    errlog: &errlog,
+                })?;
+                let row = Row {
+                    name: "Debian zone boot to login vs systemd-nspawn -b".into(),
+                    a_cmd: r.zone_cmd.clone(),
+                    b_cmd: r.nspawn_skipped.is_none().then(|| r.nspawn_cmd.clone()),
+                    a: r.boot.a.clone(),
+                    b: r.boot.b.clone(),
+                    target: r.nspawn_skipped.is_none().then_some(TARGET_WHOLE_BOOT),
+                };
+                missed |= row.met() == Some(false);
+                println!("{}", report::table(&[row]));
+                println!("{}", report::whole(&r, &tree));
+            }
+        }
     }
     println!("load average at the end: {}", loadavg());
     progress("cleaning up");

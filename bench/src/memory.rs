@@ -40,7 +40,7 @@ pub fn parse_pss(text: &str) -> Option<i64> {
         .and_then(|v| v.parse().ok())
 }
 
-fn pss_of(pid: i32) -> Result<i64> {
+pub(crate) fn pss_of(pid: i32) -> Result<i64> {
     let path = format!("/proc/{pid}/smaps_rollup");
     let text = std::fs::read_to_string(&path).map_err(BenchError::io(&path))?;
     parse_pss(&text).ok_or_else(|| BenchError::Setup(format!("{path}: no Pss line")))
@@ -48,7 +48,7 @@ fn pss_of(pid: i32) -> Result<i64> {
 
 /// The median of `samples` readings of `/proc/meminfo`, `gap` apart, field by field (one
 /// reading can catch another program's burst; the median of five rarely does).
-fn meminfo_median(samples: usize, gap: Duration) -> Result<BTreeMap<String, i64>> {
+pub(crate) fn meminfo_median(samples: usize, gap: Duration) -> Result<BTreeMap<String, i64>> {
     let mut seen: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for i in 0..samples {
         if i > 0 {

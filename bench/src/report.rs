@@ -3,6 +3,7 @@
 
 use crate::memory::MemReport;
 use crate::stats::{ratios, summarize, Summary};
+use crate::whole::WholeReport;
 
 /// One line of the timing table.
 #[derive(Debug, Clone)]
@@ -191,6 +192,42 @@ pub fn memory(r: &MemReport, target_kib: f64) -> String {
         -per(lo),
         per(r.delta("Shmem")),
     ));
+    out
+}
+
+/// The whole-root part below its timing row: what was skipped, and the memory of idle
+/// systemd zones.
+pub fn whole(r: &WholeReport, tree: &std::path::Path) -> String {
+    let mut out = format!("whole-root zones: tree {}\n", tree.display());
+    if let Some(why) = &r.nspawn_skipped {
+        out.push_str(&format!("  systemd-nspawn -b: skipped: {why}\n"));
+    }
+    if let Some(m) = &r.mem {
+        let k = m.zones.max(1) as f64;
+        out.push_str(&format!(
+            "memory of {} idle systemd zones (idle {} s after the login prompt; {:.1} processes per zone)\n",
+            m.zones,
+            m.idle.as_secs(),
+            m.procs_per_zone
+        ));
+        for (name, v) in [
+            ("PSS of the zones' processes", m.zone_pss),
+            ("PSS of zoneadmd", m.supervisor_pss),
+            ("Δ Slab + KernelStack + PageTables", m.kernel),
+            ("Δ Shmem (tmpfs: the zones' /run, journal)", m.shmem),
+        ] {
+            out.push_str(&format!(
+                "  {name:<46} {v:>9} KiB {:>10.1} per zone\n",
+                v as f64 / k
+            ));
+        }
+        out.push_str(&format!(
+            "  {:<46} {:>9} {:>14.1} KiB per idle systemd zone\n",
+            "total",
+            "",
+            m.per_zone()
+        ));
+    }
     out
 }
 
