@@ -143,6 +143,21 @@ fn build_deb(dir: &Path) -> PathBuf {
     deb
 }
 
+/// The pids in a cgroup directory and every one below it.
+fn pids_below(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_to_string(dir.join("cgroup.procs"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            out.extend(pids_below(&e.path()));
+        }
+    }
+    out
+}
+
 /// The capability numbers of a `/proc/<pid>/status` mask line (`CapBnd:\t000001ff...`).
 fn caps_of(status: &str, field: &str) -> u64 {
     let line = status
@@ -270,19 +285,22 @@ fn debian_zone_boots_systemd_to_multi_user_and_shuts_down_cleanly() {
          readlink /dev/ptmx && stat -f -c %T /dev/pts",
     );
     assert_eq!(devs, "pts/ptmx\ndevpts\n");
-    // systemd made its own cgroups, in the zone's cgroup and nowhere else on the host.
-    let v2_dirs: Vec<PathBuf> = rec
-        .cgroups()
-        .into_iter()
-        .filter(|d| d.join("init.scope").is_dir())
-        .collect();
-    assert_eq!(v2_dirs.len(), 1, "{}", rec.text());
+    // systemd made its own cgroups, below the zone's and nowhere else on the host.
+    let parent = zones_tests::cgroup_parent(s.root());
+    let host_view = std::fs::read_to_string(format!("/proc/{init}/cgroup")).unwrap();
+    let unified = host_view
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .unwrap_or_else(|| panic!("{host_view}"));
+    assert!(
+        unified.contains(&format!("/{parent}/{z}/")) && unified.ends_with("/init.scope"),
+        "{host_view}"
+    );
     let zone_sees = zsh(&s, &z, "ls /sys/fs/cgroup");
     assert!(
         zone_sees.lines().any(|l| l == "system.slice"),
         "{zone_sees}"
     );
-    let parent = zones_tests::cgroup_parent(s.root());
     assert!(!zone_sees.contains(&parent), "{zone_sees}");
     // No capability to leave: neither CAP_SYS_ADMIN nor the others a zone never has; only
     // CAP_SETPCAP beyond the default set, for systemd to narrow its services' sets.
@@ -302,6 +320,25 @@ fn debian_zone_boots_systemd_to_multi_user_and_shuts_down_cleanly() {
     assert_ne!(bnd & (1 << 8), 0, "CAP_SETPCAP missing: {status}");
     let mount = s.zlogin(&[&z, "mount -t tmpfs none /mnt"], None);
     assert_ne!(mount.code, 0, "the zone mounted a file system");
+    assert!(status.lines().any(|l| l == "Seccomp:\t2"), "{status}");
+    // systemd's services stay in the zone's cgroups, where its limits are: every process of
+    // the zone's pid namespace is in (or below) its cgroup of every hierarchy.
+    let members: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            std::fs::read_link(e.path().join("ns/pid")).is_ok_and(|l| l.to_string_lossy() == ns.pid)
+        })
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|p| p.parse::<u32>().is_ok())
+        .collect();
+    assert!(members.len() >= 4, "{members:?}");
+    for dir in rec.cgroups() {
+        let inside = pids_below(&dir);
+        for pid in &members {
+            assert!(inside.contains(pid), "{pid} not in {}", dir.display());
+        }
+    }
 
     // journald keeps what is logged.
     let mark = format!("journal-check-{}", std::process::id());
