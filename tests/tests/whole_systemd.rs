@@ -87,7 +87,8 @@ fn wait_for_boot(s: &Scratch, zone: &str) -> String {
         let state = r.stdout.trim().to_string();
         match state.as_str() {
             "running" | "degraded" => return state,
-            "initializing" | "starting" | "" => {}
+            // `offline` until systemd's private socket is up, early in its start.
+            "offline" | "initializing" | "starting" | "" => {}
             other => panic!(
                 "systemd is {other}:\n{}\nconsole:\n{}",
                 r.stderr,
