@@ -21,13 +21,59 @@ struct BrandFile {
     skeleton: bool,
     init: String,
     ip_types: Vec<String>,
-    #[serde(default)]
     install: InstallFile,
     #[serde(flatten)]
     boot: BootFile,
 }
 
+/// How a brand's zones boot: what their init is given and how it is asked to stop.
 #[derive(Debug, Clone, Default, Deserialize)]
+struct BootFile {
+    #[serde(default)]
+    stop_signal: Option<String>,
+    #[serde(default)]
+    privileges: String,
+    #[serde(default)]
+    mounts: Vec<BrandMount>,
+    #[serde(default)]
+    cgroup_fs: bool,
+    #[serde(default)]
+    machine_id: bool,
+}
+
+/// A file system every zone of the brand gets (after the standard ones), in OCI's terms.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BrandMount {
+    pub destination: String,
+    #[serde(rename = "type")]
+    pub typ: String,
+    pub source: String,
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+/// What a brand's init expects of the zone it boots in (systemd's "container interface" for
+/// a whole-root zone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootSetup {
+    /// The signal `zoneadm shutdown` sends init: SIGTERM for ours, SIGRTMIN+3 for systemd
+    /// (its "power off").
+    pub stop_signal: i32,
+    /// Privileges added to the zone's default set (words of a `limitpriv` list), e.g.
+    /// `cap_setpcap` for an init that narrows its services' capability bounding sets.
+    pub privileges: String,
+    /// File systems mounted for the zone's init, after `/proc`, `/sys` and `/dev`.
+    pub mounts: Vec<BrandMount>,
+    /// Whether the zone gets its own cgroup tree at `/sys/fs/cgroup`, writable: the zone's
+    /// cgroups and nothing above them (its cgroup namespace), for an init that manages its
+    /// services in cgroups.
+    pub cgroup_fs: bool,
+    /// Whether an empty or missing `/etc/machine-id` is filled in at boot (from the zone's
+    /// UUID), so the zone's first boot is not taken for an unconfigured system's.
+    pub machine_id: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 struct InstallFile {
     sources: Vec<SourceKind>,
     #[serde(default)]
@@ -94,53 +140,6 @@ impl InstallSpec {
             .copied()
             .find(|k| matches!(k, SourceKind::Skeleton | SourceKind::Bootstrap))
     }
-}
-
-/// How a brand's zones boot: what their init is given and how it is asked to stop.
-#[derive(Debug, Clone, Default, Deserialize)]
-struct BootFile {
-    #[serde(default)]
-    stop_signal: Option<String>,
-    #[serde(default)]
-    privileges: String,
-    #[serde(default)]
-    mounts: Vec<BrandMount>,
-    #[serde(default)]
-    cgroup_fs: bool,
-    #[serde(default)]
-    machine_id: bool,
-}
-
-/// A file system every zone of the brand gets (after the standard ones), in OCI's terms.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct BrandMount {
-    pub destination: String,
-    #[serde(rename = "type")]
-    pub typ: String,
-    pub source: String,
-    #[serde(default)]
-    pub options: Vec<String>,
-}
-
-/// What a brand's init expects of the zone it boots in (systemd's "container interface" for
-/// a whole-root zone).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BootSetup {
-    /// The signal `zoneadm shutdown` sends init: SIGTERM for ours, SIGRTMIN+3 for systemd
-    /// (its "power off").
-    pub stop_signal: i32,
-    /// Privileges added to the zone's default set (words of a `limitpriv` list), e.g.
-    /// `cap_setpcap` for an init that narrows its services' capability bounding sets.
-    pub privileges: String,
-    /// File systems mounted for the zone's init, after `/proc`, `/sys` and `/dev`.
-    pub mounts: Vec<BrandMount>,
-    /// Whether the zone gets its own cgroup tree at `/sys/fs/cgroup`, writable: the zone's
-    /// cgroups and nothing above them (its cgroup namespace), for an init that manages its
-    /// services in cgroups.
-    pub cgroup_fs: bool,
-    /// Whether an empty or missing `/etc/machine-id` is filled in at boot (from the zone's
-    /// UUID), so the zone's first boot is not taken for an unconfigured system's.
-    pub machine_id: bool,
 }
 
 /// A brand as the rest of the library sees it.
@@ -308,7 +307,8 @@ mod tests {
     #[test]
     fn a_brand_with_a_bad_stop_signal_is_refused() {
         let base = r#""name":"x","description":"","inherit":[],"inherit_host_system_dirs":false,
-            "skeleton":false,"init":"/sbin/init","ip_types":["shared"]"#;
+            "skeleton":false,"init":"/sbin/init","ip_types":["shared"],
+            "install":{"sources":["archive"]}"#;
         assert!(parse(&format!("{{{base}}}")).is_some());
         assert!(parse(&format!("{{{base},\"stop_signal\":\"SIGNOPE\"}}")).is_none());
     }
