@@ -10,11 +10,11 @@
 //! and the session accept. This is pure: the line editor asks, this answers.
 
 use crate::brand;
+use crate::config::keywords::property_invalid_for_global_zone;
 use crate::config::keywords::{PropName, ResourceType};
 use crate::config::model::{AutoShutdown, IpType};
 use crate::config::{anet, rctl, verify};
 use crate::zonecfg::command::CmdKind;
-use crate::config::keywords::property_invalid_for_global_zone;
 
 /// What completion needs to know of the session.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
