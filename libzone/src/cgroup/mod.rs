@@ -4,7 +4,10 @@
 //! Why not cgroups-rs: it needs the fixed `/sys/fs/cgroup` root (it cannot drive a cgroup2
 //! tree mounted elsewhere, as on hybrid hosts), ignores `cgroup.subtree_control` write
 //! errors, writes v1 `cpu.shares` values raw into v2 `cpu.weight`, and pulls in zbus and a
-//! second nix. The part we need is small enough to own.
+//! second nix. The part we need is small enough to own. We would switch to a crate that
+//! takes any mount point for each hierarchy, reports every write error, converts v1 values to
+//! v2 with the kernel's formulas, and builds with our nix alone: then this module would be a
+//! thin adapter from [`Limits`] to it.
 //!
 //! * [`probe`] reads `/proc/self/mountinfo` ([`Layout`]) and picks the back end: v2 when the
 //!   unified hierarchy is the host's cgroup root, else v1 (hybrid hosts keep their
