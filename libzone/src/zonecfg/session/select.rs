@@ -410,9 +410,12 @@ impl Session<'_> {
                     return;
                 };
                 for w in words {
-                    let removed = match self.scope.as_mut().map(|s| &mut s.res) {
-                        Some(Res::Fs(fs)) => remove_first(&mut fs.options, &w),
-                        _ => true,
+                    // The open scope is an fs resource (`rt` says so).
+                    let removed = if let Some(Res::Fs(fs)) = self.scope.as_mut().map(|s| &mut s.res)
+                    {
+                        remove_first(&mut fs.options, &w)
+                    } else {
+                        true
                     };
                     if !removed {
                         self.perror(ui, "options", "No such property with that id");
@@ -438,9 +441,11 @@ impl Session<'_> {
                         }
                     }
                 }
-                let removed = match self.scope.as_mut().map(|s| &mut s.res) {
-                    Some(Res::Rctl(r)) => remove_first(&mut r.values, &v),
-                    _ => true,
+                // The open scope is an rctl resource (`rt` says so).
+                let removed = if let Some(Res::Rctl(r)) = self.scope.as_mut().map(|s| &mut s.res) {
+                    remove_first(&mut r.values, &v)
+                } else {
+                    true
                 };
                 if !removed {
                     self.perror(ui, "value", "No such property with that id");

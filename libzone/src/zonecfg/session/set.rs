@@ -363,9 +363,11 @@ impl Session<'_> {
                 }
             }
             (ResourceType::Anet, _) => {
-                let result = match self.scope.as_mut().map(|s| &mut s.res) {
-                    Some(Res::Anet(a)) => a.set(prop, v),
-                    _ => None,
+                // The open scope is an anet resource (`rt` says so).
+                let result = if let Some(Res::Anet(a)) = self.scope.as_mut().map(|s| &mut s.res) {
+                    a.set(prop, v)
+                } else {
+                    None
                 };
                 match result {
                     None => self.no_such_property(ui, prop.as_str(), CmdKind::Set),
