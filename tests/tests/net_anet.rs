@@ -5,7 +5,7 @@
 
 mod net_lan;
 
-use net_lan::{host_has_link, leftovers, Lan, Nic};
+use net_lan::{host_has_link, leftovers, serve, Lan, Nic};
 use zones_tests::{require_root, unique_zone, Scratch};
 
 fn anet_zone(s: &Scratch, prefix: &str, nic: &Nic, extra: &[String]) -> String {
@@ -25,19 +25,6 @@ fn anet_zone(s: &Scratch, prefix: &str, nic: &Nic, extra: &[String]) -> String {
 
 fn port() -> u16 {
     20000 + (std::process::id() % 20000) as u16 + 11
-}
-
-fn serve(s: &Scratch, zone: &str, port: u16, marker: &str) {
-    s.zlogin(
-        &[
-            zone,
-            &format!(
-                "mkdir -p /tmp/www && echo {marker} > /tmp/www/index.html && busybox httpd -p {port} -h /tmp/www"
-            ),
-        ],
-        None,
-    )
-    .ok();
 }
 
 /// ICMP echo requests the client namespace has received (`Icmp: InEchos`): what reached it,

@@ -6,7 +6,7 @@
 
 mod net_lan;
 
-use net_lan::{http_get, leftovers, Lan, Nic};
+use net_lan::{http_get, leftovers, serve, Lan, Nic};
 use zones_tests::{require_root, unique_zone, Scratch};
 
 fn net_zone(s: &Scratch, prefix: &str, nic: &Nic, addr: &str, extra: &[&str]) -> String {
@@ -21,20 +21,6 @@ fn net_zone(s: &Scratch, prefix: &str, nic: &Nic, addr: &str, extra: &[&str]) ->
     s.configure_lines(&z, &lines);
     s.zoneadm(Some(&z), &["install"]).ok();
     z
-}
-
-/// Start busybox httpd in `zone` on `port`, serving `marker`.
-fn serve(s: &Scratch, zone: &str, port: u16, marker: &str) {
-    s.zlogin(
-        &[
-            zone,
-            &format!(
-                "mkdir -p /tmp/www && echo {marker} > /tmp/www/index.html && busybox httpd -p {port} -h /tmp/www"
-            ),
-        ],
-        None,
-    )
-    .ok();
 }
 
 fn port() -> u16 {

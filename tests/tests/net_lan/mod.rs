@@ -191,3 +191,17 @@ pub fn leftovers(nic: &str) -> Vec<String> {
 pub fn host_has_link(name: &str) -> bool {
     std::path::Path::new("/sys/class/net").join(name).exists()
 }
+
+/// Start busybox httpd in `zone` on `port`, serving `marker`.
+pub fn serve(s: &zones_tests::Scratch, zone: &str, port: u16, marker: &str) {
+    s.zlogin(
+        &[
+            zone,
+            &format!(
+                "mkdir -p /tmp/www && echo {marker} > /tmp/www/index.html && busybox httpd -p {port} -h /tmp/www"
+            ),
+        ],
+        None,
+    )
+    .ok();
+}
