@@ -28,7 +28,7 @@ pub fn lock(store: &Store, zone: &str) -> Result<ZoneLock, AdminError> {
     })
 }
 
-fn refuse(zone: &str, op: Op, st: &ZoneStatus, force: bool) -> Result<(), AdminError> {
+pub(crate) fn refuse(zone: &str, op: Op, st: &ZoneStatus, force: bool) -> Result<(), AdminError> {
     state::check(op, st.state, force).map_err(|r| AdminError::zone(zone, r.0))
 }
 
@@ -39,7 +39,7 @@ fn install_err(zone: &str, source: install::InstallError) -> AdminError {
     }
 }
 
-fn load(store: &Store, zone: &str) -> Result<ZoneConfig, AdminError> {
+pub(crate) fn load(store: &Store, zone: &str) -> Result<ZoneConfig, AdminError> {
     store
         .load(zone)?
         .ok_or_else(|| StoreError::NoSuchZone { zone: zone.into() }.into())

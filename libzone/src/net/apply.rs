@@ -141,6 +141,17 @@ fn kernel(what: impl Into<String>) -> impl FnOnce(NetlinkError) -> NetError {
 }
 
 /// The network namespace of process `pid`.
+/// The addresses the host has on link `index`.
+fn addresses_on(host: &mut Netlink, index: u32) -> Result<Vec<IpNet>, NetError> {
+    Ok(host
+        .addresses()
+        .map_err(kernel("addresses"))?
+        .into_iter()
+        .filter(|(i, _)| *i == index)
+        .map(|(_, n)| n)
+        .collect())
+}
+
 fn netns_of(pid: i32) -> std::io::Result<OwnedFd> {
     Ok(std::fs::File::open(format!("/proc/{pid}/ns/net"))?.into())
 }
@@ -319,13 +330,7 @@ impl Network {
                 host.add_macvlan(lower.index, &link.name, Some(fd), None, link.mtu)
                     .map_err(kernel(what("could not create the zone's link")))?;
                 let zl = self.configure(inz, link)?;
-                let host_addrs: Vec<IpNet> = host
-                    .addresses()
-                    .map_err(kernel("addresses"))?
-                    .into_iter()
-                    .filter(|(i, _)| *i == lower.index)
-                    .map(|(_, n)| n)
-                    .collect();
+                let host_addrs = addresses_on(host, lower.index)?;
                 let zone_mac = zl.mac;
                 for a in &link.addresses {
                     let dest = IpNet::host(a.addr);
@@ -492,13 +497,7 @@ impl Network {
         host.set_up(hl.index)
             .map_err(kernel(format!("{hname}: could not bring it up")))?;
         let zl = self.configure(inz, link)?;
-        let host_addrs: Vec<IpNet> = host
-            .addresses()
-            .map_err(kernel("addresses"))?
-            .into_iter()
-            .filter(|(i, _)| *i == lower.index)
-            .map(|(_, n)| n)
-            .collect();
+        let host_addrs = addresses_on(host, lower.index)?;
         let _turn = lock(&self.altroot)?;
         for a in link.allowed.iter().chain(&link.addresses) {
             let dest = IpNet::host(a.addr);

@@ -4,12 +4,12 @@
 //! `-n path` only validates a detached zone (its zonepath, or a manifest file, or `-` for
 //! standard input) and changes nothing.
 
-use super::super::lifecycle::lock;
+use super::super::lifecycle::{load, lock, refuse};
 use super::super::status;
 use super::super::AdminError;
 use crate::config::ZoneConfig;
-use crate::state::{self, Op, ZoneState};
-use crate::store::{Repository, Store, StoreError, DETACHED_FILE};
+use crate::state::{Op, ZoneState};
+use crate::store::{Store, DETACHED_FILE};
 use std::path::{Path, PathBuf};
 
 /// Where `attach -n` reads the manifest from.
@@ -79,10 +79,8 @@ pub fn dry_run(store: &Store, zone: &str, manifest: &Manifest) -> Result<(), Adm
 pub fn attach(store: &Store, zone: &str, force: bool) -> Result<(), AdminError> {
     let _lock = lock(store, zone)?;
     let st = status::status(store, zone)?;
-    state::check(Op::Attach, st.state, force).map_err(|r| AdminError::zone(zone, r.0))?;
-    let cfg = store
-        .load(zone)?
-        .ok_or_else(|| StoreError::NoSuchZone { zone: zone.into() })?;
+    refuse(zone, Op::Attach, &st, force)?;
+    let cfg = load(store, zone)?;
     let zonepath = store.host_path(&cfg.zonepath)?;
     if !zonepath.is_dir() {
         return Err(AdminError::zone(

@@ -3,11 +3,11 @@
 //! ZFS snapshots (`-s`) have no counterpart here; the copy shares extents with its source
 //! where the file system can (reflinks on btrfs and xfs).
 
-use super::super::lifecycle::lock;
+use super::super::lifecycle::{load, lock, refuse};
 use super::super::status;
 use super::super::AdminError;
 use crate::install::copy::{self, CopyOptions, Mounts};
-use crate::state::{self, Op, ZoneState};
+use crate::state::{Op, ZoneState};
 use crate::store::{Repository, Store, StoreError};
 use std::path::Path;
 
@@ -62,7 +62,7 @@ pub fn clone(
     }
     let _lock = lock(store, zone)?;
     let st = status::status(store, zone)?;
-    state::check(Op::Clone, st.state, false).map_err(|r| AdminError::zone(zone, r.0))?;
+    refuse(zone, Op::Clone, &st, false)?;
     // A source that does not exist is said so before its lock is taken (and made).
     status::status(store, source)?;
     // The source stays halted while it is copied: a boot takes its lock too.
@@ -83,9 +83,7 @@ pub fn clone(
             format!("zone {source} is {}; installed is required.", src_st.state),
         ));
     }
-    let cfg = store
-        .load(zone)?
-        .ok_or_else(|| StoreError::NoSuchZone { zone: zone.into() })?;
+    let cfg = load(store, zone)?;
     let src_cfg = store.load(source)?.ok_or_else(|| StoreError::NoSuchZone {
         zone: source.into(),
     })?;

@@ -3,17 +3,15 @@
 //! the zone is configured again; `attach` here, or `zonecfg create -a` and `attach` on
 //! another system, brings it back. `-n` only prints the manifest.
 
-use super::super::lifecycle::lock;
+use super::super::lifecycle::{load, lock, refuse};
 use super::super::status;
 use super::super::AdminError;
-use crate::state::{self, Op, ZoneState};
-use crate::store::{Repository, Store, StoreError};
+use crate::state::{Op, ZoneState};
+use crate::store::Store;
 
 /// The manifest `detach` writes for `zone` (`detach -n`): its configuration as zone XML.
 pub fn manifest(store: &Store, zone: &str) -> Result<String, AdminError> {
-    let cfg = store
-        .load(zone)?
-        .ok_or_else(|| StoreError::NoSuchZone { zone: zone.into() })?;
+    let cfg = load(store, zone)?;
     Ok(crate::store::to_xml(&cfg))
 }
 
@@ -21,10 +19,8 @@ pub fn manifest(store: &Store, zone: &str) -> Result<String, AdminError> {
 pub fn detach(store: &Store, zone: &str) -> Result<(), AdminError> {
     let _lock = lock(store, zone)?;
     let st = status::status(store, zone)?;
-    state::check(Op::Detach, st.state, false).map_err(|r| AdminError::zone(zone, r.0))?;
-    let cfg = store
-        .load(zone)?
-        .ok_or_else(|| StoreError::NoSuchZone { zone: zone.into() })?;
+    refuse(zone, Op::Detach, &st, false)?;
+    let cfg = load(store, zone)?;
     let zonepath = store.host_path(&cfg.zonepath)?;
     if !zonepath.is_dir() {
         return Err(AdminError::zone(

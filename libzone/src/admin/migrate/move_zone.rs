@@ -3,12 +3,12 @@
 //! configuration changed, then the old zonepath removed. The configuration and the index
 //! change together (one commit); if that fails the files go back where they were.
 
-use super::super::lifecycle::lock;
+use super::super::lifecycle::{load, lock, refuse};
 use super::super::status;
 use super::super::AdminError;
 use crate::install::copy::{self, CopyOptions, Mounts};
-use crate::state::{self, Op};
-use crate::store::{Repository, Store, StoreError};
+use crate::state::Op;
+use crate::store::{Repository, Store};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -32,10 +32,8 @@ pub fn move_zone(
     }
     let _lock = lock(store, zone)?;
     let st = status::status(store, zone)?;
-    state::check(Op::Move, st.state, false).map_err(|r| AdminError::zone(zone, r.0))?;
-    let mut cfg = store
-        .load(zone)?
-        .ok_or_else(|| StoreError::NoSuchZone { zone: zone.into() })?;
+    refuse(zone, Op::Move, &st, false)?;
+    let mut cfg = load(store, zone)?;
     if cfg.zonepath == new_zonepath {
         return Err(AdminError::zone(
             zone,
